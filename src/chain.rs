@@ -1,0 +1,394 @@
+//! Which credentials a profile resolves to, following the SDKs' profile provider.
+//!
+//! A profile either holds a base source (a key, SSO, a process, a web identity token, a named
+//! source) or assumes a role on top of another profile's credentials. This walks
+//! `source_profile` links exactly as the SDKs do (static keys win in every profile after the
+//! first, a self reference loads the profile's own base, loops and dangling links are errors)
+//! and returns the flattened chain. It reads the merged profiles only; no I/O, no network.
+
+use crate::profile_set::{ProfileSet, Section};
+use std::fmt;
+
+/// Where the credentials at the bottom of a chain come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Base<'a> {
+    /// `aws_access_key_id` + `aws_secret_access_key` (and maybe `aws_session_token`).
+    AccessKey {
+        profile: &'a str,
+        access_key_id: &'a str,
+        has_session_token: bool,
+        account_id: Option<&'a str>,
+    },
+    /// `credential_source = Environment | Ec2InstanceMetadata | EcsContainer`.
+    NamedSource {
+        profile: &'a str,
+        name: &'a str,
+    },
+    WebIdentity {
+        profile: &'a str,
+        role_arn: &'a str,
+        token_file: &'a str,
+        session_name: Option<&'a str>,
+    },
+    Sso(Sso<'a>),
+    /// `aws login`: credentials cached for a console session.
+    LoginSession {
+        profile: &'a str,
+        session: &'a str,
+    },
+    CredentialProcess {
+        profile: &'a str,
+        command: &'a str,
+    },
+}
+
+impl Base<'_> {
+    pub fn profile(&self) -> &str {
+        match self {
+            Base::AccessKey { profile, .. }
+            | Base::NamedSource { profile, .. }
+            | Base::WebIdentity { profile, .. }
+            | Base::LoginSession { profile, .. }
+            | Base::CredentialProcess { profile, .. } => profile,
+            Base::Sso(sso) => sso.profile,
+        }
+    }
+}
+
+/// SSO settings, with the start URL and region taken from the sso-session when one is named.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sso<'a> {
+    pub profile: &'a str,
+    /// `None` for the legacy form that keeps `sso_start_url` in the profile.
+    pub session: Option<&'a str>,
+    pub start_url: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub account_id: Option<&'a str>,
+    pub role_name: Option<&'a str>,
+}
+
+/// One role assumed on top of the credentials below it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleLink<'a> {
+    pub profile: &'a str,
+    pub role_arn: &'a str,
+    pub external_id: Option<&'a str>,
+    pub session_name: Option<&'a str>,
+    pub mfa_serial: Option<&'a str>,
+}
+
+/// The base source, then the roles assumed on it, first assumed first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chain<'a> {
+    pub base: Base<'a>,
+    pub roles: Vec<RoleLink<'a>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChainError {
+    NoProfiles,
+    MissingProfile {
+        name: String,
+        referenced_from: Option<String>,
+    },
+    Loop {
+        visited: Vec<String>,
+        next: String,
+    },
+    BothSources {
+        profile: String,
+    },
+    NoSource {
+        profile: String,
+    },
+    NoCredentials {
+        profile: String,
+    },
+    MissingAccessKeyId {
+        profile: String,
+    },
+    MissingSecret {
+        profile: String,
+    },
+    WebIdentityWithoutRole {
+        profile: String,
+    },
+    SsoSessionNotFound {
+        profile: String,
+        session: String,
+    },
+    SsoSettingOutsideSession {
+        profile: String,
+        key: &'static str,
+    },
+    SsoPairIncomplete {
+        profile: String,
+        set: &'static str,
+        missing: &'static str,
+    },
+}
+
+impl ChainError {
+    /// The profile the SDK was reading when it gave up.
+    pub fn profile(&self) -> Option<&str> {
+        match self {
+            ChainError::NoProfiles => None,
+            ChainError::MissingProfile {
+                referenced_from, ..
+            } => referenced_from.as_deref(),
+            ChainError::Loop { next, .. } => Some(next),
+            ChainError::BothSources { profile }
+            | ChainError::NoSource { profile }
+            | ChainError::NoCredentials { profile }
+            | ChainError::MissingAccessKeyId { profile }
+            | ChainError::MissingSecret { profile }
+            | ChainError::WebIdentityWithoutRole { profile }
+            | ChainError::SsoSessionNotFound { profile, .. }
+            | ChainError::SsoSettingOutsideSession { profile, .. }
+            | ChainError::SsoPairIncomplete { profile, .. } => Some(profile),
+        }
+    }
+}
+
+impl fmt::Display for ChainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChainError::NoProfiles => write!(f, "No profiles were defined"),
+            ChainError::MissingProfile { name, referenced_from } => write!(
+                f,
+                "could not find source profile {name} referenced from {}",
+                referenced_from.as_deref().unwrap_or("the root profile")
+            ),
+            ChainError::Loop { visited, next } => write!(
+                f,
+                "profile formed an infinite loop: {} -> {next}",
+                visited.join(" -> ")
+            ),
+            ChainError::BothSources { profile } => write!(
+                f,
+                "profile contained both source_profile and credential_source (profile `{profile}`); only one may be set"
+            ),
+            ChainError::NoSource { profile } => write!(
+                f,
+                "profile must contain `source_profile` or `credential_source` next to `role_arn` (profile `{profile}`)"
+            ),
+            ChainError::NoCredentials { profile } => {
+                write!(f, "profile `{profile}` did not contain credential information")
+            }
+            ChainError::MissingAccessKeyId { profile } => {
+                write!(f, "profile missing aws_access_key_id (profile `{profile}`)")
+            }
+            ChainError::MissingSecret { profile } => {
+                write!(f, "profile missing aws_secret_access_key (profile `{profile}`)")
+            }
+            ChainError::WebIdentityWithoutRole { profile } => write!(
+                f,
+                "`web_identity_token_file` was set but `role_arn` was missing (profile `{profile}`)"
+            ),
+            ChainError::SsoSessionNotFound { profile, session } => write!(
+                f,
+                "sso-session named `{session}` (referenced by profile `{profile}`) was not found"
+            ),
+            ChainError::SsoSettingOutsideSession { profile, key } => write!(
+                f,
+                "`{key}` can only be specified in the [sso-session] config when a session name is given (profile `{profile}`)"
+            ),
+            ChainError::SsoPairIncomplete { profile, set, missing } => write!(
+                f,
+                "if `{set}` is set, then `{missing}` must also be set (profile `{profile}`)"
+            ),
+        }
+    }
+}
+
+/// Resolve the chain the SDKs would build for `selected`.
+pub fn resolve<'a>(set: &'a ProfileSet, selected: &str) -> Result<Chain<'a>, ChainError> {
+    if set.is_empty() {
+        return Err(ChainError::NoProfiles);
+    }
+    let mut name: &str = selected;
+    let mut visited: Vec<&'a str> = Vec::new();
+    let mut roles = Vec::new();
+    let base = loop {
+        let profile = set
+            .profile(name)
+            .ok_or_else(|| ChainError::MissingProfile {
+                name: name.to_string(),
+                referenced_from: visited.last().map(|p| p.to_string()),
+            })?;
+        if visited.contains(&profile.name.as_str()) {
+            return Err(ChainError::Loop {
+                visited: visited.iter().map(|p| p.to_string()).collect(),
+                next: profile.name.clone(),
+            });
+        }
+        visited.push(&profile.name);
+        // Past the first profile, a complete static key ends the chain even if the profile
+        // also names a role: the SDKs use it as the source credentials.
+        if visited.len() > 1 {
+            if let Ok(base) = static_key(profile) {
+                break base;
+            }
+        }
+        match role_link(profile) {
+            None => break base_of(set, profile)?,
+            Some(link) => {
+                let link = link?;
+                roles.push(link.0);
+                match link.1 {
+                    Next::Base => break base_of(set, profile)?,
+                    Next::Profile(next) => name = next,
+                }
+            }
+        }
+    };
+    roles.reverse();
+    Ok(Chain { base, roles })
+}
+
+enum Next<'a> {
+    /// The role's credentials come from this same profile's base source.
+    Base,
+    Profile(&'a str),
+}
+
+fn role_link(profile: &Section) -> Option<Result<(RoleLink<'_>, Next<'_>), ChainError>> {
+    // A web identity token makes `role_arn` part of the base source, not a chained role.
+    if profile.get("web_identity_token_file").is_some() {
+        return None;
+    }
+    let role_arn = profile.get("role_arn")?;
+    let link = RoleLink {
+        profile: &profile.name,
+        role_arn,
+        external_id: profile.get("external_id"),
+        session_name: profile.get("role_session_name"),
+        mfa_serial: profile.get("mfa_serial"),
+    };
+    let next = match (
+        profile.get("source_profile"),
+        profile.get("credential_source"),
+    ) {
+        (Some(_), Some(_)) => Err(ChainError::BothSources {
+            profile: profile.name.clone(),
+        }),
+        (None, None) => Err(ChainError::NoSource {
+            profile: profile.name.clone(),
+        }),
+        (Some(source), None) if source == profile.name => Ok(Next::Base),
+        (Some(source), None) => Ok(Next::Profile(source)),
+        (None, Some(_)) => Ok(Next::Base),
+    };
+    Some(next.map(|next| (link, next)))
+}
+
+fn base_of<'a>(set: &'a ProfileSet, profile: &'a Section) -> Result<Base<'a>, ChainError> {
+    if let Some(name) = profile.get("credential_source") {
+        return Ok(Base::NamedSource {
+            profile: &profile.name,
+            name,
+        });
+    }
+    if let Some(base) = web_identity(profile) {
+        return base;
+    }
+    if let Some(base) = sso(set, profile) {
+        return base.map(Base::Sso);
+    }
+    if let Some(session) = profile.get("login_session") {
+        return Ok(Base::LoginSession {
+            profile: &profile.name,
+            session,
+        });
+    }
+    if let Some(command) = profile.get("credential_process") {
+        return Ok(Base::CredentialProcess {
+            profile: &profile.name,
+            command,
+        });
+    }
+    static_key(profile)
+}
+
+fn web_identity(profile: &Section) -> Option<Result<Base<'_>, ChainError>> {
+    let token_file = profile.get("web_identity_token_file")?;
+    Some(match profile.get("role_arn") {
+        Some(role_arn) => Ok(Base::WebIdentity {
+            profile: &profile.name,
+            role_arn,
+            token_file,
+            session_name: profile.get("role_session_name"),
+        }),
+        None => Err(ChainError::WebIdentityWithoutRole {
+            profile: profile.name.clone(),
+        }),
+    })
+}
+
+fn sso<'a>(set: &'a ProfileSet, profile: &'a Section) -> Option<Result<Sso<'a>, ChainError>> {
+    let keys = [
+        "sso_account_id",
+        "sso_region",
+        "sso_role_name",
+        "sso_start_url",
+        "sso_session",
+    ];
+    if keys.iter().all(|key| profile.get(key).is_none()) {
+        return None;
+    }
+    let name = profile.name.clone();
+    let mut sso = Sso {
+        profile: &profile.name,
+        session: profile.get("sso_session"),
+        start_url: profile.get("sso_start_url"),
+        region: profile.get("sso_region"),
+        account_id: profile.get("sso_account_id"),
+        role_name: profile.get("sso_role_name"),
+    };
+    if let Some(session_name) = sso.session {
+        for (key, value) in [("sso_start_url", sso.start_url), ("sso_region", sso.region)] {
+            if value.is_some() {
+                return Some(Err(ChainError::SsoSettingOutsideSession {
+                    profile: name,
+                    key,
+                }));
+            }
+        }
+        let Some(session) = set.sso_session(session_name) else {
+            return Some(Err(ChainError::SsoSessionNotFound {
+                profile: name,
+                session: session_name.to_string(),
+            }));
+        };
+        sso.start_url = session.get("sso_start_url");
+        sso.region = session.get("sso_region");
+    }
+    let incomplete = |set, missing| ChainError::SsoPairIncomplete {
+        profile: profile.name.clone(),
+        set,
+        missing,
+    };
+    match (sso.account_id, sso.role_name) {
+        (Some(_), None) => Some(Err(incomplete("sso_account_id", "sso_role_name"))),
+        (None, Some(_)) => Some(Err(incomplete("sso_role_name", "sso_account_id"))),
+        _ => Some(Ok(sso)),
+    }
+}
+
+fn static_key(profile: &Section) -> Result<Base<'_>, ChainError> {
+    let name = || profile.name.clone();
+    let key = profile.get("aws_access_key_id");
+    let secret = profile.get("aws_secret_access_key");
+    let token = profile.get("aws_session_token");
+    match (key, secret, token) {
+        (None, None, None) => Err(ChainError::NoCredentials { profile: name() }),
+        (None, _, _) => Err(ChainError::MissingAccessKeyId { profile: name() }),
+        (Some(_), None, _) => Err(ChainError::MissingSecret { profile: name() }),
+        (Some(access_key_id), Some(_), token) => Ok(Base::AccessKey {
+            profile: &profile.name,
+            access_key_id,
+            has_session_token: token.is_some(),
+            account_id: profile.get("aws_account_id"),
+        }),
+    }
+}

@@ -1,0 +1,138 @@
+//! A lossless, line-indexed view of one text file.
+//!
+//! The document keeps the original text untouched and only records where each line starts and
+//! ends, so rendering it gives back the input byte for byte (CRLF, missing final newline, odd
+//! spacing and all). Edits replace one byte range and nothing else: that is what lets `rotate`
+//! change two values in a user's file without disturbing a comment or a blank line.
+//!
+//! It knows nothing of INI syntax; `parse` gives the lines their meaning.
+
+use std::ops::Range;
+
+/// One line of a document, as byte offsets into its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// Where the line's content starts.
+    pub start: usize,
+    /// Where the content ends: before `\n`, or before `\r\n`.
+    pub end: usize,
+    /// Where the next line starts (after the terminator, if any).
+    pub next: usize,
+}
+
+/// The text of a file and its line table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Document {
+    text: String,
+    lines: Vec<Line>,
+}
+
+impl Document {
+    /// Index `text` into lines the way `str::lines` splits them (and so the AWS SDK for Rust):
+    /// at `\n`, with one `\r` before it dropped from the content.
+    pub fn new(text: String) -> Self {
+        let mut lines = Vec::new();
+        let bytes = text.as_bytes();
+        let mut start = 0;
+        while start < bytes.len() {
+            let (end, next) = match memchr_newline(&bytes[start..]) {
+                Some(offset) => {
+                    let newline = start + offset;
+                    let end = if newline > start && bytes[newline - 1] == b'\r' {
+                        newline - 1
+                    } else {
+                        newline
+                    };
+                    (end, newline + 1)
+                }
+                None => (bytes.len(), bytes.len()),
+            };
+            lines.push(Line { start, end, next });
+            start = next;
+        }
+        Document { text, lines }
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn lines(&self) -> &[Line] {
+        &self.lines
+    }
+
+    /// The content of line `number` (1-based), without its terminator.
+    pub fn line(&self, number: usize) -> Option<&str> {
+        let line = self.lines.get(number.checked_sub(1)?)?;
+        Some(&self.text[line.start..line.end])
+    }
+
+    /// The content of every line with its 1-based number.
+    pub fn numbered_lines(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.lines
+            .iter()
+            .enumerate()
+            .map(|(index, line)| (index + 1, &self.text[line.start..line.end]))
+    }
+
+    /// Rebuild the text from the line table. Equal to the input for every document; the
+    /// property test holds the line table to that.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(self.text.len());
+        for line in &self.lines {
+            out.push_str(&self.text[line.start..line.next]);
+        }
+        out
+    }
+
+    /// A copy of this document with the bytes in `range` replaced by `replacement`.
+    /// The caller names the exact value span; everything around it is kept as it was.
+    pub fn with_replacement(&self, range: Range<usize>, replacement: &str) -> Document {
+        let mut text = String::with_capacity(self.text.len() + replacement.len());
+        text.push_str(&self.text[..range.start]);
+        text.push_str(replacement);
+        text.push_str(&self.text[range.end..]);
+        Document::new(text)
+    }
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contents(text: &str) -> Vec<String> {
+        Document::new(text.to_string())
+            .numbered_lines()
+            .map(|(_, line)| line.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn splits_like_str_lines() {
+        for text in [
+            "", "a", "a\n", "a\r\nb", "a\n\nb\n", "a\rb\r\n", "\r\n\r\n", "x\r",
+        ] {
+            let expected: Vec<String> = text.lines().map(str::to_string).collect();
+            assert_eq!(contents(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn render_is_byte_exact() {
+        for text in ["", "[a]\r\nk = v", "\n\n", "no newline", "x\r", "é\n"] {
+            assert_eq!(Document::new(text.to_string()).render(), text);
+        }
+    }
+
+    #[test]
+    fn replacement_touches_only_its_range() {
+        let doc = Document::new("[a]\r\nk = old # c\r\n".to_string());
+        let start = doc.text().find("old").unwrap();
+        let edited = doc.with_replacement(start..start + 3, "new");
+        assert_eq!(edited.text(), "[a]\r\nk = new # c\r\n");
+    }
+}

@@ -1,0 +1,145 @@
+//! What is known about the machine, beyond the files' text: file modes, credentials in the
+//! environment, and what awscheck knows of each key's age and use.
+//!
+//! Offline facts come from the filesystem and the environment only. `keys` is filled by the
+//! online audit from IAM; until then ages come from awscheck's first-seen record.
+
+use crate::env::Env;
+use crate::profile_set::FileKind;
+use crate::source::SourceFile;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+/// The credential variables that override every profile.
+pub const CREDENTIAL_VARIABLES: [&str; 4] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+];
+
+#[derive(Clone, Debug, Default)]
+pub struct EnvironmentCredentials {
+    /// The credential variables that are set, in [`CREDENTIAL_VARIABLES`] order.
+    pub variables: Vec<&'static str>,
+    pub access_key_id: Option<String>,
+    pub has_session_token: bool,
+}
+
+impl EnvironmentCredentials {
+    pub fn from_env(env: &Env) -> Self {
+        let variables: Vec<&'static str> = CREDENTIAL_VARIABLES
+            .into_iter()
+            .filter(|name| env.get(name).is_some())
+            .collect();
+        EnvironmentCredentials {
+            access_key_id: env.get("AWS_ACCESS_KEY_ID").map(str::to_string),
+            has_session_token: env.get("AWS_SESSION_TOKEN").is_some()
+                || env.get("AWS_SECURITY_TOKEN").is_some(),
+            variables,
+        }
+    }
+}
+
+/// Permissions of one shared file and the folder holding it.
+#[derive(Clone, Debug)]
+pub struct FileFacts {
+    pub kind: FileKind,
+    pub path: PathBuf,
+    pub mode: u32,
+    pub dir: PathBuf,
+    pub dir_mode: Option<u32>,
+}
+
+/// What IAM says about one key (filled by the online audit).
+#[derive(Clone, Debug, Default)]
+pub struct KeyActivity {
+    pub created: Option<DateTime<Utc>>,
+    pub last_used: Option<DateTime<Utc>>,
+    pub last_used_service: Option<String>,
+    pub last_used_region: Option<String>,
+}
+
+/// How old a key is, and whether that is exact (IAM) or a lower bound (first seen here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyAge {
+    pub days: i64,
+    pub exact: bool,
+}
+
+impl KeyAge {
+    pub fn describe(self) -> String {
+        let unit = if self.days == 1 { "day" } else { "days" };
+        if self.exact {
+            format!("{} {unit}", self.days)
+        } else {
+            format!("at least {} {unit}", self.days)
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Facts {
+    pub now: DateTime<Utc>,
+    pub environment: EnvironmentCredentials,
+    pub files: Vec<FileFacts>,
+    pub first_seen: BTreeMap<String, DateTime<Utc>>,
+    pub keys: HashMap<String, KeyActivity>,
+    pub home: Option<PathBuf>,
+    /// Directories of `PATH`, where a credential_process named without a path is found.
+    pub search_path: Vec<PathBuf>,
+}
+
+impl Facts {
+    pub fn gather(env: &Env, sources: &[&SourceFile], now: DateTime<Utc>) -> Self {
+        Facts {
+            now,
+            environment: EnvironmentCredentials::from_env(env),
+            files: sources
+                .iter()
+                .filter_map(|source| file_facts(source))
+                .collect(),
+            first_seen: BTreeMap::new(),
+            keys: HashMap::new(),
+            home: crate::locate::home_dir(env),
+            search_path: env
+                .get("PATH")
+                .map(|path| std::env::split_paths(path).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn key_age(&self, key_id: &str) -> Option<KeyAge> {
+        let (since, exact) = match self.keys.get(key_id).and_then(|key| key.created) {
+            Some(created) => (created, true),
+            None => (*self.first_seen.get(key_id)?, false),
+        };
+        Some(KeyAge {
+            days: (self.now - since).num_days().max(0),
+            exact,
+        })
+    }
+}
+
+fn file_facts(source: &SourceFile) -> Option<FileFacts> {
+    // Permissions that matter are the target's: a symlinked file is as open as what it points to.
+    let mode = std::fs::metadata(&source.path).ok()?.permissions().mode() & 0o7777;
+    let dir = source
+        .path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let dir_mode = std::fs::metadata(&dir)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777);
+    Some(FileFacts {
+        kind: source.kind,
+        path: source.path.clone(),
+        mode,
+        dir,
+        dir_mode,
+    })
+}

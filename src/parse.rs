@@ -1,0 +1,209 @@
+//! The shared-config grammar of the AWS SDKs, applied line by line to a [`Document`].
+//!
+//! This mirrors the SDKs' literal parse: which lines are comments, where a value ends, how
+//! continuation and sub-property lines attach, and which lines make the whole file unreadable
+//! (the SDKs refuse such a file, so we report it with its line). It keeps every section
+//! occurrence apart and remembers where each value sits, which the SDKs do not; merging
+//! sections into profiles is `profile_set`'s job.
+
+use crate::document::Document;
+use std::ops::Range;
+
+/// Whitespace as the SDKs define it for this format: only space and tab.
+pub const WHITESPACE: &[char] = &[' ', '\t'];
+const COMMENT: &[char] = &['#', ';'];
+
+/// One `[...]` section occurrence and the properties under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawSection {
+    /// The text between the brackets, comment removed, as the SDKs read it.
+    pub header: String,
+    /// 1-based line of the `[...]` line.
+    pub line: usize,
+    pub properties: Vec<RawProperty>,
+}
+
+/// One `key = value` property, with any continuation or sub-property lines joined in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawProperty {
+    /// Lower-cased, as the SDKs compare keys.
+    pub key: String,
+    /// The value as the SDKs see it: trimmed, continuation lines joined with `\n`.
+    pub value: String,
+    /// 1-based line of the `key = value` line.
+    pub line: usize,
+    /// 1-based line of the last continuation line (equal to `line` when there is none).
+    pub last_line: usize,
+    /// Bytes of the value on its own line, as offsets into the document's text.
+    pub value_span: Range<usize>,
+    /// `key =` with an empty value followed by indented `name = value` lines.
+    pub is_sub_property_block: bool,
+}
+
+/// A line the SDKs would refuse: the whole file fails to load.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Parse every line of `document`. Fails at the first line the SDKs would refuse.
+pub fn parse(document: &Document) -> Result<Vec<RawSection>, ParseError> {
+    let mut sections: Vec<RawSection> = Vec::new();
+    // Which property a continuation line belongs to; reset by every section header, as the
+    // SDKs do (a continuation straight after a header is an error even in a repeated section).
+    let mut open_property: Option<usize> = None;
+    let base = document.text().as_ptr() as usize;
+
+    for (number, line) in document.numbered_lines() {
+        if line.trim_matches(WHITESPACE).is_empty() || line.starts_with(COMMENT) {
+            continue;
+        }
+        let error = |message: &str| ParseError {
+            line: number,
+            message: message.to_string(),
+        };
+        if line.starts_with('[') {
+            let prepared = prepare_line(line, false);
+            let header = prepared
+                .strip_prefix('[')
+                .and_then(|rest| rest.strip_suffix(']'))
+                .ok_or_else(|| error("Profile definition must end with ']'"))?;
+            sections.push(RawSection {
+                header: header.to_string(),
+                line: number,
+                properties: Vec::new(),
+            });
+            open_property = None;
+        } else if line.starts_with(WHITESPACE) {
+            let Some(section) = sections.last_mut() else {
+                return Err(error("Expected a profile definition"));
+            };
+            let Some(index) = open_property else {
+                return Err(error("Expected a property definition, found continuation"));
+            };
+            let property = &mut section.properties[index];
+            if property.is_sub_property_block || property.value.is_empty() {
+                validate_sub_property(line).map_err(|message| error(&message))?;
+                property.is_sub_property_block = true;
+            }
+            property.value.push('\n');
+            property.value.push_str(line.trim_matches(WHITESPACE));
+            property.last_line = number;
+        } else {
+            let Some(section) = sections.last_mut() else {
+                return Err(error("Expected a profile definition"));
+            };
+            let (key, value) = split_property(line)
+                .map_err(|kind| error(&kind.message("property", "Property")))?;
+            let start = value.as_ptr() as usize - base;
+            section.properties.push(RawProperty {
+                key: key.to_ascii_lowercase(),
+                value: value.to_string(),
+                line: number,
+                last_line: number,
+                value_span: start..start + value.len(),
+                is_sub_property_block: false,
+            });
+            open_property = Some(section.properties.len() - 1);
+        }
+    }
+    Ok(sections)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum PropertyError {
+    NoEquals,
+    NoName,
+}
+
+impl PropertyError {
+    fn message(&self, what: &str, capitalised: &str) -> String {
+        match self {
+            PropertyError::NoEquals => format!("Expected an '=' sign defining a {what}"),
+            PropertyError::NoName => format!("{capitalised} did not have a name"),
+        }
+    }
+}
+
+/// Split `key = value`, dropping a trailing comment that follows whitespace.
+/// Both halves are sub-slices of `line`, so callers can find the value's bytes.
+fn split_property(line: &str) -> Result<(&str, &str), PropertyError> {
+    let prepared = prepare_line(line, true);
+    let (key, value) = prepared.split_once('=').ok_or(PropertyError::NoEquals)?;
+    let key = key.trim_matches(WHITESPACE);
+    if key.is_empty() {
+        return Err(PropertyError::NoName);
+    }
+    Ok((key, value.trim_matches(WHITESPACE)))
+}
+
+/// Sub-property lines are checked for shape only; blank ones pass.
+fn validate_sub_property(line: &str) -> Result<(), String> {
+    if line.trim_matches(WHITESPACE).is_empty() {
+        return Ok(());
+    }
+    split_property(line)
+        .map(|_| ())
+        .map_err(|kind| kind.message("sub-property", "Sub-property"))
+}
+
+/// Trim the line and cut a trailing comment. In a section header any `#` or `;` starts a
+/// comment; in a property only one preceded by whitespace does (`value;x` keeps its `;`).
+fn prepare_line(line: &str, comments_need_whitespace: bool) -> &str {
+    let line = line.trim_matches(WHITESPACE);
+    let mut previous_was_whitespace = false;
+    let mut cut = line.len();
+    for (index, character) in line.char_indices() {
+        if COMMENT.contains(&character) && (previous_was_whitespace || !comments_need_whitespace) {
+            cut = index;
+            break;
+        }
+        // The SDKs use Unicode whitespace here, unlike everywhere else in the grammar.
+        previous_was_whitespace = character.is_whitespace();
+    }
+    line[..cut].trim_matches(WHITESPACE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sections(text: &str) -> Vec<RawSection> {
+        parse(&Document::new(text.to_string())).expect("parses")
+    }
+
+    #[test]
+    fn value_span_points_at_the_value_bytes() {
+        let text = "[default]\r\naws_access_key_id =  AKIAEXAMPLE # note\r\n";
+        let parsed = sections(text);
+        let property = &parsed[0].properties[0];
+        assert_eq!(&text[property.value_span.clone()], "AKIAEXAMPLE");
+        assert_eq!(property.line, 2);
+    }
+
+    #[test]
+    fn comments_in_values_need_whitespace() {
+        assert_eq!(
+            prepare_line("name = value#Comment # sign", true),
+            "name = value#Comment"
+        );
+        assert_eq!(prepare_line("[profile a]# x", false), "[profile a]");
+    }
+
+    #[test]
+    fn errors_carry_their_line() {
+        let error = parse(&Document::new("# c\n[default\nk=v".to_string())).unwrap_err();
+        assert_eq!(error.line, 2);
+        assert_eq!(error.message, "Profile definition must end with ']'");
+    }
+
+    #[test]
+    fn sub_property_blocks_are_marked() {
+        let parsed = sections("[profile a]\ns3 =\n  max_concurrent_requests = 10\n");
+        let property = &parsed[0].properties[0];
+        assert!(property.is_sub_property_block);
+        assert_eq!(property.value, "\nmax_concurrent_requests = 10");
+        assert_eq!(property.last_line, 3);
+    }
+}

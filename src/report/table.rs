@@ -1,0 +1,196 @@
+//! The human report: a profile overview, then findings grouped by profile.
+//!
+//! Colour only when asked for by the caller (a terminal, no `NO_COLOR`); the text reads the
+//! same without it.
+
+use super::ProfileRow;
+use crate::audit::Evaluation;
+use crate::finding::Finding;
+use crate::severity::Severity;
+use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
+use std::fmt::Write as _;
+
+/// How to draw tables.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub color: bool,
+    /// Columns to fit in; tables wrap long text to it.
+    pub width: u16,
+}
+
+pub fn new_table(style: Style, header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_width(style.width);
+    if style.color {
+        table.enforce_styling();
+    } else {
+        table.force_no_tty();
+    }
+    table.set_header(
+        header
+            .iter()
+            .map(|title| Cell::new(title).add_attribute(Attribute::Bold)),
+    );
+    table
+}
+
+pub fn profiles_table(rows: &[ProfileRow], style: Style) -> Table {
+    let mut table = new_table(
+        style,
+        &[
+            "Profile",
+            "Credential",
+            "Access key",
+            "Key age",
+            "Region",
+            "Defined at",
+        ],
+    );
+    for row in rows {
+        let name = if row.selected {
+            format!("{} *", row.name)
+        } else {
+            row.name.clone()
+        };
+        let age = match (row.key_age_days, row.key_age_exact) {
+            (Some(days), Some(true)) => format!("{days} d"),
+            (Some(days), _) => format!("≥ {days} d"),
+            (None, _) => String::new(),
+        };
+        let mut kind = row.kind_label();
+        if row.chain.len() > 1 {
+            kind.push_str(&format!("\nvia {}", row.chain[1..].join(" → ")));
+        }
+        table.add_row(vec![
+            Cell::new(name),
+            Cell::new(kind),
+            Cell::new(row.access_key_id.as_deref().unwrap_or("")),
+            Cell::new(age),
+            Cell::new(row.region.as_deref().unwrap_or("")),
+            Cell::new(row.defined_at.join("\n")),
+        ]);
+    }
+    table
+}
+
+/// The audit as text: header line, profiles, findings by profile, summary.
+pub fn render_audit(
+    heading: &str,
+    rows: &[ProfileRow],
+    evaluation: &Evaluation,
+    fail_on: Severity,
+    style: Style,
+) -> String {
+    let mut out = String::new();
+    writeln!(out, "{heading}\n").unwrap();
+    if !rows.is_empty() {
+        writeln!(out, "{}", profiles_table(rows, style)).unwrap();
+        if rows.iter().any(|row| row.selected) {
+            writeln!(
+                out,
+                "* selected when no profile is named (AWS_PROFILE or default)"
+            )
+            .unwrap();
+        }
+        writeln!(out).unwrap();
+    }
+    let mut groups: Vec<(Option<&str>, Vec<&Finding>)> = Vec::new();
+    for finding in &evaluation.findings {
+        let profile = finding.profile.as_deref();
+        match groups.last_mut() {
+            Some((current, list)) if *current == profile => list.push(finding),
+            _ => groups.push((profile, vec![finding])),
+        }
+    }
+    for (profile, findings) in &groups {
+        let title = match profile {
+            Some(name) => format!("Profile {name}"),
+            None => "This machine".to_string(),
+        };
+        writeln!(out, "{}", paint(&title, None, style)).unwrap();
+        let mut table = new_table(style, &["Severity", "Rule", "Finding", "Fix"]);
+        for finding in findings {
+            let mut text = finding.message.clone();
+            if !finding.evidence.is_empty() {
+                text.push_str(&format!("\n{}", finding.evidence));
+            }
+            text.push_str(&format!("\nat {}", finding.location()));
+            let mut severity = Cell::new(finding.severity.name());
+            if style.color {
+                severity = severity.fg(color(finding.severity));
+            }
+            table.add_row(vec![
+                severity,
+                Cell::new(format!("{}\n{}", finding.rule_id, finding.slug)),
+                Cell::new(text),
+                Cell::new(&finding.remediation),
+            ]);
+        }
+        writeln!(out, "{table}\n").unwrap();
+    }
+    out.push_str(&summary(evaluation, fail_on));
+    out
+}
+
+pub fn summary(evaluation: &Evaluation, fail_on: Severity) -> String {
+    let total = evaluation.findings.len();
+    let mut parts = Vec::new();
+    for severity in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ] {
+        let count = evaluation
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count();
+        if count > 0 {
+            parts.push(format!("{count} {severity}"));
+        }
+    }
+    let mut line = match total {
+        0 => "No findings.".to_string(),
+        1 => format!("1 finding ({}).", parts.join(", ")),
+        _ => format!("{total} findings ({}).", parts.join(", ")),
+    };
+    if !evaluation.suppressed.is_empty() {
+        line.push_str(&format!(
+            " {} ignored by your settings.",
+            evaluation.suppressed.len()
+        ));
+    }
+    let failing = evaluation
+        .findings
+        .iter()
+        .filter(|f| f.severity >= fail_on)
+        .count();
+    if failing > 0 {
+        line.push_str(&format!(" {failing} at or above --fail-on {fail_on}."));
+    }
+    line.push('\n');
+    line
+}
+
+fn color(severity: Severity) -> Color {
+    match severity {
+        Severity::Critical => Color::Magenta,
+        Severity::High => Color::Red,
+        Severity::Medium => Color::Yellow,
+        Severity::Low => Color::Cyan,
+        Severity::Info => Color::Grey,
+    }
+}
+
+fn paint(text: &str, _severity: Option<Severity>, style: Style) -> String {
+    if style.color {
+        format!("\x1b[1m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}

@@ -1,0 +1,101 @@
+//! `credential-process-unsafe` (rules/credential-process-unsafe.toml): the program a
+//! credential_process runs is missing, or others can replace it.
+
+use super::{Context, Rule};
+use crate::finding::Finding;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
+    ctx.model
+        .set
+        .profiles()
+        .iter()
+        .filter_map(|section| {
+            let property = section.property("credential_process")?;
+            let program = first_word(&property.value)?;
+            let problem = match resolve(&program, ctx) {
+                None => format!("runs `{program}`, which does not exist"),
+                Some(path) => writable_by_others(&path)?,
+            };
+            let finding = rule
+                .finding(format!("Profile {} {problem}", section.name))
+                .profile(&section.name)
+                .evidence(format!("credential_process = {}", property.value));
+            Some(ctx.place(finding, property.origin))
+        })
+        .collect()
+}
+
+/// The program of a command line: the first word, honouring quotes as the SDKs' splitter does.
+fn first_word(command: &str) -> Option<String> {
+    let command = command.trim_start();
+    let mut chars = command.chars();
+    let quote = match command.chars().next()? {
+        q @ ('"' | '\'') => {
+            chars.next();
+            Some(q)
+        }
+        _ => None,
+    };
+    let word: String = match quote {
+        Some(q) => chars.take_while(|c| *c != q).collect(),
+        None => chars.take_while(|c| !c.is_whitespace()).collect(),
+    };
+    (!word.is_empty()).then_some(word)
+}
+
+fn resolve(program: &str, ctx: &Context) -> Option<PathBuf> {
+    if program.contains('/') {
+        let path = match program.strip_prefix("~/") {
+            Some(rest) => ctx.facts.home.as_ref()?.join(rest),
+            None => PathBuf::from(program),
+        };
+        return path.is_file().then_some(path);
+    }
+    ctx.facts
+        .search_path
+        .iter()
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
+
+fn writable_by_others(path: &Path) -> Option<String> {
+    let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    if mode & 0o022 != 0 {
+        return Some(format!(
+            "runs {}, which other users can modify (mode {:04o})",
+            path.display(),
+            mode & 0o7777
+        ));
+    }
+    let dir = path.parent()?;
+    let dir_mode = std::fs::metadata(dir).ok()?.permissions().mode();
+    // A shared folder with the sticky bit (like /tmp) still lets others replace only their own files.
+    if dir_mode & 0o022 != 0 && dir_mode & 0o1000 == 0 {
+        return Some(format!(
+            "runs {}, whose folder other users can write to (mode {:04o})",
+            path.display(),
+            dir_mode & 0o7777
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_word;
+
+    #[test]
+    fn first_word_honours_quotes() {
+        assert_eq!(
+            first_word("/usr/bin/helper --x").as_deref(),
+            Some("/usr/bin/helper")
+        );
+        assert_eq!(
+            first_word("\"/opt/my tool/bin\" a").as_deref(),
+            Some("/opt/my tool/bin")
+        );
+        assert_eq!(first_word("   "), None);
+    }
+}

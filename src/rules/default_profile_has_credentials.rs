@@ -1,0 +1,36 @@
+//! `default-profile-has-credentials` (rules/default-profile-has-credentials.toml): `[default]`
+//! signs requests by itself, through a static key or a credential_process.
+
+use super::{Context, Rule};
+use crate::finding::Finding;
+use crate::model::CredentialKind;
+
+pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
+    let Some(profile) = ctx.model.profile("default") else {
+        return Vec::new();
+    };
+    let (what, property) = match profile.kind {
+        CredentialKind::LongTermKey => ("a long-term access key", "aws_access_key_id"),
+        CredentialKind::SessionKey => ("temporary credentials", "aws_access_key_id"),
+        CredentialKind::CredentialProcess => ("a credential_process", "credential_process"),
+        _ => return Vec::new(),
+    };
+    let Some(value) = profile.section.property(property) else {
+        return Vec::new();
+    };
+    let evidence = match profile.own_key() {
+        Some(key_id) => format!("aws_access_key_id = {}", ctx.keys.show(key_id)),
+        None => format!("credential_process = {}", value.value),
+    };
+    let finding = rule
+        .finding(format!(
+            "The default profile holds {what}: any command or script that names no profile uses it"
+        ))
+        .profile("default")
+        .evidence(evidence)
+        .fix(format!(
+            "Rename [default] to a named profile (e.g. [dev]) in {}, keep only settings such as region in [default], and pick the profile explicitly with `--profile dev` or `export AWS_PROFILE=dev`",
+            ctx.path(value.origin.file).display()
+        ));
+    vec![ctx.place(finding, value.origin)]
+}

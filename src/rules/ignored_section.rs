@@ -1,0 +1,27 @@
+//! `ignored-section` (rules/ignored-section.toml): a header the SDKs skip silently.
+
+use super::{Context, Rule};
+use crate::finding::Finding;
+
+pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
+    ctx.model
+        .set
+        .ignored
+        .iter()
+        .map(|ignored| {
+            let finding = rule
+                .finding(format!(
+                    "[{}] in {} is ignored by the AWS SDKs",
+                    ignored.header,
+                    ctx.path(ignored.origin.file).display()
+                ))
+                .evidence(ignored.reason.clone())
+                .fix(format!(
+                    "Fix the header at {} ({}), or delete the section",
+                    ctx.cite(ignored.origin),
+                    ignored.reason
+                ));
+            ctx.place(finding, ignored.origin)
+        })
+        .collect()
+}

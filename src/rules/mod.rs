@@ -1,0 +1,126 @@
+//! The machine half of the rule catalog: one check function per rule file in `rules/`.
+//!
+//! A check reads the model and the facts and returns findings; it prints nothing and knows
+//! nothing of terminals or formats. Adding a rule: a TOML file in `rules/`, a module here with
+//! its `check`, its line in [`CHECKS`], and a fixture in `tests/fixtures/`. The test suite
+//! fails when any of the four is missing.
+
+mod credential_process_unsafe;
+mod default_profile_has_credentials;
+mod duplicate_section;
+mod ignored_section;
+mod incomplete_credentials;
+mod insecure_file_permissions;
+mod key_in_environment;
+mod key_shared_by_profiles;
+mod key_too_old;
+mod key_unused;
+mod legacy_sso_config;
+mod long_term_key;
+mod role_chain_on_long_term_key;
+mod session_key_in_file;
+mod unresolvable_profile;
+
+use crate::catalog::RuleMeta;
+use crate::facts::Facts;
+use crate::finding::Finding;
+use crate::locate::Locations;
+use crate::mask::KeyDisplay;
+use crate::model::Model;
+use crate::profile_set::{FileKind, Origin};
+use crate::settings::Settings;
+use std::path::Path;
+
+/// Everything a check may read.
+pub struct Context<'a> {
+    pub model: &'a Model<'a>,
+    pub facts: &'a Facts,
+    pub locations: &'a Locations,
+    pub keys: KeyDisplay,
+}
+
+impl Context<'_> {
+    pub fn path(&self, kind: FileKind) -> &Path {
+        match kind {
+            FileKind::Config => &self.locations.config.path,
+            FileKind::Credentials => &self.locations.credentials.path,
+        }
+    }
+
+    /// `~/.aws/config:12` style reference for evidence text.
+    pub fn cite(&self, origin: Origin) -> String {
+        format!("{}:{}", self.path(origin.file).display(), origin.line)
+    }
+
+    /// Point `finding` at the line `origin` names.
+    pub fn place(&self, finding: Finding, origin: Origin) -> Finding {
+        finding.at(self.path(origin.file), Some(origin.line))
+    }
+}
+
+/// A rule's metadata with the user's settings applied.
+pub struct Rule<'a> {
+    pub meta: &'static RuleMeta,
+    settings: &'a Settings,
+}
+
+impl<'a> Rule<'a> {
+    pub fn new(meta: &'static RuleMeta, settings: &'a Settings) -> Self {
+        Rule { meta, settings }
+    }
+
+    /// A numeric parameter. Every parameter a check asks for is declared in its rule file,
+    /// which the catalog test checks, so a missing one is a defect in the rule itself.
+    pub fn parameter(&self, name: &str) -> u64 {
+        self.settings.parameter(self.meta, name).unwrap_or_else(|| {
+            panic!(
+                "rules/{}.toml declares no parameter `{name}`",
+                self.meta.slug
+            )
+        })
+    }
+
+    pub fn finding(&self, message: impl Into<String>) -> Finding {
+        Finding::new(self.meta, message)
+    }
+}
+
+pub type Check = fn(&Rule, &Context) -> Vec<Finding>;
+
+/// Rule slug -> its check.
+pub const CHECKS: &[(&str, Check)] = &[
+    (
+        "credential-process-unsafe",
+        credential_process_unsafe::check,
+    ),
+    (
+        "default-profile-has-credentials",
+        default_profile_has_credentials::check,
+    ),
+    ("duplicate-section", duplicate_section::check),
+    ("ignored-section", ignored_section::check),
+    ("incomplete-credentials", incomplete_credentials::check),
+    (
+        "insecure-file-permissions",
+        insecure_file_permissions::check,
+    ),
+    ("key-in-environment", key_in_environment::check),
+    ("key-shared-by-profiles", key_shared_by_profiles::check),
+    ("key-too-old", key_too_old::check),
+    ("key-unused", key_unused::check),
+    ("legacy-sso-config", legacy_sso_config::check),
+    ("long-term-key", long_term_key::check),
+    (
+        "role-chain-on-long-term-key",
+        role_chain_on_long_term_key::check,
+    ),
+    ("session-key-in-file", session_key_in_file::check),
+    ("unresolvable-profile", unresolvable_profile::check),
+];
+
+pub fn check_for(slug: &str) -> Option<Check> {
+    CHECKS
+        .iter()
+        .find(|(name, _)| *name == slug)
+        .map(|(_, check)| *check)
+}

@@ -1,0 +1,71 @@
+//! `session-key-in-file` (rules/session-key-in-file.toml): temporary credentials pasted into a
+//! file, expired or not.
+
+use super::{Context, Rule};
+use crate::finding::Finding;
+use crate::model::CredentialKind;
+use chrono::{DateTime, Utc};
+
+/// Properties that credential helpers (saml2aws, gimme-aws-creds, aws-vault exports and others)
+/// write next to the session they store.
+const EXPIRY_KEYS: [&str; 5] = [
+    "x_security_token_expires",
+    "aws_expiration",
+    "aws_session_expiration",
+    "aws_credential_expiration",
+    "expiration",
+];
+
+pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
+    ctx.model
+        .profiles
+        .iter()
+        .filter(|profile| profile.kind == CredentialKind::SessionKey)
+        .filter_map(|profile| {
+            let key_id = profile.own_key()?;
+            let origin = profile.section.property("aws_access_key_id")?.origin;
+            let expiry = EXPIRY_KEYS.iter().find_map(|key| {
+                let value = profile.section.get(key)?;
+                Some((
+                    *key,
+                    DateTime::parse_from_rfc3339(value)
+                        .ok()?
+                        .with_timezone(&Utc),
+                ))
+            });
+            let (message, evidence) = match expiry {
+                Some((key, at)) if at <= ctx.facts.now => (
+                    format!(
+                        "Profile {} stores temporary credentials that expired {}",
+                        profile.name(),
+                        at.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                    format!("{key} = {}", at.to_rfc3339()),
+                ),
+                Some((key, at)) => (
+                    format!(
+                        "Profile {} stores temporary credentials (valid until {})",
+                        profile.name(),
+                        at.format("%Y-%m-%d %H:%M UTC")
+                    ),
+                    format!("{key} = {}", at.to_rfc3339()),
+                ),
+                None => (
+                    format!(
+                        "Profile {} stores temporary credentials in a file",
+                        profile.name()
+                    ),
+                    format!(
+                        "aws_access_key_id = {} with a session token",
+                        ctx.keys.show(key_id)
+                    ),
+                ),
+            };
+            let finding = rule
+                .finding(message)
+                .profile(profile.name())
+                .evidence(evidence);
+            Some(ctx.place(finding, origin))
+        })
+        .collect()
+}

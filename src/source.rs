@@ -1,0 +1,141 @@
+//! Reading one of the shared files from disk, refusing what is not a small UTF-8 text file.
+//!
+//! A missing file is normal (many people have only one of the two) and comes back as `None`.
+//! Everything else that is wrong (a folder, a binary file, a file too large, bytes that are not
+//! UTF-8, a file that cannot be read, a symlink loop) is an [`InputError`] naming the file and,
+//! where there is one, the line.
+
+use crate::document::Document;
+use crate::locate::Location;
+use crate::parse::{self, RawSection};
+use crate::profile_set::FileKind;
+use std::fmt;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+/// Far beyond any real config; a larger file is a mistake and is not worth holding in memory.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Bad input: what is wrong, in which file, on which line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// One shared file as read from disk.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    pub kind: FileKind,
+    pub path: PathBuf,
+    pub document: Document,
+}
+
+impl SourceFile {
+    /// Parse with the SDKs' grammar; a refused line becomes an error naming this file.
+    pub fn sections(&self) -> Result<Vec<RawSection>, InputError> {
+        parse::parse(&self.document).map_err(|error| InputError {
+            path: self.path.clone(),
+            line: Some(error.line),
+            message: error.message,
+        })
+    }
+}
+
+/// Read the file at `location`, or `None` when there is no file there.
+pub fn read(location: &Location) -> Result<Option<SourceFile>, InputError> {
+    let path = &location.path;
+    let fail = |line: Option<usize>, message: String| InputError {
+        path: path.clone(),
+        line,
+        message,
+    };
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(fail(None, describe(&error))),
+    };
+    if metadata.is_dir() {
+        return Err(fail(None, "is a directory, not a file".to_string()));
+    }
+    let bytes = read_capped(path).map_err(|error| fail(None, describe(&error)))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(fail(
+            None,
+            format!(
+                "is larger than {} MB; not an AWS config file",
+                MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        ));
+    }
+    let text = decode(bytes).map_err(|(line, message)| fail(Some(line), message))?;
+    Ok(Some(SourceFile {
+        kind: location.kind,
+        path: path.clone(),
+        document: Document::new(text),
+    }))
+}
+
+/// Read at most one byte past the limit, so `/dev/zero` or a huge file costs nothing.
+fn read_capped(path: &Path) -> io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn decode(bytes: Vec<u8>) -> Result<String, (usize, String)> {
+    fn line_of(bytes: &[u8], offset: usize) -> usize {
+        bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+    }
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        return Err((
+            line_of(&bytes, offset),
+            "holds binary data (a NUL byte); not a text file".to_string(),
+        ));
+    }
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        // Neither the SDKs nor the AWS CLI skip a byte order mark: they fail on the first line.
+        return Err((
+            1,
+            "starts with a UTF-8 byte order mark, which the AWS SDKs cannot read; save it without one".to_string(),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        (
+            line_of(error.as_bytes(), offset),
+            "is not valid UTF-8".to_string(),
+        )
+    })
+}
+
+/// An I/O error in words, without the `(os error N)` tail.
+fn describe(error: &io::Error) -> String {
+    let text = error.to_string();
+    let text = match text.find(" (os error") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    };
+    lowercase_first(&text)
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
