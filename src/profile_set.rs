@@ -5,7 +5,8 @@
 //! Unlike the SDKs it keeps where every value came from, and it records what they silently drop
 //! (ignored sections, repeated headers) so rules can report it.
 
-use crate::parse::{RawProperty, RawSection, WHITESPACE};
+use crate::document::Document;
+use crate::parse::{self, ParseError, RawProperty, RawSection, WHITESPACE};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
@@ -106,6 +107,20 @@ enum Target {
 }
 
 impl ProfileSet {
+    /// Parse and merge the two files' text; for tests and tools that have no files on disk.
+    pub fn from_texts(config: &str, credentials: &str) -> Result<Self, (FileKind, ParseError)> {
+        let mut set = ProfileSet::default();
+        for (kind, text) in [
+            (FileKind::Config, config),
+            (FileKind::Credentials, credentials),
+        ] {
+            let sections =
+                parse::parse(&Document::new(text.to_string())).map_err(|error| (kind, error))?;
+            set.merge_file(kind, sections);
+        }
+        Ok(set)
+    }
+
     /// Merge one file's sections in. Call it for the config file first, then credentials, so
     /// the credentials file wins per key as it does in the SDKs.
     pub fn merge_file(&mut self, kind: FileKind, sections: Vec<RawSection>) {

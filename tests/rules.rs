@@ -1,0 +1,294 @@
+//! Every rule against its fixture, and the catalog held to its checks.
+//!
+//! A fixture (`tests/fixtures/<slug>.toml`) is a small `~/.aws` (file texts, modes,
+//! environment, known key ages) and the exact findings its rule must produce there: each
+//! expected finding by profile, file and line, nothing more. `quiet` names profiles that must
+//! stay silent, so every fixture proves the rule both fires and holds back. `$HOME` in a file
+//! text or variable stands for the fixture's temporary home folder.
+
+use awscheck::audit::{evaluate, Inputs, Scope};
+use awscheck::catalog;
+use awscheck::env::Env;
+use awscheck::facts::{Facts, KeyActivity};
+use awscheck::locate::Overrides;
+use awscheck::mask::KeyDisplay;
+use awscheck::model::Model;
+use awscheck::rules::CHECKS;
+use awscheck::settings::Settings;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fixture {
+    now: Option<DateTime<Utc>>,
+    config: Option<String>,
+    credentials: Option<String>,
+    #[serde(default)]
+    modes: BTreeMap<String, u32>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    #[serde(default)]
+    first_seen: BTreeMap<String, DateTime<Utc>>,
+    #[serde(default)]
+    iam: BTreeMap<String, IamKey>,
+    #[serde(default)]
+    executables: Vec<Executable>,
+    expect: Vec<Expected>,
+    #[serde(default)]
+    quiet: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IamKey {
+    created: Option<DateTime<Utc>>,
+    last_used: Option<DateTime<Utc>>,
+}
+
+/// A file to create under HOME (for credential_process targets).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Executable {
+    path: String,
+    mode: u32,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    profile: Option<String>,
+    /// `config`, `credentials`, `aws_dir`, or absent for findings without a file.
+    file: Option<String>,
+    line: Option<usize>,
+    /// A part of the message that must be there.
+    message: Option<String>,
+}
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn run_fixture(slug: &str) {
+    let path = fixtures_dir().join(format!("{slug}.toml"));
+    let fixture: Fixture = toml::from_str(&std::fs::read_to_string(&path).unwrap())
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let home = tempfile::tempdir().unwrap();
+    let aws_dir = home.path().join(".aws");
+    std::fs::create_dir(&aws_dir).unwrap();
+    let home_str = home.path().to_str().unwrap().to_string();
+    let mode = |name: &str, default: u32| fixture.modes.get(name).copied().unwrap_or(default);
+    for (name, text) in [
+        ("config", &fixture.config),
+        ("credentials", &fixture.credentials),
+    ] {
+        if let Some(text) = text {
+            let file = aws_dir.join(name);
+            std::fs::write(&file, text.replace("$HOME", &home_str)).unwrap();
+            std::fs::set_permissions(&file, PermissionsExt::from_mode(mode(name, 0o600))).unwrap();
+        }
+    }
+    std::fs::set_permissions(&aws_dir, PermissionsExt::from_mode(mode("aws_dir", 0o700))).unwrap();
+    for executable in &fixture.executables {
+        let file = home.path().join(&executable.path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&file, PermissionsExt::from_mode(executable.mode)).unwrap();
+    }
+
+    let mut vars: Vec<(String, String)> = vec![("HOME".into(), home_str.clone())];
+    vars.extend(
+        fixture
+            .env
+            .iter()
+            .map(|(k, v)| (k.clone(), v.replace("$HOME", &home_str))),
+    );
+    let env = Env::from_pairs(vars);
+    let inputs = Inputs::load(&env, &Overrides::default()).unwrap();
+    let set = inputs.profile_set().unwrap();
+    let model = Model::build(&set);
+    let now = fixture
+        .now
+        .unwrap_or_else(|| "2026-11-24T12:00:00Z".parse().unwrap());
+    let mut facts = Facts::gather(&env, &inputs.sources(), now);
+    facts.first_seen = fixture.first_seen.clone();
+    facts.keys = fixture
+        .iam
+        .iter()
+        .map(|(key_id, key)| {
+            let activity = KeyActivity {
+                created: key.created,
+                last_used: key.last_used,
+                ..KeyActivity::default()
+            };
+            (key_id.clone(), activity)
+        })
+        .collect::<HashMap<_, _>>();
+    let evaluation = evaluate(
+        &model,
+        &facts,
+        &inputs.locations,
+        &Settings::default(),
+        &Scope::default(),
+        KeyDisplay::default(),
+    );
+    let findings: Vec<_> = evaluation
+        .findings
+        .iter()
+        .filter(|f| f.slug == slug)
+        .collect();
+
+    let file_of = |name: &Option<String>| -> Option<PathBuf> {
+        name.as_deref().map(|name| match name {
+            "aws_dir" => aws_dir.clone(),
+            other => aws_dir.join(other),
+        })
+    };
+    let describe = |f: &&awscheck::finding::Finding| {
+        format!("{:?} {:?}:{:?} {}", f.profile, f.file, f.line, f.message)
+    };
+    assert_eq!(
+        findings.len(),
+        fixture.expect.len(),
+        "{slug}: expected {:?}\ngot:\n{}",
+        fixture.expect,
+        findings.iter().map(describe).collect::<Vec<_>>().join("\n")
+    );
+    for expected in &fixture.expect {
+        let matched = findings.iter().any(|f| {
+            f.profile == expected.profile
+                && f.file == file_of(&expected.file)
+                && f.line == expected.line
+                && expected
+                    .message
+                    .as_ref()
+                    .is_none_or(|m| f.message.contains(m.as_str()))
+        });
+        assert!(
+            matched,
+            "{slug}: no finding like {expected:?}\ngot:\n{}",
+            findings.iter().map(describe).collect::<Vec<_>>().join("\n")
+        );
+    }
+    for profile in &fixture.quiet {
+        assert!(
+            set.profile(profile).is_some(),
+            "{slug}: quiet profile {profile} is not in the fixture"
+        );
+        assert!(
+            !findings
+                .iter()
+                .any(|f| f.profile.as_deref() == Some(profile)),
+            "{slug}: {profile} must not fire"
+        );
+    }
+}
+
+macro_rules! fixture_tests {
+    ($($name:ident => $slug:literal,)*) => {
+        $(#[test] fn $name() { run_fixture($slug); })*
+
+        /// The list above names every rule: no rule goes without its fixture test.
+        const FIXTURE_SLUGS: &[&str] = &[$($slug),*];
+    };
+}
+
+fixture_tests! {
+    credential_process_unsafe => "credential-process-unsafe",
+    default_profile_has_credentials => "default-profile-has-credentials",
+    duplicate_section => "duplicate-section",
+    ignored_section => "ignored-section",
+    incomplete_credentials => "incomplete-credentials",
+    insecure_file_permissions => "insecure-file-permissions",
+    key_in_environment => "key-in-environment",
+    key_shared_by_profiles => "key-shared-by-profiles",
+    key_too_old => "key-too-old",
+    key_unused => "key-unused",
+    legacy_sso_config => "legacy-sso-config",
+    long_term_key => "long-term-key",
+    role_chain_on_long_term_key => "role-chain-on-long-term-key",
+    session_key_in_file => "session-key-in-file",
+    unresolvable_profile => "unresolvable-profile",
+}
+
+fn slugs_of_dir(dir: &str) -> BTreeSet<String> {
+    std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .map(|path| path.file_stem().unwrap().to_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn every_rule_file_has_a_check_and_every_check_a_rule_file() {
+    let rule_files = slugs_of_dir("rules");
+    let checks: BTreeSet<String> = CHECKS.iter().map(|(slug, _)| slug.to_string()).collect();
+    assert_eq!(rule_files, checks, "rules/*.toml and rules::CHECKS differ");
+    let catalog: BTreeSet<String> = catalog::rules()
+        .iter()
+        .map(|rule| rule.slug.clone())
+        .collect();
+    assert_eq!(
+        catalog, rule_files,
+        "the embedded catalog is stale: rebuild"
+    );
+}
+
+#[test]
+fn every_rule_has_a_fixture_and_a_fixture_test() {
+    let fixtures = slugs_of_dir("tests/fixtures");
+    let tested: BTreeSet<String> = FIXTURE_SLUGS.iter().map(|s| s.to_string()).collect();
+    assert_eq!(
+        fixtures,
+        slugs_of_dir("rules"),
+        "tests/fixtures/*.toml and rules/*.toml differ"
+    );
+    assert_eq!(
+        tested, fixtures,
+        "fixture_tests! and tests/fixtures/ differ"
+    );
+}
+
+#[test]
+fn catalog_entries_are_complete_and_ids_unique() {
+    let mut ids = BTreeSet::new();
+    for rule in catalog::rules() {
+        assert!(ids.insert(rule.id.clone()), "duplicate id {}", rule.id);
+        assert!(
+            rule.id.starts_with("AK") && rule.id.len() == 5,
+            "{}: id like AK001",
+            rule.slug
+        );
+        for (field, text) in [
+            ("title", &rule.title),
+            ("summary", &rule.summary),
+            ("rationale", &rule.rationale),
+            ("remediation", &rule.remediation),
+        ] {
+            assert!(!text.trim().is_empty(), "{}: empty {field}", rule.slug);
+        }
+        assert!(
+            !rule.references.is_empty(),
+            "{}: needs at least one reference",
+            rule.slug
+        );
+    }
+}
+
+#[test]
+fn settings_override_rule_parameters() {
+    let settings = Settings::parse("[rules.key-too-old]\nmax_age_days = 90\n").unwrap();
+    let rule = catalog::find("AK003").unwrap();
+    assert_eq!(settings.parameter(rule, "max_age_days"), Some(90));
+    assert_eq!(
+        Settings::default().parameter(rule, "max_age_days"),
+        Some(45)
+    );
+    let error = Settings::parse("[rules.key-too-old]\nmax_age = 90\n").unwrap_err();
+    assert_eq!(error.0, Some(1));
+    assert!(error.1.contains("max_age_days"), "{}", error.1);
+}
