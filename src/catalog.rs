@@ -60,8 +60,15 @@ pub fn rules() -> &'static [RuleMeta] {
             .map(|(stem, text)| {
                 // The catalog is part of the binary and checked by the test suite; a broken
                 // file here is a build defect, not user input.
-                let rule: RuleMeta = toml::from_str(text)
+                let mut rule: RuleMeta = toml::from_str(text)
                     .unwrap_or_else(|error| panic!("rules/{stem}.toml is invalid: {error}"));
+                for prose in [
+                    &mut rule.summary,
+                    &mut rule.rationale,
+                    &mut rule.remediation,
+                ] {
+                    *prose = reflow(prose);
+                }
                 assert_eq!(
                     &rule.slug, stem,
                     "rules/{stem}.toml: slug must match the file name"
@@ -72,6 +79,16 @@ pub fn rules() -> &'static [RuleMeta] {
         rules.sort_by(|a, b| a.id.cmp(&b.id));
         rules
     })
+}
+
+/// Join the hard-wrapped lines of TOML prose into paragraphs, so tables and terminals can wrap
+/// it to their own width. A blank line still separates paragraphs.
+fn reflow(text: &str) -> String {
+    text.trim()
+        .split("\n\n")
+        .map(|paragraph| paragraph.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// A rule by id (`AK003`, any case) or slug (`key-too-old`).

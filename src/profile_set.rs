@@ -72,6 +72,15 @@ pub struct IgnoredSection {
     pub origin: Origin,
     pub header: String,
     pub reason: String,
+    /// The edit that makes the SDKs read it.
+    pub fix: String,
+}
+
+/// Why a header is skipped, and what would make it count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Skipped {
+    reason: String,
+    fix: String,
 }
 
 /// The same header twice in one file: the SDKs merge it, both AWS CLI versions refuse the file.
@@ -124,7 +133,7 @@ impl ProfileSet {
     /// Merge one file's sections in. Call it for the config file first, then credentials, so
     /// the credentials file wins per key as it does in the SDKs.
     pub fn merge_file(&mut self, kind: FileKind, sections: Vec<RawSection>) {
-        let targets: Vec<Result<Target, String>> = sections
+        let targets: Vec<Result<Target, Skipped>> = sections
             .iter()
             .map(|section| classify(kind, &section.header))
             .collect();
@@ -155,8 +164,8 @@ impl ProfileSet {
             }
             let target = match target {
                 Ok(target) => target,
-                Err(reason) => {
-                    self.ignore(origin, &section.header, reason);
+                Err(skipped) => {
+                    self.ignore(origin, &section.header, skipped);
                     continue;
                 }
             };
@@ -169,7 +178,12 @@ impl ProfileSet {
                         self.ignore(
                             origin,
                             &section.header,
-                            "[profile default] in the same file takes priority".to_string(),
+                            Skipped {
+                                reason: "[profile default] in the same file takes priority"
+                                    .to_string(),
+                                fix: "move its settings into [profile default] and delete it"
+                                    .to_string(),
+                            },
                         );
                         continue;
                     }
@@ -185,11 +199,12 @@ impl ProfileSet {
         }
     }
 
-    fn ignore(&mut self, origin: Origin, header: &str, reason: String) {
+    fn ignore(&mut self, origin: Origin, header: &str, skipped: Skipped) {
         self.ignored.push(IgnoredSection {
             origin,
             header: header.to_string(),
-            reason,
+            reason: skipped.reason,
+            fix: skipped.fix,
         });
     }
 
@@ -262,34 +277,43 @@ fn split_header(header: &str) -> (Option<&str>, &str) {
     }
 }
 
-fn classify(kind: FileKind, header: &str) -> Result<Target, String> {
+fn classify(kind: FileKind, header: &str) -> Result<Target, Skipped> {
     let (prefix, name) = split_header(header);
+    let skipped = |reason: String, fix: String| Err(Skipped { reason, fix });
+    let invalid_name = || {
+        skipped(
+            format!("`{name}` is not a valid name (letters, digits and - _ / . % @ : + only)"),
+            "rename it without spaces or other characters".to_string(),
+        )
+    };
     match (kind, prefix) {
         (FileKind::Config, None) if name == DEFAULT => Ok(Target::Profile(DEFAULT.to_string())),
-        (FileKind::Config, None) => Err(format!(
-            "the config file needs `[profile {name}]`; only `[default]` may go without the prefix"
-        )),
-        (FileKind::Config, Some(prefix)) => {
-            if !is_identifier(name) {
-                return Err(format!("`{name}` is not a valid name"));
-            }
-            match prefix {
-                PROFILE_PREFIX => Ok(Target::Profile(name.to_string())),
-                SSO_SESSION_PREFIX => Ok(Target::SsoSession(name.to_string())),
-                SERVICES_PREFIX => Ok(Target::Other),
-                _ => Err(format!("`{prefix}` is not a section type the SDKs know")),
-            }
-        }
-        (FileKind::Credentials, Some(PROFILE_PREFIX)) => Err(format!(
-            "the credentials file takes `[{name}]`; `[profile {name}]` belongs in the config file"
-        )),
-        (FileKind::Credentials, Some(prefix)) => Err(format!(
-            "`[{prefix} ...]` sections belong in the config file, not the credentials file"
-        )),
+        (FileKind::Config, None) => skipped(
+            "the config file needs the `profile` prefix on every profile but [default]".to_string(),
+            format!("rename it to [profile {name}]"),
+        ),
+        (FileKind::Config, Some(_)) if !is_identifier(name) => invalid_name(),
+        (FileKind::Config, Some(PROFILE_PREFIX)) => Ok(Target::Profile(name.to_string())),
+        (FileKind::Config, Some(SSO_SESSION_PREFIX)) => Ok(Target::SsoSession(name.to_string())),
+        (FileKind::Config, Some(SERVICES_PREFIX)) => Ok(Target::Other),
+        (FileKind::Config, Some(prefix)) => skipped(
+            format!(
+                "`{prefix}` is not a section type the SDKs know (profile, sso-session, services)"
+            ),
+            format!("correct the section type, e.g. [profile {name}] or [sso-session {name}]"),
+        ),
+        (FileKind::Credentials, Some(PROFILE_PREFIX)) => skipped(
+            "the credentials file takes profile names without the `profile` prefix".to_string(),
+            format!("rename it to [{name}]"),
+        ),
+        (FileKind::Credentials, Some(prefix)) => skipped(
+            format!("[{prefix} ...] sections are only read from the config file"),
+            format!("move it to the config file as [{prefix} {name}]"),
+        ),
         (FileKind::Credentials, None) if is_identifier(name) => {
             Ok(Target::Profile(name.to_string()))
         }
-        (FileKind::Credentials, None) => Err(format!("`{name}` is not a valid name")),
+        (FileKind::Credentials, None) => invalid_name(),
     }
 }
 

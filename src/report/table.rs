@@ -97,42 +97,42 @@ pub fn render_audit(
         }
         writeln!(out).unwrap();
     }
-    let mut groups: Vec<(Option<&str>, Vec<&Finding>)> = Vec::new();
-    for finding in &evaluation.findings {
-        let profile = finding.profile.as_deref();
-        match groups.last_mut() {
-            Some((current, list)) if *current == profile => list.push(finding),
-            _ => groups.push((profile, vec![finding])),
-        }
-    }
-    for (profile, findings) in &groups {
-        let title = match profile {
-            Some(name) => format!("Profile {name}"),
-            None => "This machine".to_string(),
-        };
-        writeln!(out, "{}", paint(&title, None, style)).unwrap();
-        let mut table = new_table(style, &["Severity", "Rule", "Finding", "Fix"]);
-        for finding in findings {
-            let mut text = finding.message.clone();
-            if !finding.evidence.is_empty() {
-                text.push_str(&format!("\n{}", finding.evidence));
-            }
-            text.push_str(&format!("\nat {}", finding.location()));
-            let mut severity = Cell::new(finding.severity.name());
-            if style.color {
-                severity = severity.fg(color(finding.severity));
-            }
-            table.add_row(vec![
-                severity,
-                Cell::new(format!("{}\n{}", finding.rule_id, finding.slug)),
-                Cell::new(text),
-                Cell::new(&finding.remediation),
-            ]);
-        }
-        writeln!(out, "{table}\n").unwrap();
+    if !evaluation.findings.is_empty() {
+        writeln!(out, "{}\n", findings_table(&evaluation.findings, style)).unwrap();
     }
     out.push_str(&summary(evaluation, fail_on));
     out
+}
+
+/// One table, grouped by profile: the profile's name heads its first row.
+pub fn findings_table(findings: &[Finding], style: Style) -> Table {
+    let mut table = new_table(style, &["Profile", "Severity", "Finding", "Fix"]);
+    let mut previous: Option<Option<&str>> = None;
+    for finding in findings {
+        let profile = finding.profile.as_deref();
+        let group = if previous == Some(profile) {
+            String::new()
+        } else {
+            profile.unwrap_or("(machine)").to_string()
+        };
+        previous = Some(profile);
+        let mut text = format!("{}\n{} {}", finding.message, finding.rule_id, finding.slug);
+        if !finding.evidence.is_empty() {
+            text.push_str(&format!(": {}", finding.evidence));
+        }
+        text.push_str(&format!("\nat {}", finding.location()));
+        let mut severity = Cell::new(finding.severity.name());
+        if style.color {
+            severity = severity.fg(color(finding.severity));
+        }
+        table.add_row(vec![
+            Cell::new(group),
+            severity,
+            Cell::new(text),
+            Cell::new(&finding.remediation),
+        ]);
+    }
+    table
 }
 
 pub fn summary(evaluation: &Evaluation, fail_on: Severity) -> String {
@@ -184,13 +184,5 @@ fn color(severity: Severity) -> Color {
         Severity::Medium => Color::Yellow,
         Severity::Low => Color::Cyan,
         Severity::Info => Color::Grey,
-    }
-}
-
-fn paint(text: &str, _severity: Option<Severity>, style: Style) -> String {
-    if style.color {
-        format!("\x1b[1m{text}\x1b[0m")
-    } else {
-        text.to_string()
     }
 }

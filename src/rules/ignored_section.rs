@@ -17,9 +17,9 @@ pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
                 ))
                 .evidence(ignored.reason.clone())
                 .fix(format!(
-                    "Fix the header at {} ({}), or delete the section",
+                    "At {}: {}, or delete the section",
                     ctx.cite(ignored.origin),
-                    ignored.reason
+                    ignored.fix
                 ));
             ctx.place(finding, ignored.origin)
         })
