@@ -65,6 +65,15 @@ pub struct AuditArgs {
     /// Show access key IDs in full instead of masked.
     #[arg(long)]
     pub show_key_ids: bool,
+    /// Keys asked about at once in the online audit.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Seconds allowed for everything about one key (retries included) before it gets a note.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub timeout: u64,
+    /// Seconds allowed to open a connection to AWS.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub connect_timeout: u64,
 }
 
 #[derive(Debug, Args)]

@@ -16,7 +16,7 @@ use crate::report::{self, table::Style, ProfileRow};
 use crate::settings::Settings;
 use crate::severity::Severity;
 use crate::source::InputError;
-use crate::state::State;
+use crate::state::{FirstSeen, State, FIRST_SEEN_FILE, OWN_USE_FILE};
 use chrono::{DateTime, Utc};
 use std::fmt;
 use std::io::{self, Write};
@@ -133,17 +133,22 @@ fn audit(
         }
     }
     let mut facts = Facts::gather(env, &inputs.sources(), now);
-    let mut state = State::load(paths::state_dir(env), io.warnings);
-    let seen: Vec<&str> = model
+    let state = State::new(paths::state_dir(env));
+    let mut first_seen: FirstSeen = state.read(FIRST_SEEN_FILE, io.warnings);
+    let seen = model
         .profiles
         .iter()
         .filter_map(|profile| profile.own_key())
-        .chain(facts.environment.access_key_id.as_deref())
-        .collect();
-    if state.observe(seen, now) {
-        state.save_first_seen(io.warnings);
+        .chain(facts.environment.access_key_id.as_deref());
+    if first_seen.observe(seen, now) {
+        state.write(FIRST_SEEN_FILE, &first_seen, io.warnings);
     }
-    facts.first_seen = state.first_seen.keys.clone();
+    facts.first_seen = first_seen.keys;
+    let mode = if args.offline {
+        "offline"
+    } else {
+        check_online(args, &model, &set, &inputs, &state, &mut facts, io)
+    };
 
     let keys = KeyDisplay {
         reveal: args.show_key_ids,
@@ -161,7 +166,7 @@ fn audit(
     match args.format {
         AuditFormat::Table => {
             let style = style(global, env, io);
-            let heading = heading(&inputs, rows.len());
+            let heading = heading(&inputs, rows.len(), mode);
             let text = report::table::render_audit(&heading, &rows, &evaluation, fail_on, style);
             io.out.write_all(text.as_bytes())?;
         }
@@ -172,7 +177,7 @@ fn audit(
                 profiles: &rows,
                 evaluation: &evaluation,
                 fail_on,
-                mode: "offline",
+                mode,
                 generated_at: now,
             };
             io.out.write_all(document.render().as_bytes())?;
@@ -193,7 +198,7 @@ fn audit(
 }
 
 /// What was read, in one line: files, whether they were found, how many profiles.
-fn heading(inputs: &Inputs, profiles: usize) -> String {
+fn heading(inputs: &Inputs, profiles: usize, mode: &str) -> String {
     let describe = |path: &std::path::Path, found: bool| {
         if found {
             path.display().to_string()
@@ -213,7 +218,7 @@ fn heading(inputs: &Inputs, profiles: usize) -> String {
         return format!("No AWS config or credentials file found ({files}): no profiles to audit.");
     }
     let noun = if profiles == 1 { "profile" } else { "profiles" };
-    let mut line = format!("awscheck audit (offline): {profiles} {noun} from {files}");
+    let mut line = format!("awscheck audit ({mode}): {profiles} {noun} from {files}");
     if let Some(cli) = &inputs.locations.cli_selected_profile {
         line.push_str(&format!(
             "\nnote: AWS_DEFAULT_PROFILE={cli} makes the AWS CLI use `{cli}`, while SDKs use `{}`",
@@ -221,6 +226,50 @@ fn heading(inputs: &Inputs, profiles: usize) -> String {
         ));
     }
     line
+}
+
+/// Ask IAM and STS about every long-term key; returns the audit's mode for the report.
+#[cfg(feature = "online")]
+fn check_online(
+    args: &AuditArgs,
+    model: &Model,
+    set: &crate::profile_set::ProfileSet,
+    inputs: &Inputs,
+    state: &State,
+    facts: &mut Facts,
+    io: &mut Io,
+) -> &'static str {
+    use crate::online::{self, Limits, OwnUse};
+    use std::time::Duration;
+    let (jobs, notes) = online::plan(model, set);
+    facts.notes.extend(notes);
+    if jobs.is_empty() {
+        return "online";
+    }
+    let limits = Limits {
+        jobs: usize::from(args.jobs),
+        connect_timeout: Duration::from_secs(args.connect_timeout),
+        key_timeout: Duration::from_secs(args.timeout),
+    };
+    let mut own_use: OwnUse = state.read(OWN_USE_FILE, io.warnings);
+    online::check(jobs, &inputs.locations, limits, facts, &mut own_use);
+    state.write(OWN_USE_FILE, &own_use, io.warnings);
+    "online"
+}
+
+#[cfg(not(feature = "online"))]
+fn check_online(
+    _: &AuditArgs,
+    _: &Model,
+    _: &crate::profile_set::ProfileSet,
+    _: &Inputs,
+    _: &State,
+    _: &mut Facts,
+    io: &mut Io,
+) -> &'static str {
+    io.warnings
+        .push("this build has no online checks (built without the `online` feature)".to_string());
+    "offline"
 }
 
 fn profiles(
@@ -239,7 +288,7 @@ fn profiles(
     match args.format {
         ListFormat::Table => {
             if rows.is_empty() {
-                writeln!(io.out, "{}", heading(&inputs, 0))?;
+                writeln!(io.out, "{}", heading(&inputs, 0, "offline"))?;
             } else {
                 let table = report::table::profiles_table(&rows, style(global, env, io));
                 writeln!(io.out, "{table}")?;

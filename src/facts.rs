@@ -54,12 +54,53 @@ pub struct FileFacts {
 }
 
 /// What IAM says about one key (filled by the online audit).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct KeyActivity {
     pub created: Option<DateTime<Utc>>,
+    /// Last genuine use: awscheck's own calls are already discounted.
     pub last_used: Option<DateTime<Utc>>,
     pub last_used_service: Option<String>,
     pub last_used_region: Option<String>,
+    /// `Active` or `Inactive`, as IAM spells it.
+    pub status: Option<String>,
+}
+
+impl KeyActivity {
+    pub fn is_active(&self) -> bool {
+        self.status.as_deref() == Some("Active")
+    }
+}
+
+/// Who a key belongs to and what else that user holds, from STS and IAM.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    pub account: String,
+    pub arn: String,
+    /// Every access key of the key's user, this one included, by key ID.
+    pub user_keys: Vec<(String, KeyActivity)>,
+    /// Calls that failed without making the whole check fail (e.g. AccessDenied on one call).
+    pub notes: Vec<String>,
+}
+
+impl Identity {
+    /// Root's ARN is `arn:PARTITION:iam::ACCOUNT:root`.
+    pub fn is_root(&self) -> bool {
+        self.arn.ends_with(":root")
+    }
+}
+
+/// How asking AWS about one key went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyCheck {
+    Checked(Identity),
+    /// AWS does not know the key (InvalidClientTokenId) or the secret is wrong.
+    Rejected {
+        code: String,
+    },
+    /// No answer: network, time limit, throttling, permissions. The note says which.
+    Failed {
+        note: String,
+    },
 }
 
 /// How old a key is, and whether that is exact (IAM) or a lower bound (first seen here).
@@ -87,6 +128,10 @@ pub struct Facts {
     pub files: Vec<FileFacts>,
     pub first_seen: BTreeMap<String, DateTime<Utc>>,
     pub keys: HashMap<String, KeyActivity>,
+    /// The online audit's answer for each long-term key it asked about.
+    pub checks: HashMap<String, KeyCheck>,
+    /// Why a profile was not checked online, or what went wrong when it was.
+    pub notes: BTreeMap<String, String>,
     pub home: Option<PathBuf>,
     /// Directories of `PATH`, where a credential_process named without a path is found.
     pub search_path: Vec<PathBuf>,
@@ -103,11 +148,21 @@ impl Facts {
                 .collect(),
             first_seen: BTreeMap::new(),
             keys: HashMap::new(),
+            checks: HashMap::new(),
+            notes: BTreeMap::new(),
             home: crate::locate::home_dir(env),
             search_path: env
                 .get("PATH")
                 .map(|path| std::env::split_paths(path).collect())
                 .unwrap_or_default(),
+        }
+    }
+
+    /// The identity behind a key, when the online audit reached it.
+    pub fn identity(&self, key_id: &str) -> Option<&Identity> {
+        match self.checks.get(key_id) {
+            Some(KeyCheck::Checked(identity)) => Some(identity),
+            _ => None,
         }
     }
 

@@ -18,6 +18,8 @@ pub mod finding;
 pub mod locate;
 pub mod mask;
 pub mod model;
+#[cfg(feature = "online")]
+pub mod online;
 pub mod parse;
 pub mod paths;
 pub mod profile_set;

@@ -9,7 +9,7 @@
 use awscheck::audit::{evaluate, Inputs, Scope};
 use awscheck::catalog;
 use awscheck::env::Env;
-use awscheck::facts::{Facts, KeyActivity};
+use awscheck::facts::{Facts, Identity, KeyActivity, KeyCheck};
 use awscheck::locate::Overrides;
 use awscheck::mask::KeyDisplay;
 use awscheck::model::Model;
@@ -17,7 +17,7 @@ use awscheck::rules::CHECKS;
 use awscheck::settings::Settings;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -33,8 +33,9 @@ struct Fixture {
     env: BTreeMap<String, String>,
     #[serde(default)]
     first_seen: BTreeMap<String, DateTime<Utc>>,
+    /// What the online audit learned about a key, by key ID.
     #[serde(default)]
-    iam: BTreeMap<String, IamKey>,
+    online: BTreeMap<String, OnlineKey>,
     #[serde(default)]
     executables: Vec<Executable>,
     expect: Vec<Expected>,
@@ -44,9 +45,29 @@ struct Fixture {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct IamKey {
+struct OnlineKey {
+    /// The caller's ARN; a user ARN unless given.
+    arn: Option<String>,
+    /// The error code AWS answered with, for a rejected key.
+    rejected: Option<String>,
+    /// Every key of the user, this one included.
+    #[serde(default)]
+    keys: Vec<UserKey>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserKey {
+    id: String,
+    #[serde(default = "active")]
+    status: String,
     created: Option<DateTime<Utc>>,
     last_used: Option<DateTime<Utc>>,
+    last_used_service: Option<String>,
+}
+
+fn active() -> String {
+    "Active".to_string()
 }
 
 /// A file to create under HOME (for credential_process targets).
@@ -115,18 +136,38 @@ fn run_fixture(slug: &str) {
         .unwrap_or_else(|| "2026-11-24T12:00:00Z".parse().unwrap());
     let mut facts = Facts::gather(&env, &inputs.sources(), now);
     facts.first_seen = fixture.first_seen.clone();
-    facts.keys = fixture
-        .iam
-        .iter()
-        .map(|(key_id, key)| {
-            let activity = KeyActivity {
-                created: key.created,
-                last_used: key.last_used,
-                ..KeyActivity::default()
-            };
-            (key_id.clone(), activity)
-        })
-        .collect::<HashMap<_, _>>();
+    for (key_id, online) in &fixture.online {
+        let check = match &online.rejected {
+            Some(code) => KeyCheck::Rejected { code: code.clone() },
+            None => {
+                let user_keys: Vec<(String, KeyActivity)> = online
+                    .keys
+                    .iter()
+                    .map(|key| {
+                        let activity = KeyActivity {
+                            created: key.created,
+                            last_used: key.last_used,
+                            last_used_service: key.last_used_service.clone(),
+                            status: Some(key.status.clone()),
+                            ..KeyActivity::default()
+                        };
+                        (key.id.clone(), activity)
+                    })
+                    .collect();
+                facts.keys.extend(user_keys.iter().cloned());
+                KeyCheck::Checked(Identity {
+                    account: "123456789012".to_string(),
+                    arn: online
+                        .arn
+                        .clone()
+                        .unwrap_or_else(|| "arn:aws:iam::123456789012:user/test".to_string()),
+                    user_keys,
+                    notes: Vec::new(),
+                })
+            }
+        };
+        facts.checks.insert(key_id.clone(), check);
+    }
     let evaluation = evaluate(
         &model,
         &facts,
@@ -201,15 +242,20 @@ fixture_tests! {
     default_profile_has_credentials => "default-profile-has-credentials",
     duplicate_section => "duplicate-section",
     ignored_section => "ignored-section",
+    inactive_key_present => "inactive-key-present",
     incomplete_credentials => "incomplete-credentials",
     insecure_file_permissions => "insecure-file-permissions",
     key_in_environment => "key-in-environment",
+    key_not_on_this_machine => "key-not-on-this-machine",
+    key_rejected_by_aws => "key-rejected-by-aws",
     key_shared_by_profiles => "key-shared-by-profiles",
     key_too_old => "key-too-old",
     key_unused => "key-unused",
     legacy_sso_config => "legacy-sso-config",
     long_term_key => "long-term-key",
+    multiple_active_keys => "multiple-active-keys",
     role_chain_on_long_term_key => "role-chain-on-long-term-key",
+    root_access_key => "root-access-key",
     session_key_in_file => "session-key-in-file",
     unresolvable_profile => "unresolvable-profile",
 }

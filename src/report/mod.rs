@@ -31,10 +31,29 @@ pub struct ProfileRow {
     /// False when the age is only a lower bound (the day awscheck first saw the key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_age_exact: Option<bool>,
+    /// The account and caller ARN STS reported for the key (online only).
+    pub account: Option<String>,
+    pub arn: Option<String>,
+    /// `Active` or `Inactive`, from IAM (online only).
+    pub key_status: Option<String>,
+    /// The key's last genuine use, from IAM (online only; `None` inside means never used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<LastUsed>,
+    /// Why the profile was not checked online, or what went wrong when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// The profile SDKs use when none is named.
     pub selected: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LastUsed {
+    pub date: Option<chrono::DateTime<chrono::Utc>>,
+    pub days_ago: Option<i64>,
+    pub service: Option<String>,
+    pub region: Option<String>,
 }
 
 impl ProfileRow {
@@ -66,6 +85,12 @@ impl ProfileRow {
         let age: Option<KeyAge> = key_id
             .zip(facts)
             .and_then(|(key_id, facts)| facts.key_age(key_id));
+        let identity = key_id
+            .zip(facts)
+            .and_then(|(key_id, facts)| facts.identity(key_id));
+        let activity = key_id
+            .zip(facts)
+            .and_then(|(key_id, facts)| facts.keys.get(key_id));
         ProfileRow {
             name: profile.name().to_string(),
             defined_at: profile
@@ -81,6 +106,16 @@ impl ProfileRow {
             chain,
             key_age_days: age.map(|age| age.days),
             key_age_exact: age.map(|age| age.exact),
+            account: identity.map(|identity| identity.account.clone()),
+            arn: identity.map(|identity| identity.arn.clone()),
+            key_status: activity.and_then(|activity| activity.status.clone()),
+            last_used: activity.zip(facts).map(|(activity, facts)| LastUsed {
+                date: activity.last_used,
+                days_ago: activity.last_used.map(|date| (facts.now - date).num_days()),
+                service: activity.last_used_service.clone(),
+                region: activity.last_used_region.clone(),
+            }),
+            note: facts.and_then(|facts| facts.notes.get(profile.name()).cloned()),
             selected: profile.name() == locations.selected_profile,
             error: profile.chain.as_ref().err().map(ToString::to_string),
         }

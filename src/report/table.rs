@@ -38,17 +38,13 @@ pub fn new_table(style: Style, header: &[&str]) -> Table {
 }
 
 pub fn profiles_table(rows: &[ProfileRow], style: Style) -> Table {
-    let mut table = new_table(
-        style,
-        &[
-            "Profile",
-            "Credential",
-            "Access key",
-            "Key age",
-            "Region",
-            "Defined at",
-        ],
-    );
+    let online = rows.iter().any(|row| row.last_used.is_some());
+    let mut header = vec!["Profile", "Credential", "Access key", "Key age"];
+    if online {
+        header.push("Last used");
+    }
+    header.extend(["Region", "Defined at"]);
+    let mut table = new_table(style, &header);
     for row in rows {
         let name = if row.selected {
             format!("{} *", row.name)
@@ -64,16 +60,33 @@ pub fn profiles_table(rows: &[ProfileRow], style: Style) -> Table {
         if row.chain.len() > 1 {
             kind.push_str(&format!("\nvia {}", row.chain[1..].join(" → ")));
         }
-        table.add_row(vec![
+        let mut cells = vec![
             Cell::new(name),
             Cell::new(kind),
             Cell::new(row.access_key_id.as_deref().unwrap_or("")),
             Cell::new(age),
-            Cell::new(row.region.as_deref().unwrap_or("")),
-            Cell::new(row.defined_at.join("\n")),
-        ]);
+        ];
+        if online {
+            cells.push(Cell::new(last_used(row)));
+        }
+        cells.push(Cell::new(row.region.as_deref().unwrap_or("")));
+        cells.push(Cell::new(row.defined_at.join("\n")));
+        table.add_row(cells);
     }
     table
+}
+
+fn last_used(row: &ProfileRow) -> String {
+    let Some(used) = &row.last_used else {
+        return String::new();
+    };
+    match (used.days_ago, &used.service) {
+        (None, _) => "never".to_string(),
+        (Some(0), Some(service)) => format!("today, {service}"),
+        (Some(0), None) => "today".to_string(),
+        (Some(days), Some(service)) => format!("{days} d ago, {service}"),
+        (Some(days), None) => format!("{days} d ago"),
+    }
 }
 
 /// The audit as text: header line, profiles, findings by profile, summary.
@@ -94,6 +107,11 @@ pub fn render_audit(
                 "* selected when no profile is named (AWS_PROFILE or default)"
             )
             .unwrap();
+        }
+        for row in rows {
+            if let Some(note) = &row.note {
+                writeln!(out, "note: {}: {note}", row.name).unwrap();
+            }
         }
         writeln!(out).unwrap();
     }

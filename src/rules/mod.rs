@@ -9,15 +9,20 @@ mod credential_process_unsafe;
 mod default_profile_has_credentials;
 mod duplicate_section;
 mod ignored_section;
+mod inactive_key_present;
 mod incomplete_credentials;
 mod insecure_file_permissions;
 mod key_in_environment;
+mod key_not_on_this_machine;
+mod key_rejected_by_aws;
 mod key_shared_by_profiles;
 mod key_too_old;
 mod key_unused;
 mod legacy_sso_config;
 mod long_term_key;
+mod multiple_active_keys;
 mod role_chain_on_long_term_key;
+mod root_access_key;
 mod session_key_in_file;
 mod unresolvable_profile;
 
@@ -88,32 +93,26 @@ impl<'a> Rule<'a> {
 pub type Check = fn(&Rule, &Context) -> Vec<Finding>;
 
 /// Rule slug -> its check.
+#[rustfmt::skip]
 pub const CHECKS: &[(&str, Check)] = &[
-    (
-        "credential-process-unsafe",
-        credential_process_unsafe::check,
-    ),
-    (
-        "default-profile-has-credentials",
-        default_profile_has_credentials::check,
-    ),
+    ("credential-process-unsafe", credential_process_unsafe::check),
+    ("default-profile-has-credentials", default_profile_has_credentials::check),
     ("duplicate-section", duplicate_section::check),
     ("ignored-section", ignored_section::check),
+    ("inactive-key-present", inactive_key_present::check),
     ("incomplete-credentials", incomplete_credentials::check),
-    (
-        "insecure-file-permissions",
-        insecure_file_permissions::check,
-    ),
+    ("insecure-file-permissions", insecure_file_permissions::check),
     ("key-in-environment", key_in_environment::check),
+    ("key-not-on-this-machine", key_not_on_this_machine::check),
+    ("key-rejected-by-aws", key_rejected_by_aws::check),
     ("key-shared-by-profiles", key_shared_by_profiles::check),
     ("key-too-old", key_too_old::check),
     ("key-unused", key_unused::check),
     ("legacy-sso-config", legacy_sso_config::check),
     ("long-term-key", long_term_key::check),
-    (
-        "role-chain-on-long-term-key",
-        role_chain_on_long_term_key::check,
-    ),
+    ("multiple-active-keys", multiple_active_keys::check),
+    ("role-chain-on-long-term-key", role_chain_on_long_term_key::check),
+    ("root-access-key", root_access_key::check),
     ("session-key-in-file", session_key_in_file::check),
     ("unresolvable-profile", unresolvable_profile::check),
 ];

@@ -1,0 +1,326 @@
+//! The IAM and STS calls for one key, through `aws-config` and the AWS SDK crates.
+//!
+//! The SDK resolves endpoints exactly as it does for any client (`AWS_ENDPOINT_URL`, the
+//! per-service variables, `endpoint_url` in the profile or its services section), from the same
+//! two files awscheck read. The region is never looked up on EC2: `AWS_REGION`, else the
+//! profile's, else us-east-1 (IAM is global, so any region reaches it).
+
+use super::{KeyJob, Limits};
+use crate::facts::{Identity, KeyActivity, KeyCheck};
+use crate::locate::Locations;
+use crate::mask::mask_key_id;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_types::error::display::DisplayErrorContext;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Codes meaning AWS does not accept the key itself.
+const REJECTED: [&str; 3] = [
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+];
+const DENIED: [&str; 3] = [
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+];
+
+/// Run every job, at most `limits.jobs` at once; one result per job, in order.
+pub fn run(jobs: Vec<KeyJob>, locations: &Locations, limits: Limits) -> Vec<KeyCheck> {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            let note = format!("could not start the online checks: {error}");
+            return jobs
+                .iter()
+                .map(|_| KeyCheck::Failed { note: note.clone() })
+                .collect();
+        }
+    };
+    let mut files = EnvConfigFiles::builder();
+    for (kind, location) in [
+        (EnvConfigFileKind::Config, &locations.config),
+        (EnvConfigFileKind::Credentials, &locations.credentials),
+    ] {
+        if location.path.is_file() {
+            files = files.with_file(kind, &location.path);
+        }
+    }
+    let files = files.build();
+    runtime.block_on(async move {
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+            .build_https();
+        let permits = Arc::new(Semaphore::new(limits.jobs.max(1)));
+        let mut tasks = Vec::new();
+        for job in jobs {
+            let (http, files, permits) = (http.clone(), files.clone(), permits.clone());
+            tasks.push(tokio::spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let seconds = limits.key_timeout.as_secs();
+                match tokio::time::timeout(limits.key_timeout, ask(&job, files, http, limits)).await
+                {
+                    Ok(check) => check,
+                    Err(_) => KeyCheck::Failed {
+                        note: format!(
+                            "no answer from AWS within {seconds} s; offline findings still apply"
+                        ),
+                    },
+                }
+            }));
+        }
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap_or_else(|error| KeyCheck::Failed {
+                note: format!("online check stopped: {error}"),
+            }));
+        }
+        results
+    })
+}
+
+async fn ask(
+    job: &KeyJob,
+    files: EnvConfigFiles,
+    http: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    limits: Limits,
+) -> KeyCheck {
+    let region = std::env::var("AWS_REGION")
+        .ok()
+        .filter(|r| !r.is_empty())
+        .or_else(|| job.region.clone())
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .credentials_provider(Credentials::new(
+            &job.key_id,
+            &job.secret,
+            None,
+            None,
+            "awscheck",
+        ))
+        .region(Region::new(region))
+        .profile_files(files)
+        .profile_name(&job.profiles[0])
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(limits.connect_timeout)
+                .operation_timeout(limits.key_timeout)
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .load()
+        .await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    let sts = aws_sdk_sts::Client::new(&config);
+    let mut notes = Vec::new();
+
+    // First, before any other call of ours can touch the key's last-used record.
+    let own_last_use = match iam
+        .get_access_key_last_used()
+        .access_key_id(&job.key_id)
+        .send()
+        .await
+    {
+        Ok(output) => Some(last_use(output.access_key_last_used())),
+        Err(error) => match classify(&error, "iam:GetAccessKeyLastUsed", job) {
+            Failure::Rejected(code) => return KeyCheck::Rejected { code },
+            Failure::Partial(note) => {
+                notes.push(note);
+                None
+            }
+            Failure::Fatal(note) => return KeyCheck::Failed { note },
+        },
+    };
+
+    let caller = match sts.get_caller_identity().send().await {
+        Ok(output) => output,
+        Err(error) => {
+            return match classify(&error, "sts:GetCallerIdentity", job) {
+                Failure::Rejected(code) => KeyCheck::Rejected { code },
+                Failure::Partial(note) | Failure::Fatal(note) => KeyCheck::Failed { note },
+            }
+        }
+    };
+    let mut identity = Identity {
+        account: caller.account().unwrap_or_default().to_string(),
+        arn: caller.arn().unwrap_or_default().to_string(),
+        user_keys: Vec::new(),
+        notes: Vec::new(),
+    };
+
+    match iam.list_access_keys().send().await {
+        Ok(output) => {
+            for metadata in output.access_key_metadata() {
+                let Some(key_id) = metadata.access_key_id() else {
+                    continue;
+                };
+                let activity = KeyActivity {
+                    created: metadata.create_date().and_then(to_chrono),
+                    status: metadata.status().map(|status| status.as_str().to_string()),
+                    ..KeyActivity::default()
+                };
+                identity.user_keys.push((key_id.to_string(), activity));
+            }
+        }
+        Err(error) => match classify(&error, "iam:ListAccessKeys", job) {
+            Failure::Rejected(code) => return KeyCheck::Rejected { code },
+            Failure::Partial(note) | Failure::Fatal(note) => notes.push(note),
+        },
+    }
+    if !identity
+        .user_keys
+        .iter()
+        .any(|(key_id, _)| *key_id == job.key_id)
+    {
+        identity
+            .user_keys
+            .insert(0, (job.key_id.clone(), KeyActivity::default()));
+    }
+
+    for (key_id, activity) in &mut identity.user_keys {
+        let reported = if *key_id == job.key_id {
+            own_last_use.clone()
+        } else {
+            match iam
+                .get_access_key_last_used()
+                .access_key_id(key_id.as_str())
+                .send()
+                .await
+            {
+                Ok(output) => Some(last_use(output.access_key_last_used())),
+                Err(error) => {
+                    if let Failure::Partial(note) | Failure::Fatal(note) =
+                        classify(&error, "iam:GetAccessKeyLastUsed", job)
+                    {
+                        notes.push(note);
+                    }
+                    None
+                }
+            }
+        };
+        if let Some((date, service, region)) = reported {
+            activity.last_used = date;
+            activity.last_used_service = service;
+            activity.last_used_region = region;
+        }
+    }
+    notes.dedup();
+    identity.notes = notes;
+    KeyCheck::Checked(identity)
+}
+
+type LastUse = (Option<DateTime<Utc>>, Option<String>, Option<String>);
+
+fn last_use(record: Option<&aws_sdk_iam::types::AccessKeyLastUsed>) -> LastUse {
+    let Some(record) = record else {
+        return (None, None, None);
+    };
+    // IAM answers "N/A" for the service and region of a key never used.
+    let known = |text: &str| (!text.is_empty() && text != "N/A").then(|| text.to_string());
+    (
+        record.last_used_date().and_then(to_chrono),
+        known(record.service_name()),
+        known(record.region()),
+    )
+}
+
+fn to_chrono(date: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(date.secs(), date.subsec_nanos())
+}
+
+enum Failure {
+    /// The key itself is not accepted.
+    Rejected(String),
+    /// This call failed, the others may still work.
+    Partial(String),
+    /// Nothing more will work: network, time, expiry, throttling.
+    Fatal(String),
+}
+
+fn classify<E, R>(error: &SdkError<E, R>, action: &str, job: &KeyJob) -> Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + RawBody + 'static,
+{
+    let code = error.code().map(str::to_string).or_else(|| {
+        error
+            .raw_response()
+            .and_then(|raw| code_from_body(raw.body_bytes()?))
+    });
+    let sanitise = |text: String| {
+        text.replace(&job.secret, "<redacted>")
+            .replace(&job.key_id, &mask_key_id(&job.key_id))
+    };
+    match (error, code.as_deref()) {
+        (_, Some(code)) if REJECTED.contains(&code) => Failure::Rejected(code.to_string()),
+        (_, Some(code)) if DENIED.contains(&code) => Failure::Partial(format!(
+            "{action} denied ({code}): check the user's IAM policy"
+        )),
+        (_, Some("ExpiredToken")) => {
+            Failure::Fatal("AWS says the credentials expired (ExpiredToken)".to_string())
+        }
+        (_, Some(code @ ("Throttling" | "ThrottlingException" | "RequestLimitExceeded"))) => {
+            Failure::Fatal(format!(
+                "{action} was throttled by AWS ({code}) after retries"
+            ))
+        }
+        (SdkError::TimeoutError(_), _) => Failure::Fatal(format!("{action} timed out")),
+        (SdkError::DispatchFailure(_), _) => Failure::Fatal(sanitise(format!(
+            "could not reach AWS for {action}: {}",
+            innermost(error)
+        ))),
+        (_, Some(code)) => Failure::Fatal(sanitise(format!(
+            "{action} failed: {code}{}",
+            error
+                .message()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default()
+        ))),
+        _ => Failure::Fatal(sanitise(format!(
+            "{action} failed: {}",
+            DisplayErrorContext(error)
+        ))),
+    }
+}
+
+/// The message of the deepest error in the chain: "Connection refused", not five layers of
+/// wrappers.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+/// Some emulators answer with error documents the SDK cannot parse; the code is still in the
+/// body as `<Code>...</Code>`.
+fn code_from_body(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?;
+    let start = text.find("<Code>")? + "<Code>".len();
+    let end = start + text[start..].find("</Code>")?;
+    Some(text[start..end].trim().to_string())
+}
+
+/// Access to a raw HTTP response body, whatever the response type.
+pub trait RawBody {
+    fn body_bytes(&self) -> Option<&[u8]>;
+}
+
+impl RawBody for aws_smithy_runtime_api::client::orchestrator::HttpResponse {
+    fn body_bytes(&self) -> Option<&[u8]> {
+        self.body().bytes()
+    }
+}
