@@ -6,6 +6,33 @@ use crate::chain::ChainError;
 use crate::finding::Finding;
 
 pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
+    let mut findings = selected_profile_missing(rule, ctx);
+    findings.extend(broken_chains(rule, ctx));
+    findings
+}
+
+/// `AWS_PROFILE` naming a profile that does not exist breaks every SDK client that names none.
+fn selected_profile_missing(rule: &Rule, ctx: &Context) -> Vec<Finding> {
+    let locations = ctx.locations;
+    let Some(variable) = locations.selected_by else {
+        return Vec::new();
+    };
+    if ctx.model.set.profile(&locations.selected_profile).is_some() {
+        return Vec::new();
+    }
+    vec![rule
+        .finding(format!(
+            "{variable} selects profile `{}`, which is not defined: every SDK client that names no profile fails",
+            locations.selected_profile
+        ))
+        .evidence(format!("{variable}={}", locations.selected_profile))
+        .fix(format!(
+            "Define [profile {}] or point {variable} at an existing profile (`unset {variable}` to use [default])",
+            locations.selected_profile
+        ))]
+}
+
+fn broken_chains(rule: &Rule, ctx: &Context) -> Vec<Finding> {
     ctx.model
         .profiles
         .iter()
