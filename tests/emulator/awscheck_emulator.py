@@ -1,0 +1,404 @@
+"""IAM/STS emulator for awscheck's tests: moto's server behind a middleware of our own.
+
+Run: target/emulator-venv/bin/python tests/emulator/awscheck_emulator.py [--host H] [--port P]
+Prints `READY http://HOST:PORT` once listening; exits on stdin EOF, SIGTERM or SIGINT.
+The middleware adds what plain moto lacks (inactive keys rejected, last-used recorded after
+the call, AWS-shaped auth errors, root keys) and a JSON control API under /_emulator/.
+See README.md beside this file.
+"""
+
+import argparse
+import ipaddress
+import io
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+import uuid
+from datetime import datetime, timezone
+from urllib.parse import parse_qs
+
+from werkzeug.serving import make_server
+
+import moto.iam.models as iam_models
+from moto import settings
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.responses import ActionAuthenticatorMixin
+from moto.moto_api._internal.models import moto_api_backend
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+ACCOUNT = DEFAULT_ACCOUNT_ID
+ROOT_USER = "root"  # hidden IAM user that holds the root keys inside moto
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+NAMESPACES = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/", "sts": "https://sts.amazonaws.com/doc/2011-06-15/"}
+FAULTS = {  # kind -> (HTTP status, error type, code, message)
+    "throttle": (400, "Sender", "Throttling", "Rate exceeded"),
+    "server-error": (500, "Receiver", "InternalFailure", "We encountered an internal error. Please try again."),
+    "access-denied": (403, "Sender", "AccessDenied", "User: {arn} is not authorized to perform: {service}:{action}"),
+    "expired-token": (403, "Sender", "ExpiredToken", "The security token included in the request is expired"),
+    "invalid-token": (403, "Sender", "InvalidClientTokenId", "The security token included in the request is invalid."),
+    "hang": None,
+}
+AUTH_FAILURES = {"InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken"}
+HANG_SECONDS = 120
+
+
+class ControlError(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+def iam():
+    return iam_models.iam_backends[ACCOUNT]["aws"]
+
+
+def enable_auth():
+    """The in-process twin of `POST /moto-api/reset-auth` with body `0`."""
+    settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+    ActionAuthenticatorMixin.request_count = 0
+
+
+def parse_time(value):
+    """RFC3339 -> naive UTC datetime, as moto stores dates."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ControlError(400, f"not an RFC3339 date: {value!r}") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def utcnow():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def format_time(value):
+    return None if value is None else value.isoformat() + "Z"
+
+
+def error_document(status, service, code, message, error_type="Sender"):
+    namespace = NAMESPACES.get(service, NAMESPACES["iam"])
+    body = (
+        f'<ErrorResponse xmlns="{namespace}"><Error><Type>{error_type}</Type><Code>{code}</Code>'
+        f"<Message>{xml_escape(message)}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>"
+    )
+    return status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", str(uuid.uuid4()))], body.encode()
+
+
+def xml_escape(text):
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class Emulator:
+    """WSGI middleware: the control API, then faults, checks and rewrites around moto."""
+
+    def __init__(self, app, stopping):
+        self.app = app
+        self.stopping = stopping  # set when the server shuts down: wakes hanging calls
+        self.lock = threading.RLock()
+        self.reset_state()
+
+    def reset_state(self):
+        with self.lock:
+            self.faults = []
+            self.latency_ms = 0
+            self.calls = []
+            self.root_keys = set()
+
+    # ----- WSGI entry -----
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        if path.startswith("/_emulator/"):
+            status, headers, out = self.control(environ["REQUEST_METHOD"], path[len("/_emulator/"):], body)
+        elif path.startswith("/moto-api"):
+            return self.app(environ, start_response)
+        else:
+            status, headers, out = self.aws_call(environ, body)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(out))))
+        start_response(f"{status} {STATUS_TEXT.get(status, 'Status')}", headers)
+        return [out]
+
+    # ----- AWS calls -----
+
+    def aws_call(self, environ, body):
+        params = parse_qs(environ.get("QUERY_STRING", ""))
+        if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+            params.update(parse_qs(body.decode("utf-8", "replace")))
+        action = params.get("Action", [""])[0]
+        akid, service, region = signing_scope(environ.get("HTTP_AUTHORIZATION", ""))
+        with self.lock:
+            self.calls.append({"action": action, "access_key_id": akid, "service": service,
+                               "time": format_time(utcnow())})
+            latency = self.latency_ms / 1000
+            fault = self.take_fault(action, akid)
+        if latency:
+            self.stopping.wait(latency)
+        if not akid:
+            return error_document(403, service, "MissingAuthenticationToken", "Request is missing Authentication Token")
+        if fault == "hang":
+            self.stopping.wait(HANG_SECONDS)
+        elif fault:
+            status, error_type, code, message = FAULTS[fault]
+            key = find_key(akid)
+            arn = f"arn:aws:iam::{ACCOUNT}:" + ("root" if akid in self.root_keys else f"user/{key.user_name if key else akid}")
+            return error_document(status, service, code, message.format(arn=arn, service=service, action=action),
+                                  error_type)
+
+        key = find_key(akid)
+        if key is not None and key.status != "Active":
+            return error_document(403, service, "InvalidClientTokenId",
+                                  "The security token included in the request is invalid.")
+        status, headers, out = self.forward(environ)
+        code = error_code(out) if status >= 400 else None
+        if key is not None and code not in AUTH_FAILURES:
+            # As AWS does: the key was used (even if the call was then denied). Recorded after
+            # the call, so GetAccessKeyLastUsed signed by the key reports the use before it.
+            key.last_used = iam_models.AccessKeyLastUsed(timestamp=utcnow(), service=service, region=region)
+        if status >= 400 and b"<Errors>" in out:
+            # moto's auth errors (<ErrorResponse><Errors><Error>) are not what AWS SDKs parse.
+            message = re.search(rb"<Message>(.*?)</Message>", out, re.S)
+            message = message.group(1).decode() if message else ""
+            return error_document(status, service, code or "InternalFailure", unescape(message))
+        if action == "GetCallerIdentity" and akid in self.root_keys and status == 200:
+            out = re.sub(rb"<Arn>.*?</Arn>", f"<Arn>arn:aws:iam::{ACCOUNT}:root</Arn>".encode(), out)
+            out = re.sub(rb"<UserId>.*?</UserId>", f"<UserId>{ACCOUNT}</UserId>".encode(), out)
+        return status, headers, out
+
+    def take_fault(self, action, akid):
+        for fault in self.faults:
+            if fault["action"] in ("*", action) and fault["access_key_id"] in (None, akid):
+                if fault["count"] is not None:
+                    fault["count"] -= 1
+                    if fault["count"] <= 0:
+                        self.faults.remove(fault)
+                return fault["kind"]
+        return None
+
+    def forward(self, environ):
+        captured = {}
+
+        def start_response(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = int(status.split()[0]), headers
+
+        result = self.app(environ, start_response)
+        try:
+            out = b"".join(result)
+        finally:
+            getattr(result, "close", lambda: None)()
+        return captured["status"], captured["headers"], out
+
+    # ----- control API -----
+
+    def control(self, method, path, body):
+        try:
+            data = json.loads(body) if body.strip() else {}
+            if not isinstance(data, dict):
+                raise ControlError(400, "the body must be a JSON object")
+            with self.lock:
+                result = self.route(method, path, data)
+            return 200, [("Content-Type", "application/json")], json.dumps(result).encode()
+        except json.JSONDecodeError as e:
+            status, message = 400, f"bad JSON: {e}"
+        except ControlError as e:
+            status, message = e.status, str(e)
+        except Exception as e:  # moto's own errors (e.g. a malformed policy)
+            status, message = 400, f"{type(e).__name__}: {getattr(e, 'message', e)}"
+        return status, [("Content-Type", "application/json")], json.dumps({"error": message}).encode()
+
+    def route(self, method, path, data):
+        if (method, path) == ("POST", "reset"):
+            moto_api_backend.reset()
+            self.reset_state()
+            enable_auth()
+            return {"status": "ok"}
+        if (method, path) == ("POST", "users"):
+            return self.create_user(required(data, "user"), data.get("policy"))
+        if (method, path) == ("POST", "keys"):
+            return self.create_key(data)
+        if path.startswith("keys/") and method in ("GET", "PATCH"):
+            key = find_key(path[len("keys/"):])
+            if key is None:
+                raise ControlError(404, f"no access key {path[len('keys/'):]}")
+            if method == "PATCH":
+                update_key(key, data)
+            return self.describe_key(key)
+        if (method, path) == ("POST", "faults"):
+            kind = data.get("kind")
+            if kind not in FAULTS:
+                raise ControlError(400, f"kind must be one of {sorted(FAULTS)}")
+            count = data.get("count")
+            if count is not None and (not isinstance(count, int) or count < 1):
+                raise ControlError(400, "count must be a positive integer")
+            fault = {"action": required(data, "action"), "kind": kind, "count": count,
+                     "access_key_id": data.get("access_key_id")}
+            self.faults.append(fault)
+            return fault
+        if (method, path) == ("DELETE", "faults"):
+            self.faults = []
+            return {"status": "ok"}
+        if (method, path) == ("POST", "latency"):
+            ms = data.get("ms")
+            if not isinstance(ms, (int, float)) or ms < 0:
+                raise ControlError(400, "ms must be a number >= 0")
+            self.latency_ms = ms
+            return {"ms": ms}
+        if (method, path) == ("GET", "calls"):
+            return list(self.calls)
+        if (method, path) == ("DELETE", "calls"):
+            self.calls = []
+            return {"status": "ok"}
+        raise ControlError(404, f"no control endpoint {method} /_emulator/{path}")
+
+    def create_user(self, name, policy=None):
+        user = iam().users.get(name) or iam().create_user(region_name="us-east-1", user_name=name)
+        iam().put_user_policy(name, "awscheck-emulator", json.dumps(policy or ALLOW_ALL))
+        return {"user": name, "arn": user.arn}
+
+    def create_key(self, data):
+        root = bool(data.get("root", False))
+        name = ROOT_USER if root else required(data, "user")
+        if name not in iam().users:
+            self.create_user(name)
+        for field in ("created", "last_used"):  # fail before creating anything
+            if data.get(field) is not None:
+                parse_time(data[field])
+        status = data.get("status", "Active")
+        if status not in ("Active", "Inactive"):
+            raise ControlError(400, "status must be Active or Inactive")
+        if len(iam().users[name].access_keys) >= iam_models.LIMIT_KEYS_PER_USER:
+            raise ControlError(409, f"{name} already has {iam_models.LIMIT_KEYS_PER_USER} access keys (AWS's limit)")
+        key = iam().create_access_key(name, status=status)
+        update_key(key, data)
+        if root:
+            self.root_keys.add(key.access_key_id)
+        return {"access_key_id": key.access_key_id, "secret_access_key": key.secret_access_key, "user": name}
+
+    def describe_key(self, key):
+        used = key.last_used
+        return {"user": key.user_name, "status": key.status, "created": format_time(key.create_date),
+                "last_used": format_time(used.timestamp) if used else None,
+                "last_used_service": used.service if used else None,
+                "last_used_region": used.region if used else None,
+                "root": key.access_key_id in self.root_keys}
+
+
+def required(data, field):
+    if not data.get(field):
+        raise ControlError(400, f"missing field {field!r}")
+    return data[field]
+
+
+def update_key(key, data):
+    if "status" in data:
+        if data["status"] not in ("Active", "Inactive"):
+            raise ControlError(400, "status must be Active or Inactive")
+        key.status = data["status"]
+    if data.get("created") is not None:
+        key.create_date = parse_time(data["created"])
+    old = key.last_used
+    if "last_used" in data and data["last_used"] is None:
+        key.last_used = None
+    elif data.get("last_used") is not None or (old and ("last_used_service" in data or "last_used_region" in data)):
+        when = parse_time(data["last_used"]) if data.get("last_used") is not None else old.timestamp
+        key.last_used = iam_models.AccessKeyLastUsed(
+            timestamp=when,
+            service=data.get("last_used_service") or (old.service if old else "iam"),
+            region=data.get("last_used_region") or (old.region if old else "us-east-1"),
+        )
+    elif "last_used_service" in data or "last_used_region" in data:
+        raise ControlError(400, "last_used_service/last_used_region need a last_used date")
+
+
+def find_key(akid):
+    if not akid:
+        return None
+    for user in list(iam().users.values()):
+        for key in user.access_keys:
+            if key.access_key_id == akid:
+                return key
+    return None
+
+
+def signing_scope(authorization):
+    """`AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...` -> (akid, service, region)."""
+    match = re.search(r"Credential=([^/,\s]+)/[^/]*/([^/]*)/([^/]*)/", authorization)
+    return (match.group(1), match.group(3).lower(), match.group(2)) if match else (None, "iam", "us-east-1")
+
+
+def error_code(body):
+    match = re.search(rb"<Code>(.*?)</Code>", body)
+    return match.group(1).decode() if match else None
+
+
+def unescape(text):
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+
+
+STATUS_TEXT = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
+               500: "Internal Server Error"}
+
+
+def wait_for_eof(stop):
+    # os.read, not sys.stdin: a thread blocked in a buffered read aborts interpreter shutdown.
+    try:
+        while os.read(0, 65536):
+            pass
+    except OSError:
+        pass
+    stop.set()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    parser.add_argument("--no-stdin", action="store_true", help="do not exit on stdin EOF")
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args()
+    host = "127.0.0.1" if args.host == "localhost" else args.host
+    if not ipaddress.ip_address(host).is_loopback:
+        parser.error("--host must be a loopback address")
+
+    ready_out, sys.stdout = sys.stdout, sys.stderr  # stdout carries the READY line only
+    logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
+    iam_models.mark_account_as_visited = lambda **_: None  # last use is recorded by Emulator instead
+    enable_auth()
+
+    dispatcher = DomainDispatcherApplication(create_backend_app)
+    for service in ("iam", "sts"):  # build them now rather than on the first call
+        dispatcher.app_instances[service] = create_backend_app(service)
+    stopping = threading.Event()
+    server = make_server(host, args.port, Emulator(dispatcher, stopping), threaded=True,
+                         request_handler=MotoRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    if not args.no_stdin:  # the test harness holds a pipe to our stdin and drops it to stop us
+        threading.Thread(target=wait_for_eof, args=(stop,), daemon=True).start()
+
+    url_host = f"[{host}]" if ":" in host else host
+    print(f"READY http://{url_host}:{server.server_port}", file=ready_out, flush=True)
+    while not stop.wait(0.2):
+        pass
+    stopping.set()
+    server.shutdown()
+    server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,356 @@
+"""Smoke test of the IAM/STS emulator: every feature, through boto3 and the AWS CLI.
+
+Run: target/emulator-venv/bin/python tests/emulator/smoke_test.py
+Last line: `N passed, M failed`; exits non-zero on failure.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError, ReadTimeoutError
+
+HERE = Path(__file__).resolve().parent
+LAUNCHER = HERE / "awscheck_emulator.py"
+ACCOUNT = "123456789012"
+NO_RETRY = Config(retries={"total_max_attempts": 1})
+TESTS = []
+URL = None  # the running emulator's endpoint, set by main()
+
+
+def start():
+    proc = subprocess.Popen([sys.executable, str(LAUNCHER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline().strip()
+    assert line.startswith("READY http://127.0.0.1:"), line
+    return proc, line.split()[1]
+
+
+def control(method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{URL}/_emulator/{path}", data=data, method=method)
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def new_key(**body):
+    status, key = control("POST", "keys", body)
+    assert status == 200, key
+    return key
+
+
+def client(service, key, secret=None, region="us-east-1", config=NO_RETRY):
+    return boto3.client(service, endpoint_url=URL, region_name=region, config=config,
+                        aws_access_key_id=key if isinstance(key, str) else key["access_key_id"],
+                        aws_secret_access_key=secret or key["secret_access_key"])
+
+
+def error_of(call):
+    try:
+        call()
+    except ClientError as e:
+        return e.response["Error"]["Code"]
+    raise AssertionError("the call succeeded")
+
+
+def raw_bodies(boto_client):
+    """Collects the raw HTTP bodies a client receives."""
+    bodies = []
+    boto_client.meta.events.register("after-call", lambda http_response, **_: bodies.append(http_response.text))
+    return bodies
+
+
+def check(name):
+    def register(test):
+        TESTS.append((name, test))
+        return test
+    return register
+
+
+def utc(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@check("control API creates a user and a key; GetCallerIdentity answers the user ARN")
+def _():
+    status, user = control("POST", "users", {"user": "alice"})
+    assert status == 200 and user == {"user": "alice", "arn": f"arn:aws:iam::{ACCOUNT}:user/alice"}, user
+    key = new_key(user="alice")
+    assert key["user"] == "alice" and key["access_key_id"].startswith("AKIA"), key
+    identity = client("sts", key).get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/alice" and identity["Account"] == ACCOUNT, identity
+    new_key(user="bob")  # a key for a user that does not exist yet creates the user
+    assert client("iam", key).get_user(UserName="bob")["User"]["UserName"] == "bob"
+
+
+@check("a root key answers the root ARN; ListAccessKeys and GetAccessKeyLastUsed work for it")
+def _():
+    key = new_key(root=True)
+    identity = client("sts", key).get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:iam::{ACCOUNT}:root" and identity["UserId"] == ACCOUNT, identity
+    iam = client("iam", key)
+    assert [k["AccessKeyId"] for k in iam.list_access_keys()["AccessKeyMetadata"]] == [key["access_key_id"]]
+    assert "LastUsedDate" in iam.get_access_key_last_used(AccessKeyId=key["access_key_id"])["AccessKeyLastUsed"]
+    assert control("GET", f"keys/{key['access_key_id']}")[1]["root"] is True
+
+
+@check("ListAccessKeys shows a backdated CreateDate")
+def _():
+    key = new_key(user="alice", created="2023-05-06T07:08:09Z")
+    (listed,) = client("iam", key).list_access_keys()["AccessKeyMetadata"]
+    assert listed["CreateDate"] == datetime(2023, 5, 6, 7, 8, 9, tzinfo=timezone.utc), listed
+    assert listed["Status"] == "Active"
+
+
+@check("GetAccessKeyLastUsed shows the backdated use, then the fresh one after a call")
+def _():
+    key = new_key(user="alice", last_used="2024-02-03T04:05:06+01:00", last_used_service="s3",
+                  last_used_region="eu-west-1")
+    iam = client("iam", key)
+    used = iam.get_access_key_last_used(AccessKeyId=key["access_key_id"])["AccessKeyLastUsed"]
+    assert used == {"LastUsedDate": datetime(2024, 2, 3, 3, 5, 6, tzinfo=timezone.utc), "ServiceName": "s3",
+                    "Region": "eu-west-1"}, used
+    before = datetime.now(timezone.utc) - timedelta(seconds=1)
+    used = iam.get_access_key_last_used(AccessKeyId=key["access_key_id"])["AccessKeyLastUsed"]
+    assert used["LastUsedDate"] >= before and used["ServiceName"] == "iam", used
+    client("sts", key, region="eu-central-1").get_caller_identity()
+    state = control("GET", f"keys/{key['access_key_id']}")[1]
+    assert state["last_used_service"] == "sts" and state["last_used_region"] == "eu-central-1", state
+    assert utc(state["last_used"]) >= before, state
+
+
+@check("a key never used has no LastUsedDate; control API GET/PATCH a key; 404 for unknown")
+def _():
+    key = new_key(user="alice", status="Inactive")
+    used = client("iam", new_key(user="admin")).get_access_key_last_used(AccessKeyId=key["access_key_id"])
+    assert "LastUsedDate" not in used["AccessKeyLastUsed"], used
+    status, state = control("GET", f"keys/{key['access_key_id']}")
+    assert status == 200 and state["status"] == "Inactive" and state["last_used"] is None, state
+    assert state["last_used_service"] is None and state["user"] == "alice", state
+    status, state = control("PATCH", f"keys/{key['access_key_id']}",
+                            {"status": "Active", "created": "2020-01-01T00:00:00Z", "last_used": "2021-01-01T00:00:00Z"})
+    assert status == 200 and state["status"] == "Active" and state["created"] == "2020-01-01T00:00:00Z", state
+    assert state["last_used"] == "2021-01-01T00:00:00Z" and state["last_used_service"] == "iam", state
+    status, state = control("PATCH", f"keys/{key['access_key_id']}", {"last_used": None})
+    assert state["last_used"] is None and state["last_used_region"] is None, state
+    assert control("GET", "keys/AKIANOSUCHKEY0000000")[0] == 404
+    assert control("POST", "keys", {"user": "alice", "created": "yesterday"})[0] == 400
+
+
+@check("an Inactive key is rejected with InvalidClientTokenId and its last use is not recorded")
+def _():
+    key = new_key(user="alice", status="Inactive")
+    sts = client("sts", key)
+    bodies = raw_bodies(sts)
+    assert error_of(sts.get_caller_identity) == "InvalidClientTokenId"
+    assert '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error>' in bodies[0], bodies
+    assert error_of(client("iam", key).list_access_keys) == "InvalidClientTokenId"
+    assert control("GET", f"keys/{key['access_key_id']}")[1]["last_used"] is None
+    control("PATCH", f"keys/{key['access_key_id']}", {"status": "Active"})
+    assert client("sts", key).get_caller_identity()["Arn"].endswith(":user/alice")
+
+
+@check("an unknown key gets InvalidClientTokenId, a wrong secret SignatureDoesNotMatch, in AWS's XML shape")
+def _():
+    for service, call, namespace in [("sts", "get_caller_identity", "https://sts.amazonaws.com/doc/2011-06-15/"),
+                                     ("iam", "list_access_keys", "https://iam.amazonaws.com/doc/2010-05-08/")]:
+        unknown = client(service, "AKIAUNKNOWNKEY000000", "x" * 40)
+        bodies = raw_bodies(unknown)
+        assert error_of(getattr(unknown, call)) == "InvalidClientTokenId"
+        assert bodies[0].startswith(f'<ErrorResponse xmlns="{namespace}"><Error><Type>Sender</Type>'
+                                    "<Code>InvalidClientTokenId</Code>"), bodies
+        key = new_key(user=f"user-{service}")
+        wrong = client(service, key, secret="y" * 40)
+        bodies = raw_bodies(wrong)
+        assert error_of(getattr(wrong, call)) == "SignatureDoesNotMatch"
+        assert "<RequestId>" in bodies[0] and "<Errors>" not in bodies[0], bodies
+        assert control("GET", f"keys/{key['access_key_id']}")[1]["last_used"] is None, "wrong secret counted as use"
+
+
+@check("a deleted key gets InvalidClientTokenId; a denied action gets AccessDenied")
+def _():
+    control("POST", "users", {"user": "limited", "policy": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "iam:GetAccessKeyLastUsed", "Resource": "*"}]}})
+    limited = new_key(user="limited")
+    assert error_of(client("iam", limited).list_access_keys) == "AccessDenied"
+    key = new_key(user="alice")
+    client("iam", key).delete_access_key(UserName="alice", AccessKeyId=key["access_key_id"])
+    assert error_of(client("sts", key).get_caller_identity) == "InvalidClientTokenId"
+
+
+@check("each fault kind answers its error code; count, access_key_id and DELETE work")
+def _():
+    key, other = new_key(user="alice"), new_key(user="bob")
+    expected = {"throttle": ("Throttling", 400), "server-error": ("InternalFailure", 500),
+                "access-denied": ("AccessDenied", 403), "expired-token": ("ExpiredToken", 403),
+                "invalid-token": ("InvalidClientTokenId", 403)}
+    for kind, (code, status) in expected.items():
+        control("POST", "faults", {"action": "ListAccessKeys", "kind": kind, "count": 1})
+        try:
+            client("iam", key).list_access_keys()
+            raise AssertionError(f"{kind}: no fault")
+        except ClientError as e:
+            assert (e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]) == (code, status)
+        client("iam", key).list_access_keys()  # count 1: the next call is fine again
+    control("POST", "faults", {"action": "GetCallerIdentity", "kind": "throttle", "count": 2})
+    sts = client("sts", key)
+    assert [error_of(sts.get_caller_identity) for _ in range(2)] == ["Throttling"] * 2
+    sts.get_caller_identity()
+    control("POST", "faults", {"action": "*", "kind": "expired-token", "access_key_id": key["access_key_id"]})
+    for _ in range(3):  # no count: every matching call
+        assert error_of(client("sts", key).get_caller_identity) == "ExpiredToken"
+    client("sts", other).get_caller_identity()  # another key is not affected
+    control("DELETE", "faults")
+    client("sts", key).get_caller_identity()
+    assert control("POST", "faults", {"action": "*", "kind": "explode"})[0] == 400
+
+
+@check("a hanging call does not block other calls")
+def _():
+    key = new_key(user="alice")
+    control("POST", "faults", {"action": "ListAccessKeys", "kind": "hang", "count": 1})
+    outcome = []
+    slow = client("iam", key, config=Config(retries={"total_max_attempts": 1}, read_timeout=2))
+
+    def hang():
+        try:
+            slow.list_access_keys()
+            outcome.append("answered")
+        except ReadTimeoutError:
+            outcome.append("timeout")
+    thread = threading.Thread(target=hang)
+    thread.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    client("sts", key).get_caller_identity()
+    assert time.monotonic() - started < 1
+    thread.join()
+    assert outcome == ["timeout"], outcome
+
+
+@check("latency delays AWS calls, not control calls")
+def _():
+    key = new_key(user="alice")
+    sts = client("sts", key)
+    sts.get_caller_identity()  # warm the connection
+    control("POST", "latency", {"ms": 400})
+    started = time.monotonic()
+    sts.get_caller_identity()
+    assert time.monotonic() - started >= 0.4
+    started = time.monotonic()
+    control("GET", "calls")
+    assert time.monotonic() - started < 0.3
+    control("POST", "latency", {"ms": 0})
+    started = time.monotonic()
+    sts.get_caller_identity()
+    assert time.monotonic() - started < 0.3
+
+
+@check("the calls list records every AWS call; DELETE clears it")
+def _():
+    key = new_key(user="alice")
+    client("sts", key).get_caller_identity()
+    client("iam", key).list_access_keys()
+    error_of(client("sts", "AKIAUNKNOWNKEY000000", "x" * 40).get_caller_identity)
+    calls = control("GET", "calls")[1]
+    assert [(c["action"], c["access_key_id"]) for c in calls] == [
+        ("GetCallerIdentity", key["access_key_id"]), ("ListAccessKeys", key["access_key_id"]),
+        ("GetCallerIdentity", "AKIAUNKNOWNKEY000000")], calls
+    assert all(abs(utc(c["time"]) - datetime.now(timezone.utc)) < timedelta(seconds=10) for c in calls), calls
+    control("DELETE", "calls")
+    assert control("GET", "calls")[1] == []
+
+
+@check("a user holds at most 2 keys: CreateAccessKey fails with LimitExceeded")
+def _():
+    key = new_key(user="alice")
+    iam = client("iam", key)
+    iam.create_access_key(UserName="alice")
+    assert error_of(lambda: iam.create_access_key(UserName="alice")) == "LimitExceeded"
+    assert control("POST", "keys", {"user": "alice"})[0] == 409
+
+
+@check("reset wipes keys, faults and latency")
+def _():
+    key = new_key(user="alice")
+    control("POST", "faults", {"action": "*", "kind": "throttle"})
+    control("POST", "latency", {"ms": 500})
+    control("POST", "reset")
+    started = time.monotonic()
+    assert error_of(client("sts", key).get_caller_identity) == "InvalidClientTokenId"
+    assert time.monotonic() - started < 0.4
+
+
+@check("the AWS CLI works against the emulator with AWS_ENDPOINT_URL and a credentials file")
+def _():
+    key = new_key(user="carol", created="2022-01-01T00:00:00Z")
+    with tempfile.TemporaryDirectory() as home:
+        Path(home, "credentials").write_text(
+            f"[default]\naws_access_key_id = {key['access_key_id']}\naws_secret_access_key = {key['secret_access_key']}\n")
+        Path(home, "config").write_text("[default]\nregion = us-east-1\n")
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": home, "AWS_ENDPOINT_URL": URL,
+               "AWS_SHARED_CREDENTIALS_FILE": f"{home}/credentials", "AWS_CONFIG_FILE": f"{home}/config"}
+        aws = str(Path(sys.executable).parent / "aws")
+        out = subprocess.run([aws, "sts", "get-caller-identity", "--output", "json"], env=env, capture_output=True,
+                             text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/carol", out.stdout
+        out = subprocess.run([aws, "iam", "list-access-keys", "--output", "json"], env=env, capture_output=True,
+                             text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["AccessKeyMetadata"][0]["CreateDate"].startswith("2022-01-01T00:00:00")
+
+
+def stops(how):
+    proc, _ = start()
+    started = time.monotonic()
+    if how == "eof":
+        proc.stdin.close()
+    else:
+        proc.send_signal(how)
+    code = proc.wait(timeout=5)
+    elapsed = time.monotonic() - started
+    assert elapsed < 2, f"took {elapsed:.1f}s"
+    assert code == 0, code
+
+
+check("the emulator exits within 2 s on stdin EOF")(lambda: stops("eof"))
+check("the emulator exits within 2 s on SIGTERM")(lambda: stops(signal.SIGTERM))
+
+
+def main():
+    global URL
+    proc, URL = start()
+    passed = failed = 0
+    try:
+        for name, test in TESTS:
+            control("POST", "reset")
+            try:
+                test()
+                passed += 1
+                print(f"ok    {name}", flush=True)
+            except Exception:
+                failed += 1
+                print(f"FAIL  {name}\n{traceback.format_exc()}", flush=True)
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=5)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,167 @@
+//! Starts the project's IAM/STS emulator (tests/emulator/, moto with awscheck's own additions)
+//! on a free loopback port for one test, and talks to its control API.
+//!
+//! The emulator is installed by `scripts/setup-emulator` (which `scripts/test` runs first). If
+//! it is missing the test fails and says how to install it: an online test never skips.
+
+#![allow(dead_code)]
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::Duration;
+
+pub struct Emulator {
+    child: Child,
+    /// Held open: the emulator exits when its stdin closes, so a test that panics still stops it.
+    _stdin: ChildStdin,
+    pub url: String,
+    port: u16,
+}
+
+/// A key the emulator made, with its secret.
+#[derive(Clone, Debug)]
+pub struct Key {
+    pub id: String,
+    pub secret: String,
+    pub user: String,
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn python() -> PathBuf {
+    repo().join("target/emulator-venv/bin/python")
+}
+
+impl Emulator {
+    pub fn start() -> Emulator {
+        let python = python();
+        assert!(
+            python.exists(),
+            "the IAM/STS emulator is not installed: run `scripts/setup-emulator` (or `scripts/test`, which runs it) first"
+        );
+        let mut child = Command::new(&python)
+            .arg(repo().join("tests/emulator/awscheck_emulator.py"))
+            .args(["--host", "127.0.0.1", "--port", "0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "cannot start the emulator with {}: {error}",
+                    python.display()
+                )
+            });
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("emulator prints READY");
+        let url = line
+            .trim()
+            .strip_prefix("READY ")
+            .unwrap_or_else(|| panic!("emulator did not start: {line:?}"))
+            .to_string();
+        let port = url.rsplit(':').next().unwrap().parse().unwrap();
+        Emulator {
+            child,
+            _stdin: stdin,
+            url,
+            port,
+        }
+    }
+
+    /// One control call; panics with the emulator's answer when it is not a 2xx.
+    pub fn control(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            stream,
+            "{method} /_emulator/{path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let (head, payload) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        let status: u16 = head
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("0")
+            .parse()
+            .unwrap_or(0);
+        assert!(
+            (200..300).contains(&status),
+            "{method} {path}: {head}\n{payload}"
+        );
+        let payload = dechunk(head, payload);
+        if payload.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&payload).unwrap_or(Value::Null)
+        }
+    }
+
+    pub fn create_key(&self, spec: Value) -> Key {
+        let answer = self.control("POST", "keys", Some(spec));
+        Key {
+            id: answer["access_key_id"].as_str().unwrap().to_string(),
+            secret: answer["secret_access_key"].as_str().unwrap().to_string(),
+            user: answer["user"].as_str().unwrap().to_string(),
+        }
+    }
+
+    pub fn key(&self, key_id: &str) -> Value {
+        self.control("GET", &format!("keys/{key_id}"), None)
+    }
+
+    pub fn fault(&self, spec: Value) {
+        self.control("POST", "faults", Some(spec));
+    }
+
+    pub fn calls(&self) -> Vec<Value> {
+        self.control("GET", "calls", None)
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn latency(&self, ms: u64) {
+        self.control("POST", "latency", Some(json!({ "ms": ms })));
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Undo `Transfer-Encoding: chunked`, which some servers use for JSON answers.
+fn dechunk(head: &str, payload: &str) -> String {
+    if !head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        return payload.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = payload;
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if size == 0 {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = &after[size..].trim_start_matches("\r\n");
+    }
+    out
+}

@@ -1,0 +1,418 @@
+//! The online audit against the project's IAM/STS emulator (moto with authentication on, so
+//! unknown, deleted and inactive keys really fail).
+
+mod emulator_support;
+
+use assert_cmd::Command;
+use chrono::{Duration, Utc};
+use emulator_support::{Emulator, Key};
+use serde_json::{json, Value};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use tempfile::TempDir;
+
+/// A temporary home with `~/.aws/credentials` holding `profiles` (name, key).
+fn home_with(profiles: &[(&str, &Key)]) -> TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let aws = home.path().join(".aws");
+    std::fs::create_dir(&aws).unwrap();
+    let mut text = String::new();
+    for (name, key) in profiles {
+        text.push_str(&format!(
+            "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n\n",
+            key.id, key.secret
+        ));
+    }
+    std::fs::write(aws.join("credentials"), text).unwrap();
+    std::fs::set_permissions(aws.join("credentials"), PermissionsExt::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(&aws, PermissionsExt::from_mode(0o700)).unwrap();
+    home
+}
+
+fn awscheck(home: &Path, endpoint: &str) -> Command {
+    let mut command = Command::cargo_bin("awscheck").unwrap();
+    command
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
+}
+
+/// Run `audit --format json` and return its document.
+fn audit_json(home: &Path, endpoint: &str, extra: &[&str]) -> (Value, String) {
+    let output = awscheck(home, endpoint)
+        .args(["audit", "--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "exit {:?}\n{stderr}",
+        output.status.code()
+    );
+    (serde_json::from_str(&stdout).unwrap(), stdout + &stderr)
+}
+
+fn profile<'a>(document: &'a Value, name: &str) -> &'a Value {
+    document["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no profile {name}"))
+}
+
+fn slugs_for(document: &Value, name: &str) -> Vec<String> {
+    document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["profile"] == name)
+        .map(|f| f["slug"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn days_ago(days: i64) -> String {
+    (Utc::now() - Duration::days(days)).to_rfc3339()
+}
+
+#[test]
+fn reports_key_age_and_last_use_to_the_day() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({
+        "user": "alice",
+        "created": days_ago(100),
+        "last_used": days_ago(60),
+        "last_used_service": "s3",
+        "last_used_region": "eu-west-1",
+    }));
+    let home = home_with(&[("dev", &key)]);
+    let (document, text) = audit_json(home.path(), &emulator.url, &[]);
+    let dev = profile(&document, "dev");
+    assert_eq!(document["mode"], "online");
+    assert_eq!(dev["key_age_days"], 100);
+    assert_eq!(dev["key_age_exact"], true);
+    assert_eq!(dev["last_used"]["days_ago"], 60);
+    assert_eq!(dev["last_used"]["service"], "s3");
+    assert_eq!(dev["last_used"]["region"], "eu-west-1");
+    assert_eq!(dev["arn"], "arn:aws:iam::123456789012:user/alice");
+    assert_eq!(dev["account"], "123456789012");
+    assert_eq!(dev["key_status"], "Active");
+    let slugs = slugs_for(&document, "dev");
+    assert!(slugs.contains(&"key-too-old".to_string()), "{slugs:?}");
+    assert!(slugs.contains(&"key-unused".to_string()), "{slugs:?}");
+    assert!(!text.contains(&key.secret));
+    assert!(
+        !text.contains(&key.id),
+        "full key ID shown without --show-key-ids"
+    );
+}
+
+#[test]
+fn fresh_and_recently_used_key_has_no_age_findings() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({
+        "user": "bob",
+        "created": days_ago(10),
+        "last_used": days_ago(1),
+        "last_used_service": "sts",
+    }));
+    let home = home_with(&[("dev", &key)]);
+    let (document, _) = audit_json(home.path(), &emulator.url, &[]);
+    let slugs = slugs_for(&document, "dev");
+    assert!(
+        !slugs
+            .iter()
+            .any(|s| s == "key-too-old" || s == "key-unused"),
+        "{slugs:?}"
+    );
+    assert_eq!(profile(&document, "dev")["key_age_days"], 10);
+}
+
+#[test]
+fn awschecks_own_calls_do_not_make_an_unused_key_look_used() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({
+        "user": "idle",
+        "created": days_ago(200),
+        "last_used": days_ago(90),
+        "last_used_service": "s3",
+    }));
+    let home = home_with(&[("idle", &key)]);
+    for run in 1..=2 {
+        let (document, _) = audit_json(home.path(), &emulator.url, &[]);
+        let idle = profile(&document, "idle");
+        assert_eq!(idle["last_used"]["days_ago"], 90, "run {run}");
+        assert!(
+            slugs_for(&document, "idle").contains(&"key-unused".to_string()),
+            "run {run}"
+        );
+    }
+    // The emulator, like AWS, did record awscheck's calls as the latest use.
+    let record = emulator.key(&key.id);
+    let recorded: chrono::DateTime<Utc> = record["last_used"].as_str().unwrap().parse().unwrap();
+    assert!(Utc::now() - recorded < Duration::hours(1), "{record}");
+}
+
+#[test]
+fn a_never_used_old_key_is_unused() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": "never", "created": days_ago(50) }));
+    let home = home_with(&[("never", &key)]);
+    for _ in 0..2 {
+        let (document, _) = audit_json(home.path(), &emulator.url, &[]);
+        assert_eq!(
+            profile(&document, "never")["last_used"]["date"],
+            Value::Null
+        );
+        assert!(slugs_for(&document, "never").contains(&"key-unused".to_string()));
+    }
+}
+
+#[test]
+fn a_key_shared_by_profiles_is_asked_once() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": "shared" }));
+    let home = home_with(&[("one", &key), ("two", &key), ("three", &key)]);
+    let (document, _) = audit_json(home.path(), &emulator.url, &[]);
+    for name in ["one", "two", "three"] {
+        assert_eq!(
+            profile(&document, name)["arn"],
+            "arn:aws:iam::123456789012:user/shared"
+        );
+    }
+    let calls = emulator.calls();
+    let count = |action: &str| calls.iter().filter(|c| c["action"] == action).count();
+    assert_eq!(count("GetCallerIdentity"), 1, "{calls:?}");
+    assert_eq!(count("ListAccessKeys"), 1, "{calls:?}");
+    assert_eq!(count("GetAccessKeyLastUsed"), 1, "{calls:?}");
+}
+
+#[test]
+fn second_active_key_elsewhere_and_inactive_keys() {
+    let emulator = Emulator::start();
+    let here = emulator.create_key(json!({ "user": "carol" }));
+    let elsewhere = emulator.create_key(
+        json!({ "user": "carol", "last_used": days_ago(2), "last_used_service": "ec2" }),
+    );
+    let mine = emulator.create_key(json!({ "user": "dave" }));
+    emulator.create_key(json!({ "user": "dave", "status": "Inactive" }));
+    let home = home_with(&[("carol", &here), ("dave", &mine)]);
+    let (document, text) = audit_json(home.path(), &emulator.url, &[]);
+    let carol = slugs_for(&document, "carol");
+    assert!(
+        carol.contains(&"multiple-active-keys".to_string()),
+        "{carol:?}"
+    );
+    assert!(
+        carol.contains(&"key-not-on-this-machine".to_string()),
+        "{carol:?}"
+    );
+    assert!(
+        !carol.contains(&"inactive-key-present".to_string()),
+        "{carol:?}"
+    );
+    let dave = slugs_for(&document, "dave");
+    assert!(
+        dave.contains(&"inactive-key-present".to_string()),
+        "{dave:?}"
+    );
+    assert!(
+        !dave.contains(&"multiple-active-keys".to_string()),
+        "{dave:?}"
+    );
+    assert!(
+        !dave.contains(&"key-not-on-this-machine".to_string()),
+        "{dave:?}"
+    );
+    assert!(!text.contains(&elsewhere.id));
+}
+
+#[test]
+fn dead_and_inactive_keys_are_rejected() {
+    let emulator = Emulator::start();
+    let inactive = emulator.create_key(json!({ "user": "erin", "status": "Inactive" }));
+    let good = emulator.create_key(json!({ "user": "frank" }));
+    let unknown = Key {
+        id: "AKIAZZZZZZZZZZZZZZZZ".to_string(),
+        secret: "0123456789abcdefghij0123456789abcdefghij".to_string(),
+        user: String::new(),
+    };
+    let wrong_secret = Key {
+        secret: "X".repeat(40),
+        ..good.clone()
+    };
+    let home = home_with(&[
+        ("inactive", &inactive),
+        ("unknown", &unknown),
+        ("good", &good),
+    ]);
+    let (document, _) = audit_json(home.path(), &emulator.url, &[]);
+    for name in ["inactive", "unknown"] {
+        assert!(
+            slugs_for(&document, name).contains(&"key-rejected-by-aws".to_string()),
+            "{name}"
+        );
+    }
+    assert!(!slugs_for(&document, "good").contains(&"key-rejected-by-aws".to_string()));
+    let home = home_with(&[("wrong", &wrong_secret)]);
+    let (document, _) = audit_json(home.path(), &emulator.url, &[]);
+    let finding = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["slug"] == "key-rejected-by-aws")
+        .expect("wrong secret is rejected");
+    assert!(
+        finding["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("SignatureDoesNotMatch"),
+        "{finding}"
+    );
+}
+
+#[test]
+fn a_root_key_is_critical() {
+    let emulator = Emulator::start();
+    let root = emulator.create_key(json!({ "user": "root-user", "root": true }));
+    let home = home_with(&[("root", &root)]);
+    let output = awscheck(home.path(), &emulator.url)
+        .args(["audit", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let finding = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["slug"] == "root-access-key")
+        .expect("root finding");
+    assert_eq!(finding["severity"], "critical");
+    assert_eq!(
+        profile(&document, "root")["arn"],
+        "arn:aws:iam::123456789012:root"
+    );
+}
+
+#[test]
+fn access_denied_is_a_note_and_offline_findings_still_print() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": "limited", "created": days_ago(5) }));
+    emulator.fault(json!({ "action": "ListAccessKeys", "kind": "access-denied" }));
+    let home = home_with(&[("default", &key)]);
+    let (document, _) = audit_json(home.path(), &emulator.url, &[]);
+    let row = profile(&document, "default");
+    assert!(
+        row["note"]
+            .as_str()
+            .unwrap()
+            .contains("iam:ListAccessKeys denied"),
+        "{row}"
+    );
+    assert_eq!(row["arn"], "arn:aws:iam::123456789012:user/limited");
+    assert!(
+        slugs_for(&document, "default").contains(&"default-profile-has-credentials".to_string())
+    );
+}
+
+#[test]
+fn throttling_is_retried_and_noted_when_it_persists() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": "busy" }));
+    let home = home_with(&[("busy", &key)]);
+    emulator.fault(json!({ "action": "GetCallerIdentity", "kind": "throttle", "count": 1 }));
+    let (document, _) = audit_json(home.path(), &emulator.url, &[]);
+    assert_eq!(
+        profile(&document, "busy")["note"],
+        Value::Null,
+        "one throttle is retried"
+    );
+    assert_eq!(
+        profile(&document, "busy")["arn"],
+        "arn:aws:iam::123456789012:user/busy"
+    );
+    emulator.fault(json!({ "action": "GetCallerIdentity", "kind": "throttle" }));
+    let (document, _) = audit_json(home.path(), &emulator.url, &[]);
+    let note = profile(&document, "busy")["note"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(note.contains("throttled"), "{note}");
+}
+
+#[test]
+fn a_hang_costs_at_most_the_time_limit() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": "slow" }));
+    emulator.fault(json!({ "action": "GetCallerIdentity", "kind": "hang" }));
+    let home = home_with(&[("slow", &key)]);
+    let started = std::time::Instant::now();
+    let (document, _) = audit_json(home.path(), &emulator.url, &["--timeout", "2"]);
+    // The bound is the product's promise (the time limit), with room for process start-up.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(12),
+        "{:?}",
+        started.elapsed()
+    );
+    let note = profile(&document, "slow")["note"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(note.contains("2 s") || note.contains("timed out"), "{note}");
+}
+
+#[test]
+fn a_closed_port_is_a_note() {
+    let key = Key {
+        id: "AKIAZZZEXAMPLE000001".to_string(),
+        secret: "0123456789abcdefghij0123456789abcdefghij".to_string(),
+        user: String::new(),
+    };
+    let home = home_with(&[("dev", &key)]);
+    // Port 9 (discard) on loopback: nothing listens there in a test sandbox.
+    let (document, text) = audit_json(home.path(), "http://127.0.0.1:9", &["--timeout", "3"]);
+    let note = profile(&document, "dev")["note"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        note.contains("could not reach AWS") || note.contains("timed out"),
+        "{note}"
+    );
+    assert!(slugs_for(&document, "dev").contains(&"long-term-key".to_string()));
+    assert!(!text.contains(&key.secret));
+}
+
+#[test]
+fn offline_makes_no_calls() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": "quiet" }));
+    let home = home_with(&[("dev", &key)]);
+    let (document, _) = audit_json(home.path(), &emulator.url, &["--offline"]);
+    assert_eq!(document["mode"], "offline");
+    assert!(emulator.calls().is_empty());
+}
+
+#[test]
+fn many_keys_are_checked_concurrently_within_limits() {
+    let emulator = Emulator::start();
+    let keys: Vec<Key> = (0..12)
+        .map(|i| emulator.create_key(json!({ "user": format!("u{i}") })))
+        .collect();
+    let names: Vec<String> = (0..12).map(|i| format!("p{i}")).collect();
+    let profiles: Vec<(&str, &Key)> = names.iter().map(String::as_str).zip(keys.iter()).collect();
+    let home = home_with(&profiles);
+    let (document, _) = audit_json(home.path(), &emulator.url, &["--jobs", "4"]);
+    for (i, name) in names.iter().enumerate() {
+        assert_eq!(
+            profile(&document, name)["arn"],
+            format!("arn:aws:iam::123456789012:user/u{i}")
+        );
+    }
+}
