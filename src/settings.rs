@@ -19,10 +19,11 @@
 
 use crate::catalog::{self, RuleMeta};
 use crate::severity::Severity;
-use crate::source::InputError;
+use crate::source::{decode, describe, InputError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
@@ -57,23 +58,28 @@ impl Ignore {
     }
 }
 
+/// The file as written, with the position of every name and value so errors can point at
+/// the line that is wrong.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     fail_on: Option<Severity>,
     #[serde(default)]
-    rules: BTreeMap<String, toml::Table>,
+    rules: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     #[serde(default)]
-    ignore: Vec<RawIgnore>,
+    ignore: Vec<Spanned<RawIgnore>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawIgnore {
     profile: Option<String>,
-    rule: Option<String>,
-    reason: String,
+    rule: Option<Spanned<String>>,
+    reason: Spanned<String>,
 }
+
+/// A settings error: the line it is on (when known) and what is wrong.
+pub type SettingsError = (Option<usize>, String);
 
 impl Settings {
     /// Load `explicit` (which must exist) or the default file (which may not).
@@ -83,60 +89,59 @@ impl Settings {
             (None, Some(path)) => (path, false),
             (None, None) => return Ok(Settings::default()),
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(text) => text,
+        let fail = |line, message| InputError {
+            path: path.clone(),
+            line,
+            message,
+        };
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => {
                 return Ok(Settings::default())
             }
             Err(error) => {
-                return Err(InputError {
-                    path,
-                    line: None,
-                    message: format!("cannot read settings: {error}"),
-                })
+                return Err(fail(
+                    None,
+                    format!("cannot read settings: {}", describe(&error)),
+                ))
             }
         };
-        let mut settings = Settings::parse(&text).map_err(|(line, message)| InputError {
-            path: path.clone(),
-            line,
-            message,
-        })?;
+        let text = decode(bytes).map_err(|(line, message)| fail(Some(line), message))?;
+        let mut settings = Settings::parse(&text).map_err(|(line, message)| fail(line, message))?;
         settings.path = Some(path);
         Ok(settings)
     }
 
-    /// Parse and check settings text; errors carry a line where one can be named.
-    pub fn parse(text: &str) -> Result<Self, (Option<usize>, String)> {
+    /// Parse and check settings text; errors carry the line of the offending name or value.
+    pub fn parse(text: &str) -> Result<Self, SettingsError> {
+        let at = |span: std::ops::Range<usize>| Some(line_at(text, span.start));
         let raw: RawSettings = toml::from_str(text).map_err(|error| {
-            let line = error.span().map(|span| line_at(text, span.start));
-            (line, error.message().trim().to_string())
+            (
+                error.span().and_then(at),
+                error.message().trim().to_string(),
+            )
         })?;
-        let line_of = |needle: &str| {
-            text.lines()
-                .position(|line| line.contains(needle))
-                .map(|index| index + 1)
-        };
         let mut rules = BTreeMap::new();
         for (name, table) in raw.rules {
-            let rule = catalog::find(&name).ok_or_else(|| {
+            let rule = catalog::find(name.get_ref()).ok_or_else(|| {
                 (
-                    line_of(&name),
-                    format!("unknown rule `{name}` (see `awscheck rules`)"),
+                    at(name.span()),
+                    format!("unknown rule `{}` (see `awscheck rules`)", name.get_ref()),
                 )
             })?;
-            let parsed =
-                rule_settings(rule, &table).map_err(|message| (line_of(&name), message))?;
-            rules.insert(rule.slug.clone(), parsed);
+            rules.insert(rule.slug.clone(), rule_settings(rule, table, &at)?);
         }
         let mut ignores = Vec::new();
-        for raw_ignore in raw.ignore {
-            let rule = match raw_ignore.rule {
+        for entry in raw.ignore {
+            let entry_line = at(entry.span());
+            let entry = entry.into_inner();
+            let rule = match entry.rule {
                 Some(name) => Some(
-                    catalog::find(&name)
+                    catalog::find(name.get_ref())
                         .ok_or_else(|| {
                             (
-                                line_of(&name),
-                                format!("unknown rule `{name}` in [[ignore]]"),
+                                at(name.span()),
+                                format!("unknown rule `{}` in [[ignore]]", name.get_ref()),
                             )
                         })?
                         .slug
@@ -144,22 +149,22 @@ impl Settings {
                 ),
                 None => None,
             };
-            if rule.is_none() && raw_ignore.profile.is_none() {
+            if rule.is_none() && entry.profile.is_none() {
                 return Err((
-                    line_of("[[ignore]]"),
+                    entry_line,
                     "an [[ignore]] needs a `profile`, a `rule` or both".to_string(),
                 ));
             }
-            if raw_ignore.reason.trim().is_empty() {
+            if entry.reason.get_ref().trim().is_empty() {
                 return Err((
-                    line_of("reason"),
+                    at(entry.reason.span()),
                     "an [[ignore]] needs a non-empty `reason`".to_string(),
                 ));
             }
             ignores.push(Ignore {
-                profile: raw_ignore.profile,
+                profile: entry.profile,
                 rule,
-                reason: raw_ignore.reason,
+                reason: entry.reason.into_inner(),
             });
         }
         Ok(Settings {
@@ -187,39 +192,53 @@ impl Settings {
     }
 }
 
-fn rule_settings(rule: &RuleMeta, table: &toml::Table) -> Result<RuleSettings, String> {
+fn rule_settings(
+    rule: &RuleMeta,
+    table: BTreeMap<Spanned<String>, Spanned<toml::Value>>,
+    at: &dyn Fn(std::ops::Range<usize>) -> Option<usize>,
+) -> Result<RuleSettings, SettingsError> {
     let mut settings = RuleSettings::default();
     for (key, value) in table {
-        if key == "enabled" {
-            settings.enabled = Some(
-                value
-                    .as_bool()
-                    .ok_or_else(|| format!("rules.{}.enabled must be true or false", rule.slug))?,
-            );
+        let name = key.get_ref();
+        if name == "enabled" {
+            let enabled = value.get_ref().as_bool().ok_or_else(|| {
+                (
+                    at(value.span()),
+                    format!("rules.{}.enabled must be true or false", rule.slug),
+                )
+            })?;
+            settings.enabled = Some(enabled);
             continue;
         }
-        if !rule.parameters.contains_key(key) {
+        if !rule.parameters.contains_key(name) {
             let known: Vec<&str> = rule.parameters.keys().map(String::as_str).collect();
-            return Err(format!(
-                "rule `{}` has no parameter `{key}` (it takes: {})",
-                rule.slug,
-                if known.is_empty() {
-                    "enabled only".to_string()
-                } else {
-                    format!("enabled, {}", known.join(", "))
-                }
+            let takes = if known.is_empty() {
+                "enabled only".to_string()
+            } else {
+                format!("enabled, {}", known.join(", "))
+            };
+            return Err((
+                at(key.span()),
+                format!(
+                    "rule `{}` has no parameter `{name}` (it takes: {takes})",
+                    rule.slug
+                ),
             ));
         }
         let number = value
+            .get_ref()
             .as_integer()
             .and_then(|n| u64::try_from(n).ok())
             .ok_or_else(|| {
-                format!(
-                    "rules.{}.{key} must be a whole number of 0 or more",
-                    rule.slug
+                (
+                    at(value.span()),
+                    format!(
+                        "rules.{}.{name} must be a whole number of 0 or more",
+                        rule.slug
+                    ),
                 )
             })?;
-        settings.parameters.insert(key.clone(), number);
+        settings.parameters.insert(name.clone(), number);
     }
     Ok(settings)
 }

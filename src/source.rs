@@ -96,7 +96,8 @@ fn read_capped(path: &Path) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn decode(bytes: Vec<u8>) -> Result<String, (usize, String)> {
+/// Text from bytes, or the line and reason it is not text we can read.
+pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, (usize, String)> {
     fn line_of(bytes: &[u8], offset: usize) -> usize {
         bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1
     }
@@ -123,7 +124,7 @@ fn decode(bytes: Vec<u8>) -> Result<String, (usize, String)> {
 }
 
 /// An I/O error in words, without the `(os error N)` tail.
-fn describe(error: &io::Error) -> String {
+pub(crate) fn describe(error: &io::Error) -> String {
     let text = error.to_string();
     let text = match text.find(" (os error") {
         Some(cut) => text[..cut].to_string(),

@@ -335,6 +335,6 @@ fn settings_override_rule_parameters() {
         Some(45)
     );
     let error = Settings::parse("[rules.key-too-old]\nmax_age = 90\n").unwrap_err();
-    assert_eq!(error.0, Some(1));
+    assert_eq!(error.0, Some(2), "the line of the unknown parameter");
     assert!(error.1.contains("max_age_days"), "{}", error.1);
 }

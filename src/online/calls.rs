@@ -144,7 +144,12 @@ async fn ask(
         },
     };
 
-    let caller = match sts.get_caller_identity().send().await {
+    // Neither depends on the other: ask both at once.
+    let (caller, listed) = tokio::join!(
+        sts.get_caller_identity().send(),
+        iam.list_access_keys().send()
+    );
+    let caller = match caller {
         Ok(output) => output,
         Err(error) => {
             return match classify(&error, "sts:GetCallerIdentity", job) {
@@ -160,7 +165,7 @@ async fn ask(
         notes: Vec::new(),
     };
 
-    match iam.list_access_keys().send().await {
+    match listed {
         Ok(output) => {
             for metadata in output.access_key_metadata() {
                 let Some(key_id) = metadata.access_key_id() else {
