@@ -1,0 +1,105 @@
+//! What each subcommand does, as library functions that write to the streams they are given.
+//! `main` only parses arguments and turns the result into an exit code.
+
+mod audit;
+mod catalog;
+mod profiles;
+
+pub use audit::{run_audit, AuditRun};
+
+use crate::cli::{ColorChoice, Command, GlobalArgs};
+use crate::env::Env;
+use crate::locate::Overrides;
+use crate::report::table::Style;
+use crate::severity::Severity;
+use crate::source::InputError;
+use chrono::{DateTime, Utc};
+use std::fmt;
+use std::io::{self, Write};
+
+/// How a run ended, as an exit code: 0 fine, 1 findings at or above `--fail-on`, 2 error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Clean,
+    Findings,
+}
+
+#[derive(Debug)]
+pub enum AppError {
+    Input(InputError),
+    Usage(String),
+    Io(io::Error),
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Input(error) => write!(f, "{error}"),
+            AppError::Usage(message) => f.write_str(message),
+            AppError::Io(error) => write!(f, "cannot write output: {error}"),
+        }
+    }
+}
+
+impl From<InputError> for AppError {
+    fn from(error: InputError) -> Self {
+        AppError::Input(error)
+    }
+}
+
+impl From<io::Error> for AppError {
+    fn from(error: io::Error) -> Self {
+        AppError::Io(error)
+    }
+}
+
+/// Where a run writes, and what it knows of the terminal.
+pub struct Io<'a> {
+    pub out: &'a mut dyn Write,
+    pub warnings: &'a mut Vec<String>,
+    pub stdout_is_terminal: bool,
+    pub terminal_width: Option<u16>,
+}
+
+/// Default when neither the flag nor the settings file says: only what needs action soon.
+pub const DEFAULT_FAIL_ON: Severity = Severity::High;
+
+pub fn run(
+    command: Command,
+    global: &GlobalArgs,
+    env: &Env,
+    io: &mut Io,
+    now: DateTime<Utc>,
+) -> Result<Outcome, AppError> {
+    match command {
+        Command::Audit(args) => audit::audit(&args, global, env, io, now),
+        Command::Profiles(args) => profiles::profiles(&args, global, env, io),
+        Command::Rules(args) => catalog::rules(&args, io),
+        Command::Explain { rule } => catalog::explain(&rule, io),
+    }
+}
+
+pub(crate) fn style(global: &GlobalArgs, env: &Env, io: &Io) -> Style {
+    let color = match global.color {
+        ColorChoice::Never => false,
+        ColorChoice::Always => true,
+        ColorChoice::Auto => {
+            io.stdout_is_terminal
+                && env.get("NO_COLOR").is_none()
+                && env.get("TERM") != Some("dumb")
+        }
+    };
+    // NO_COLOR wins even over --color always: it is the user's standing choice.
+    let color = color && env.get("NO_COLOR").is_none();
+    Style {
+        color,
+        width: io.terminal_width.unwrap_or(120),
+    }
+}
+
+pub(crate) fn overrides(global: &GlobalArgs) -> Overrides {
+    Overrides {
+        config_file: global.config_file.clone(),
+        credentials_file: global.credentials_file.clone(),
+    }
+}
