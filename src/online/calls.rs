@@ -1,21 +1,13 @@
-//! The IAM and STS calls for one key, through `aws-config` and the AWS SDK crates.
-//!
-//! The SDK resolves endpoints exactly as it does for any client (`AWS_ENDPOINT_URL`, the
-//! per-service variables, `endpoint_url` in the profile or its services section), from the same
-//! two files awscheck read. The region is never looked up on EC2: `AWS_REGION`, else the
-//! profile's, else us-east-1 (IAM is global, so any region reaches it).
+//! The IAM and STS calls that check one key.
 
+use super::sdk::{error_code, innermost, Connection};
 use super::{KeyJob, Limits};
 use crate::facts::{Identity, KeyActivity, KeyCheck};
 use crate::locate::Locations;
 use crate::mask::mask_key_id;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
-use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -48,29 +40,24 @@ pub fn run(jobs: Vec<KeyJob>, locations: &Locations, limits: Limits) -> Vec<KeyC
                 .collect();
         }
     };
-    let mut files = EnvConfigFiles::builder();
-    for (kind, location) in [
-        (EnvConfigFileKind::Config, &locations.config),
-        (EnvConfigFileKind::Credentials, &locations.credentials),
-    ] {
-        if location.path.is_file() {
-            files = files.with_file(kind, &location.path);
-        }
-    }
-    let files = files.build();
+    // One HTTP client and one reading of the profile files, shared by every job.
+    let base = Connection::new(
+        locations,
+        "default",
+        None,
+        limits.connect_timeout,
+        limits.key_timeout,
+    );
     runtime.block_on(async move {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-            .build_https();
         let permits = Arc::new(Semaphore::new(limits.jobs.max(1)));
         let mut tasks = Vec::new();
         for job in jobs {
-            let (http, files, permits) = (http.clone(), files.clone(), permits.clone());
+            let connection = base.for_profile(&job.profiles[0], job.region.as_deref());
+            let permits = permits.clone();
             tasks.push(tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let seconds = limits.key_timeout.as_secs();
-                match tokio::time::timeout(limits.key_timeout, ask(&job, files, http, limits)).await
-                {
+                match tokio::time::timeout(limits.key_timeout, ask(&job, connection)).await {
                     Ok(check) => check,
                     Err(_) => KeyCheck::Failed {
                         note: format!(
@@ -90,38 +77,9 @@ pub fn run(jobs: Vec<KeyJob>, locations: &Locations, limits: Limits) -> Vec<KeyC
     })
 }
 
-async fn ask(
-    job: &KeyJob,
-    files: EnvConfigFiles,
-    http: aws_smithy_runtime_api::client::http::SharedHttpClient,
-    limits: Limits,
-) -> KeyCheck {
-    let region = std::env::var("AWS_REGION")
-        .ok()
-        .filter(|r| !r.is_empty())
-        .or_else(|| job.region.clone())
-        .unwrap_or_else(|| "us-east-1".to_string());
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .credentials_provider(Credentials::new(
-            &job.key_id,
-            &job.secret,
-            None,
-            None,
-            "awscheck",
-        ))
-        .region(Region::new(region))
-        .profile_files(files)
-        .profile_name(&job.profiles[0])
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(limits.connect_timeout)
-                .operation_timeout(limits.key_timeout)
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
-        .load()
-        .await;
+async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
+    let credentials = Credentials::new(&job.key_id, &job.secret, None, None, "awscheck");
+    let config = connection.config(credentials).await;
     let iam = aws_sdk_iam::Client::new(&config);
     let sts = aws_sdk_sts::Client::new(&config);
     let mut notes = Vec::new();
@@ -254,16 +212,11 @@ enum Failure {
     Fatal(String),
 }
 
-fn classify<E, R>(error: &SdkError<E, R>, action: &str, job: &KeyJob) -> Failure
+fn classify<E>(error: &SdkError<E, HttpResponse>, action: &str, job: &KeyJob) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + RawBody + 'static,
 {
-    let code = error.code().map(str::to_string).or_else(|| {
-        error
-            .raw_response()
-            .and_then(|raw| code_from_body(raw.body_bytes()?))
-    });
+    let code = error_code(error);
     let sanitise = |text: String| {
         text.replace(&job.secret, "<redacted>")
             .replace(&job.key_id, &mask_key_id(&job.key_id))
@@ -297,35 +250,5 @@ where
             "{action} failed: {}",
             DisplayErrorContext(error)
         ))),
-    }
-}
-
-/// The message of the deepest error in the chain: "Connection refused", not five layers of
-/// wrappers.
-fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut current = error;
-    while let Some(source) = current.source() {
-        current = source;
-    }
-    current.to_string()
-}
-
-/// Some emulators answer with error documents the SDK cannot parse; the code is still in the
-/// body as `<Code>...</Code>`.
-fn code_from_body(body: &[u8]) -> Option<String> {
-    let text = std::str::from_utf8(body).ok()?;
-    let start = text.find("<Code>")? + "<Code>".len();
-    let end = start + text[start..].find("</Code>")?;
-    Some(text[start..end].trim().to_string())
-}
-
-/// Access to a raw HTTP response body, whatever the response type.
-pub trait RawBody {
-    fn body_bytes(&self) -> Option<&[u8]>;
-}
-
-impl RawBody for aws_smithy_runtime_api::client::orchestrator::HttpResponse {
-    fn body_bytes(&self) -> Option<&[u8]> {
-        self.body().bytes()
     }
 }

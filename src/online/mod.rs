@@ -9,6 +9,7 @@
 
 mod calls;
 mod own_use;
+pub mod sdk;
 
 pub use own_use::OwnUse;
 
