@@ -42,11 +42,69 @@ pub enum Command {
     Profiles(ProfilesArgs),
     /// List the rules awscheck checks.
     Rules(RulesArgs),
+    /// Replace a profile's access key without ever leaving it without a working one.
+    Rotate(RotateArgs),
     /// Show one rule: what it checks, why, and how to fix it.
     Explain {
         /// Rule ID (AK003) or slug (key-too-old).
         rule: String,
     },
+    /// Audit, and raise a desktop notification when a key needs attention (the weekly job).
+    Remind(RemindArgs),
+    /// Install, remove or inspect the weekly `awscheck remind` job.
+    Schedule {
+        #[command(subcommand)]
+        action: ScheduleAction,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RemindArgs {
+    /// Read the files only: no IAM or STS calls.
+    #[arg(long)]
+    pub offline: bool,
+    /// Remind about findings at least this severe [default: medium, or [remind] min_severity].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<Severity>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleAction {
+    /// Install (or update) the weekly `awscheck remind` job.
+    Install(ScheduleInstallArgs),
+    /// Remove the job and everything `install` added, and nothing else.
+    Uninstall {
+        /// Print what would be removed and run, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show the job: backend, schedule, next run, and the last reminder.
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct ScheduleInstallArgs {
+    /// Scheduler to use: `auto` picks launchd on macOS, systemd when a user manager answers,
+    /// cron otherwise.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+    /// Day of the week.
+    #[arg(long, value_enum, default_value_t = crate::schedule::Day::Mon)]
+    pub day: crate::schedule::Day,
+    /// Local time of day, HH:MM.
+    #[arg(long, value_name = "HH:MM", default_value = "09:00", value_parser = crate::schedule::parse_time)]
+    pub time: (u8, u8),
+    /// Print exactly what would be written and run, and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BackendChoice {
+    Auto,
+    Launchd,
+    Systemd,
+    Cron,
 }
 
 #[derive(Debug, Args)]
@@ -74,6 +132,48 @@ pub struct AuditArgs {
     /// Seconds allowed to open a connection to AWS.
     #[arg(long, value_name = "SECONDS", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
     pub connect_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The profile whose key to replace; every profile holding the same key is updated too.
+    #[arg(
+        long,
+        short = 'p',
+        value_name = "NAME",
+        required_unless_present = "resume"
+    )]
+    pub profile: Option<String>,
+    /// Finish, or undo, a rotation that was interrupted.
+    #[arg(long, conflicts_with_all = ["profile", "dry_run"])]
+    pub resume: bool,
+    /// Show what would happen and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Delete the old key instead of leaving it inactive.
+    #[arg(long)]
+    pub delete: bool,
+    /// When the user already has a second active key, delete it to make room.
+    #[arg(long)]
+    pub delete_other_key: bool,
+    /// Answer yes to deleting an inactive second key that fills the quota.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Rotate even a root user's key (better: delete it).
+    #[arg(long)]
+    pub allow_root: bool,
+    /// MFA device to use (default: the profile's mfa_serial).
+    #[arg(long, value_name = "ARN")]
+    pub mfa_serial: Option<String>,
+    /// The current MFA code (asked for on a terminal when needed).
+    #[arg(long, value_name = "CODE")]
+    pub mfa_code: Option<String>,
+    /// Seconds to keep retrying while AWS does not yet accept the new key.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub propagation_timeout: u64,
+    /// Show access key IDs in full instead of masked.
+    #[arg(long)]
+    pub show_key_ids: bool,
 }
 
 #[derive(Debug, Args)]

@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod chain;
 pub mod cli;
 pub mod commands;
+pub mod crash;
 pub mod document;
 pub mod env;
 pub mod facts;
@@ -18,13 +19,19 @@ pub mod finding;
 pub mod locate;
 pub mod mask;
 pub mod model;
+pub mod notify;
 #[cfg(feature = "online")]
 pub mod online;
 pub mod parse;
 pub mod paths;
+pub mod process;
 pub mod profile_set;
+pub mod remind;
 pub mod report;
+#[cfg(feature = "online")]
+pub mod rotate;
 pub mod rules;
+pub mod schedule;
 pub mod settings;
 pub mod severity;
 pub mod source;

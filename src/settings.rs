@@ -13,6 +13,9 @@
 //! profile = "legacy-ci"
 //! rule = "key-unused"
 //! reason = "break-glass key, checked by hand every quarter"
+//!
+//! [remind]
+//! min_severity = "high"   # what the weekly reminder speaks up about (default medium)
 //! ```
 //!
 //! Unknown keys, rules or parameters are errors: a typo must not silently turn a check off.
@@ -32,6 +35,14 @@ pub struct Settings {
     /// Per rule slug.
     pub rules: BTreeMap<String, RuleSettings>,
     pub ignores: Vec<Ignore>,
+    pub remind: RemindSettings,
+}
+
+/// The `[remind]` table: what `awscheck remind` notifies about.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemindSettings {
+    pub min_severity: Option<Severity>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -68,6 +79,8 @@ struct RawSettings {
     rules: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     #[serde(default)]
     ignore: Vec<Spanned<RawIgnore>>,
+    #[serde(default)]
+    remind: RemindSettings,
 }
 
 #[derive(Deserialize)]
@@ -172,6 +185,7 @@ impl Settings {
             fail_on: raw.fail_on,
             rules,
             ignores,
+            remind: raw.remind,
         })
     }
 

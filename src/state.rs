@@ -3,6 +3,7 @@
 //! - `first-seen.json`: when awscheck first saw each access key. The files say nothing of a key's
 //!   age; until IAM is asked, that day is a lower bound on it ("at least N days").
 //! - `own-use.json`: when awscheck itself signed with each key (see `online::OwnUse`).
+//! - `rotation-journal.json`, `rotate.lock`, `backups/`: `rotate`'s (see `rotate::journal`).
 //!
 //! The records hold key IDs (not secrets) in 0600 files in a 0700 folder, written atomically.
 //! They never block an audit: an unreadable or unwritable state folder is a warning.
@@ -15,6 +16,8 @@ use std::path::PathBuf;
 
 pub const FIRST_SEEN_FILE: &str = "first-seen.json";
 pub const OWN_USE_FILE: &str = "own-use.json";
+/// Written by `rotate` while it runs; its presence means a rotation was interrupted.
+pub const ROTATION_JOURNAL_FILE: &str = "rotation-journal.json";
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct FirstSeen {

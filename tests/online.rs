@@ -3,42 +3,10 @@
 
 mod emulator_support;
 
-use assert_cmd::Command;
 use chrono::{Duration, Utc};
-use emulator_support::{Emulator, Key};
+use emulator_support::{awscheck, home_with, Emulator, Key};
 use serde_json::{json, Value};
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use tempfile::TempDir;
-
-/// A temporary home with `~/.aws/credentials` holding `profiles` (name, key).
-fn home_with(profiles: &[(&str, &Key)]) -> TempDir {
-    let home = tempfile::tempdir().unwrap();
-    let aws = home.path().join(".aws");
-    std::fs::create_dir(&aws).unwrap();
-    let mut text = String::new();
-    for (name, key) in profiles {
-        text.push_str(&format!(
-            "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n\n",
-            key.id, key.secret
-        ));
-    }
-    std::fs::write(aws.join("credentials"), text).unwrap();
-    std::fs::set_permissions(aws.join("credentials"), PermissionsExt::from_mode(0o600)).unwrap();
-    std::fs::set_permissions(&aws, PermissionsExt::from_mode(0o700)).unwrap();
-    home
-}
-
-fn awscheck(home: &Path, endpoint: &str) -> Command {
-    let mut command = Command::cargo_bin("awscheck").unwrap();
-    command
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", endpoint)
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    command
-}
 
 /// Run `audit --format json` and return its document.
 fn audit_json(home: &Path, endpoint: &str, extra: &[&str]) -> (Value, String) {

@@ -11,7 +11,7 @@ use crate::paths;
 use crate::report::{self, ProfileRow};
 use crate::settings::Settings;
 use crate::severity::Severity;
-use crate::state::{FirstSeen, State, FIRST_SEEN_FILE, OWN_USE_FILE};
+use crate::state::{FirstSeen, State, FIRST_SEEN_FILE};
 use chrono::{DateTime, Utc};
 
 /// One audit's results, owned, for any report or for `remind`.
@@ -190,6 +190,7 @@ fn check_online(
     warnings: &mut Vec<String>,
 ) -> &'static str {
     use crate::online::{self, Limits, OwnUse};
+    use crate::state::OWN_USE_FILE;
     use std::time::Duration;
     let (jobs, notes) = online::plan(model, set);
     facts.notes.extend(notes);
@@ -215,9 +216,9 @@ fn check_online(
     _: &Inputs,
     _: &State,
     _: &mut Facts,
-    io: &mut Io,
+    warnings: &mut Vec<String>,
 ) -> &'static str {
-    io.warnings
+    warnings
         .push("this build has no online checks (built without the `online` feature)".to_string());
     "offline"
 }

@@ -4,6 +4,9 @@
 mod audit;
 mod catalog;
 mod profiles;
+mod remind;
+mod rotate;
+mod schedule;
 
 pub use audit::{run_audit, AuditRun};
 
@@ -71,11 +74,23 @@ pub fn run(
     io: &mut Io,
     now: DateTime<Utc>,
 ) -> Result<Outcome, AppError> {
+    if !matches!(command, Command::Rotate(_)) {
+        let journal =
+            crate::paths::state_dir(env).map(|dir| dir.join(crate::state::ROTATION_JOURNAL_FILE));
+        if journal.is_some_and(|path| path.exists()) {
+            io.warnings.push(
+                "a key rotation was interrupted: run `awscheck rotate --resume` to finish or undo it".to_string(),
+            );
+        }
+    }
     match command {
         Command::Audit(args) => audit::audit(&args, global, env, io, now),
         Command::Profiles(args) => profiles::profiles(&args, global, env, io),
         Command::Rules(args) => catalog::rules(&args, io),
+        Command::Rotate(args) => rotate::rotate(&args, global, env, io, now),
         Command::Explain { rule } => catalog::explain(&rule, io),
+        Command::Remind(args) => remind::remind(&args, global, env, io, now),
+        Command::Schedule { action } => schedule::schedule(&action, global, env, io, now),
     }
 }
 

@@ -13,8 +13,10 @@ import io
 import json
 import logging
 import os
+import random
 import re
 import signal
+import string
 import sys
 import threading
 import uuid
@@ -23,6 +25,7 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import make_server
 
+import moto.iam.access_control as access_control
 import moto.iam.models as iam_models
 from moto import settings
 from moto.core import DEFAULT_ACCOUNT_ID
@@ -48,6 +51,62 @@ FAULTS = {  # kind -> (HTTP status, error type, code, message)
 }
 AUTH_FAILURES = {"InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken"}
 HANG_SECONDS = 120
+
+
+# GetSessionToken credentials: ASIA key ID -> {"secret", "token", "user"}. moto only knows
+# sessions of assumed roles; on AWS a GetSessionToken session acts as its IAM user (this is how
+# MFA-protected self-service works), so the emulator teaches moto that.
+SESSIONS = {}
+
+
+class SessionAccessKey(access_control.IAMUserAccessKey):
+    """A GetSessionToken session, checked and authorised as the user who asked for it."""
+
+    def __init__(self, account_id, partition, access_key_id, session):
+        self.account_id = account_id
+        self.partition = partition
+        self._owner_user_name = session["user"]
+        self._access_key_id = access_key_id
+        self._secret_access_key = session["secret"]
+
+
+def teach_moto_user_sessions():
+    original_access_key = access_control.create_access_key
+    original_last_used = iam_models.IAMBackend.get_access_key_last_used
+
+    def create_access_key(account_id, partition, access_key_id, headers):
+        session = SESSIONS.get(access_key_id)
+        if session is None:
+            return original_access_key(account_id, partition, access_key_id, headers)
+        if headers.get("X-Amz-Security-Token") != session["token"]:
+            raise access_control.CreateAccessKeyFailure(reason="InvalidToken")
+        return SessionAccessKey(account_id, partition, access_key_id, session)
+
+    def get_access_key_last_used(self, access_key_id):
+        # moto finds "the caller's own user" through this lookup.
+        session = SESSIONS.get(access_key_id)
+        if session is not None:
+            return {"user_name": session["user"], "last_used": None}
+        return original_last_used(self, access_key_id)
+
+    access_control.create_access_key = create_access_key
+    iam_models.IAMBackend.get_access_key_last_used = get_access_key_last_used
+
+
+def remember_session(owner_akid, response):
+    """Record a GetSessionToken answer; returns it with a fresh ASIA key ID, as AWS gives
+    (moto answers every session with the same AKIA example ID)."""
+    found = {name: re.search(rf"<{name}>(.*?)</{name}>".encode(), response, re.S)
+             for name in ("AccessKeyId", "SecretAccessKey", "SessionToken")}
+    owner = find_key(owner_akid)
+    if owner is None or not all(found.values()):
+        return response
+    values = {name: unescape(match.group(1).decode()) for name, match in found.items()}
+    session_id = "ASIA" + "".join(random.choices(string.ascii_uppercase + string.digits, k=16))
+    SESSIONS[session_id] = {"secret": values["SecretAccessKey"], "token": values["SessionToken"],
+                            "user": owner.user_name}
+    return re.sub(rb"<AccessKeyId>.*?</AccessKeyId>", f"<AccessKeyId>{session_id}</AccessKeyId>".encode(),
+                  response, count=1)
 
 
 class ControlError(Exception):
@@ -113,6 +172,7 @@ class Emulator:
             self.latency_ms = 0
             self.calls = []
             self.root_keys = set()
+            SESSIONS.clear()
 
     # ----- WSGI entry -----
 
@@ -172,6 +232,8 @@ class Emulator:
             message = re.search(rb"<Message>(.*?)</Message>", out, re.S)
             message = message.group(1).decode() if message else ""
             return error_document(status, service, code or "InternalFailure", unescape(message))
+        if action == "GetSessionToken" and status == 200:
+            out = remember_session(akid, out)
         if action == "GetCallerIdentity" and akid in self.root_keys and status == 200:
             out = re.sub(rb"<Arn>.*?</Arn>", f"<Arn>arn:aws:iam::{ACCOUNT}:root</Arn>".encode(), out)
             out = re.sub(rb"<UserId>.*?</UserId>", f"<UserId>{ACCOUNT}</UserId>".encode(), out)
@@ -179,7 +241,8 @@ class Emulator:
 
     def take_fault(self, action, akid):
         for fault in self.faults:
-            if fault["action"] in ("*", action) and fault["access_key_id"] in (None, akid):
+            if (fault["action"] in ("*", action) and fault["access_key_id"] in (None, akid)
+                    and fault["except_access_key_id"] != akid):
                 if fault["count"] is not None:
                     fault["count"] -= 1
                     if fault["count"] <= 0:
@@ -243,7 +306,8 @@ class Emulator:
             if count is not None and (not isinstance(count, int) or count < 1):
                 raise ControlError(400, "count must be a positive integer")
             fault = {"action": required(data, "action"), "kind": kind, "count": count,
-                     "access_key_id": data.get("access_key_id")}
+                     "access_key_id": data.get("access_key_id"),
+                     "except_access_key_id": data.get("except_access_key_id")}
             self.faults.append(fault)
             return fault
         if (method, path) == ("DELETE", "faults"):
@@ -375,6 +439,7 @@ def main():
     ready_out, sys.stdout = sys.stdout, sys.stderr  # stdout carries the READY line only
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
     iam_models.mark_account_as_visited = lambda **_: None  # last use is recorded by Emulator instead
+    teach_moto_user_sessions()
     enable_auth()
 
     dispatcher = DomainDispatcherApplication(create_backend_app)

@@ -6,12 +6,15 @@
 
 #![allow(dead_code)]
 
+use assert_cmd::Command as BinCommand;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
+use tempfile::TempDir;
 
 pub struct Emulator {
     child: Child,
@@ -164,4 +167,33 @@ fn dechunk(head: &str, payload: &str) -> String {
         rest = after[size..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// A temporary home with `~/.aws/credentials` holding `profiles` (name, key).
+pub fn home_with(profiles: &[(&str, &Key)]) -> TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let aws = home.path().join(".aws");
+    std::fs::create_dir(&aws).unwrap();
+    let mut text = String::new();
+    for (name, key) in profiles {
+        text.push_str(&format!(
+            "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n\n",
+            key.id, key.secret
+        ));
+    }
+    std::fs::write(aws.join("credentials"), text).unwrap();
+    std::fs::set_permissions(aws.join("credentials"), PermissionsExt::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(&aws, PermissionsExt::from_mode(0o700)).unwrap();
+    home
+}
+
+pub fn awscheck(home: &Path, endpoint: &str) -> BinCommand {
+    let mut command = BinCommand::cargo_bin("awscheck").unwrap();
+    command
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    command
 }

@@ -1,0 +1,107 @@
+//! `awscheck rotate`.
+
+use super::{AppError, Io, Outcome};
+use crate::cli::{GlobalArgs, RotateArgs};
+use crate::env::Env;
+use chrono::{DateTime, Utc};
+
+#[cfg(feature = "online")]
+pub(super) fn rotate(
+    args: &RotateArgs,
+    global: &GlobalArgs,
+    env: &Env,
+    io: &mut Io,
+    now: DateTime<Utc>,
+) -> Result<Outcome, AppError> {
+    use super::overrides;
+    use crate::audit::Inputs;
+    use crate::mask::KeyDisplay;
+    use crate::model::Model;
+    use crate::paths;
+    use crate::rotate::{self, Context, Options, RotateError};
+    use std::time::Duration;
+    let inputs = Inputs::load(env, &overrides(global))?;
+    let set = inputs.profile_set()?;
+    let model = Model::build(&set);
+    let state_dir = paths::state_dir(env).ok_or_else(|| {
+        AppError::Usage("no home folder to keep the rotation journal in (set HOME)".to_string())
+    })?;
+    let options = Options {
+        delete_old: args.delete,
+        delete_other_key: args.delete_other_key,
+        yes: args.yes,
+        allow_root: args.allow_root,
+        dry_run: args.dry_run,
+        mfa_serial: args.mfa_serial.clone(),
+        mfa_code: args.mfa_code.clone(),
+        propagation_limit: Duration::from_secs(args.propagation_timeout),
+        connect_timeout: Duration::from_secs(3),
+        call_timeout: Duration::from_secs(20),
+        keys: KeyDisplay {
+            reveal: args.show_key_ids,
+        },
+    };
+    let mut ask = Terminal;
+    let mut ctx = Context {
+        inputs: &inputs,
+        model: &model,
+        state_dir,
+        out: io.out,
+        ask: &mut ask,
+        now,
+    };
+    let result = match &args.profile {
+        Some(profile) if !args.resume => rotate::rotate(profile, &options, &mut ctx),
+        _ => rotate::resume(&options, &mut ctx),
+    };
+    match result {
+        Ok(()) => Ok(Outcome::Clean),
+        Err(RotateError::Refused(reason)) => Err(AppError::Usage(reason)),
+        Err(error @ RotateError::Failed { .. }) => Err(AppError::Usage(error.to_string())),
+    }
+}
+
+#[cfg(not(feature = "online"))]
+pub(super) fn rotate(
+    _: &RotateArgs,
+    _: &GlobalArgs,
+    _: &Env,
+    _: &mut Io,
+    _: DateTime<Utc>,
+) -> Result<Outcome, AppError> {
+    Err(AppError::Usage(
+        "this build cannot rotate keys (built without the `online` feature)".to_string(),
+    ))
+}
+
+/// Questions go to the terminal, and only when there is one: a script never hangs on a prompt.
+#[cfg(feature = "online")]
+struct Terminal;
+
+#[cfg(feature = "online")]
+impl Terminal {
+    fn ask(&self, question: &str) -> Option<String> {
+        use std::io::{BufRead, IsTerminal, Write};
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        eprint!("{question} ");
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).ok()?;
+        Some(answer.trim().to_string())
+    }
+}
+
+#[cfg(feature = "online")]
+impl crate::rotate::Ask for Terminal {
+    fn confirm(&mut self, question: &str) -> bool {
+        self.ask(&format!("{question} [y/N]"))
+            .is_some_and(|answer| matches!(answer.to_ascii_lowercase().as_str(), "y" | "yes"))
+    }
+
+    fn mfa_code(&mut self, serial: &str) -> Option<String> {
+        self.ask(&format!("MFA code for {serial}:"))
+            .filter(|code| !code.is_empty())
+    }
+}
