@@ -10,11 +10,11 @@ use crate::finding::Finding;
 use crate::locate::{self, Locations, Overrides};
 use crate::mask::KeyDisplay;
 use crate::model::Model;
-use crate::profile_set::ProfileSet;
+use crate::profile_set::{NameMap, ProfileSet};
 use crate::rules::{self, Context, Rule};
 use crate::settings::Settings;
 use crate::source::{self, InputError, SourceFile};
-use std::collections::HashMap;
+use std::cmp::Reverse;
 
 /// The two files, found and read; either may be missing.
 #[derive(Debug)]
@@ -44,10 +44,30 @@ impl Inputs {
     pub fn profile_set(&self) -> Result<ProfileSet, InputError> {
         let mut set = ProfileSet::default();
         for source in self.sources() {
-            set.merge_file(source.kind, source.sections()?);
+            set.merge_document(source.kind, &source.document)
+                .map_err(|error| source.refused(error))?;
         }
         Ok(set)
     }
+
+    /// Keep where the files are and drop their text: once merged into a profile set, the
+    /// text is not needed again, and on a large setup it is megabytes.
+    pub fn into_files(self) -> InputFiles {
+        InputFiles {
+            locations: self.locations,
+            config_found: self.config.is_some(),
+            credentials_found: self.credentials.is_some(),
+        }
+    }
+}
+
+/// What a report says about its input once the files are parsed: where the two files are
+/// and which of them exist.
+#[derive(Clone, Debug)]
+pub struct InputFiles {
+    pub locations: Locations,
+    pub config_found: bool,
+    pub credentials_found: bool,
 }
 
 /// A finding left out by the user's settings, and why.
@@ -70,6 +90,18 @@ pub struct Scope {
     pub profiles: Vec<String>,
 }
 
+impl Scope {
+    /// Whether a finding about `profile` (`None`: the machine) is kept.
+    fn includes(&self, profile: Option<&str>) -> bool {
+        match profile {
+            Some(profile) => {
+                self.profiles.is_empty() || self.profiles.iter().any(|wanted| wanted == profile)
+            }
+            None => true,
+        }
+    }
+}
+
 /// Run every enabled rule and sort the findings: machine-wide first, then profiles in file
 /// order, most severe first within each.
 pub fn evaluate(
@@ -86,51 +118,53 @@ pub fn evaluate(
         locations,
         keys,
     };
-    let mut evaluation = Evaluation::default();
+    // Every enabled rule's findings, before scope and ignores. Rarely more than one per
+    // profile: room for that up front saves growing (and copying) a large list repeatedly.
+    let mut findings = Vec::with_capacity(model.profiles.len());
     for meta in catalog::rules() {
         if !settings.enabled(&meta.slug) {
             continue;
         }
-        let Some(check) = rules::check_for(&meta.slug) else {
-            continue;
-        };
-        for finding in check(&Rule::new(meta, settings), &ctx) {
-            let profile = finding.profile.as_deref();
-            if !scope.profiles.is_empty()
-                && profile.is_some_and(|p| !scope.profiles.iter().any(|s| s == p))
-            {
-                continue;
-            }
-            match settings
-                .ignores
-                .iter()
-                .find(|ignore| ignore.matches(finding.slug, profile))
-            {
-                Some(ignore) => evaluation.suppressed.push(Suppressed {
-                    finding,
-                    reason: ignore.reason.clone(),
-                }),
-                None => evaluation.findings.push(finding),
-            }
+        if let Some(check) = rules::check_for(&meta.slug) {
+            check(&Rule::new(meta, settings), &ctx, &mut findings);
         }
     }
-    let order: HashMap<&str, usize> = model
+    findings.retain(|finding| scope.includes(finding.profile.as_deref()));
+    let ignore_for = |finding: &Finding| {
+        let profile = finding.profile.as_deref();
+        settings
+            .ignores
+            .iter()
+            .find(|ignore| ignore.matches(finding.slug, profile))
+    };
+    let suppressed = findings
+        .extract_if(.., |finding| ignore_for(finding).is_some())
+        .map(|finding| Suppressed {
+            reason: ignore_for(&finding)
+                .expect("extracted because an ignore matches it")
+                .reason
+                .clone(),
+            finding,
+        })
+        .collect();
+    let mut evaluation = Evaluation {
+        findings,
+        suppressed,
+    };
+    let order: NameMap<&str, usize> = model
         .profiles
         .iter()
         .enumerate()
         .map(|(index, profile)| (profile.name(), index))
         .collect();
-    evaluation.findings.sort_by(|a, b| {
-        let rank = |f: &Finding| {
-            f.profile
-                .as_deref()
-                .map(|p| order.get(p).copied().unwrap_or(usize::MAX))
-        };
-        rank(a)
-            .cmp(&rank(b))
-            .then(b.severity.cmp(&a.severity))
-            .then(a.rule_id.cmp(b.rule_id))
-            .then(a.line.cmp(&b.line))
+    // Each finding's key is worked out once: looking its profile up in `order` on every
+    // comparison cost more than the sort itself. The sort is stable, as before.
+    evaluation.findings.sort_by_cached_key(|f| {
+        let rank = f
+            .profile
+            .as_deref()
+            .map(|p| order.get(p).copied().unwrap_or(usize::MAX));
+        (rank, Reverse(f.severity), f.rule_id, f.line)
     });
     evaluation
 }

@@ -234,6 +234,10 @@ pub fn resolve<'a>(set: &'a ProfileSet, selected: &str) -> Result<Chain<'a>, Cha
             None => break base_of(set, profile)?,
             Some(link) => {
                 let link = link?;
+                if roles.is_empty() {
+                    // Most chains assume one role: room for exactly that, not the default four.
+                    roles.reserve_exact(1);
+                }
                 roles.push(link.0);
                 match link.1 {
                     Next::Base => break base_of(set, profile)?,

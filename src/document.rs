@@ -8,6 +8,7 @@
 //! It knows nothing of INI syntax; `parse` gives the lines their meaning.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// One line of a document, as byte offsets into its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,56 +22,57 @@ pub struct Line {
 }
 
 /// The text of a file and its line table.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Document {
     text: String,
-    lines: Vec<Line>,
+    /// Built on first use: reading a file's profiles only walks its lines once, in order, and
+    /// a large file's table is megabytes.
+    lines: OnceLock<Vec<Line>>,
 }
 
+/// Documents are equal when their text is: the line table follows from it.
+impl PartialEq for Document {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Document {}
+
 impl Document {
-    /// Index `text` into lines the way `str::lines` splits them (and so the AWS SDK for Rust):
-    /// at `\n`, with one `\r` before it dropped from the content.
+    /// A document of `text`. Its lines are split the way `str::lines` splits them (and so
+    /// the AWS SDK for Rust): at `\n`, with one `\r` before it dropped from the content.
     pub fn new(text: String) -> Self {
-        let mut lines = Vec::new();
-        let bytes = text.as_bytes();
-        let mut start = 0;
-        while start < bytes.len() {
-            let (end, next) = match memchr_newline(&bytes[start..]) {
-                Some(offset) => {
-                    let newline = start + offset;
-                    let end = if newline > start && bytes[newline - 1] == b'\r' {
-                        newline - 1
-                    } else {
-                        newline
-                    };
-                    (end, newline + 1)
-                }
-                None => (bytes.len(), bytes.len()),
-            };
-            lines.push(Line { start, end, next });
-            start = next;
+        Document {
+            text,
+            lines: OnceLock::new(),
         }
-        Document { text, lines }
     }
 
     pub fn text(&self) -> &str {
         &self.text
     }
 
+    /// The line table, built the first time it is asked for.
     pub fn lines(&self) -> &[Line] {
-        &self.lines
+        self.lines.get_or_init(|| {
+            // Counting first costs one fast pass and saves growing the table line by line.
+            let count = self.text.bytes().filter(|&byte| byte == b'\n').count();
+            let mut lines = Vec::with_capacity(count + 1);
+            lines.extend(spans(&self.text));
+            lines
+        })
     }
 
     /// The content of line `number` (1-based), without its terminator.
     pub fn line(&self, number: usize) -> Option<&str> {
-        let line = self.lines.get(number.checked_sub(1)?)?;
+        let line = self.lines().get(number.checked_sub(1)?)?;
         Some(&self.text[line.start..line.end])
     }
 
-    /// The content of every line with its 1-based number.
+    /// The content of every line with its 1-based number, found as it goes: no line table.
     pub fn numbered_lines(&self) -> impl Iterator<Item = (usize, &str)> {
-        self.lines
-            .iter()
+        spans(&self.text)
             .enumerate()
             .map(|(index, line)| (index + 1, &self.text[line.start..line.end]))
     }
@@ -79,7 +81,7 @@ impl Document {
     /// property test holds the line table to that.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(self.text.len());
-        for line in &self.lines {
+        for line in self.lines() {
             out.push_str(&self.text[line.start..line.next]);
         }
         out
@@ -96,19 +98,52 @@ impl Document {
     }
 }
 
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
+/// Every line of `text`, in order, as [`Document::new`] describes the split.
+fn spans(text: &str) -> impl Iterator<Item = Line> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= text.len() {
+            return None;
+        }
+        // Lines are short: a plain scan beats a search call per line.
+        let newline = text.as_bytes()[start..]
+            .iter()
+            .position(|&byte| byte == b'\n');
+        let (end, next) = match newline {
+            Some(offset) => {
+                let newline = start + offset;
+                let end = match text.as_bytes()[start..newline].last() {
+                    Some(b'\r') => newline - 1,
+                    _ => newline,
+                };
+                (end, newline + 1)
+            }
+            None => (text.len(), text.len()),
+        };
+        let line = Line { start, end, next };
+        start = next;
+        Some(line)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Every line's content, as walked; the line table must agree.
     fn contents(text: &str) -> Vec<String> {
-        Document::new(text.to_string())
+        let document = Document::new(text.to_string());
+        let walked: Vec<String> = document
             .numbered_lines()
             .map(|(_, line)| line.to_string())
-            .collect()
+            .collect();
+        let indexed: Vec<String> = document
+            .lines()
+            .iter()
+            .map(|line| text[line.start..line.end].to_string())
+            .collect();
+        assert_eq!(walked, indexed, "{text:?}");
+        walked
     }
 
     #[test]

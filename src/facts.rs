@@ -5,7 +5,7 @@
 //! online audit from IAM; until then ages come from awscheck's first-seen record.
 
 use crate::env::Env;
-use crate::profile_set::FileKind;
+use crate::profile_set::{FileKind, NameMap};
 use crate::source::SourceFile;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
@@ -167,14 +167,51 @@ impl Facts {
     }
 
     pub fn key_age(&self, key_id: &str) -> Option<KeyAge> {
+        self.age(key_id, || self.first_seen.get(key_id).copied())
+    }
+
+    /// [`Facts::key_age`] for many keys. The first-seen map is sorted, so each lookup compares
+    /// its way through a dozen key IDs, each one a cache miss on a large setup; this indexes
+    /// them by hash once.
+    pub fn key_ages(&self) -> KeyAges<'_> {
+        KeyAges {
+            facts: self,
+            first_seen: self
+                .first_seen
+                .iter()
+                .map(|(key_id, seen)| (key_id.as_str(), *seen))
+                .collect(),
+        }
+    }
+
+    /// IAM's creation date when the online audit has it, else when awscheck first saw the key.
+    fn age(
+        &self,
+        key_id: &str,
+        first_seen: impl FnOnce() -> Option<DateTime<Utc>>,
+    ) -> Option<KeyAge> {
         let (since, exact) = match self.keys.get(key_id).and_then(|key| key.created) {
             Some(created) => (created, true),
-            None => (*self.first_seen.get(key_id)?, false),
+            None => (first_seen()?, false),
         };
         Some(KeyAge {
             days: (self.now - since).num_days().max(0),
             exact,
         })
+    }
+}
+
+/// Key ages by key ID, made by [`Facts::key_ages`].
+pub struct KeyAges<'a> {
+    facts: &'a Facts,
+    first_seen: NameMap<&'a str, DateTime<Utc>>,
+}
+
+impl KeyAges<'_> {
+    /// The same as [`Facts::key_age`].
+    pub fn get(&self, key_id: &str) -> Option<KeyAge> {
+        self.facts
+            .age(key_id, || self.first_seen.get(key_id).copied())
     }
 }
 

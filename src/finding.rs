@@ -3,6 +3,8 @@
 use crate::catalog::RuleMeta;
 use crate::severity::Severity;
 use serde::Serialize;
+use std::borrow::Cow;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, Serialize)]
@@ -17,8 +19,9 @@ pub struct Finding {
     pub message: String,
     /// What was seen, with key IDs masked and never a secret.
     pub evidence: String,
-    /// The exact command or edit that fixes it.
-    pub remediation: String,
+    /// The exact command or edit that fixes it. Until a rule names the exact fix, the rule's
+    /// general one, borrowed from the catalog rather than copied into every finding.
+    pub remediation: Cow<'static, str>,
 }
 
 impl Finding {
@@ -32,7 +35,7 @@ impl Finding {
             line: None,
             message: message.into(),
             evidence: String::new(),
-            remediation: rule.remediation.trim().to_string(),
+            remediation: Cow::Borrowed(rule.remediation.trim()),
         }
     }
 
@@ -52,7 +55,7 @@ impl Finding {
         self
     }
 
-    pub fn fix(mut self, remediation: impl Into<String>) -> Self {
+    pub fn fix(mut self, remediation: impl Into<Cow<'static, str>>) -> Self {
         self.remediation = remediation.into();
         self
     }
@@ -62,12 +65,28 @@ impl Finding {
         self
     }
 
-    /// `file:line` for people, or `environment` for findings with no file.
-    pub fn location(&self) -> String {
-        match (&self.file, self.line) {
-            (Some(file), Some(line)) => format!("{}:{line}", file.display()),
-            (Some(file), None) => file.display().to_string(),
-            (None, _) => "environment".to_string(),
+    /// `file:line` for people, or `environment` for findings with no file; a `Display`, so
+    /// writing it out needs no string of its own.
+    pub fn location(&self) -> impl fmt::Display + '_ {
+        Location(self)
+    }
+}
+
+struct Location<'a>(&'a Finding);
+
+impl fmt::Display for Location<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(file) = &self.0.file else {
+            return f.write_str("environment");
+        };
+        // A UTF-8 path (nearly all) is written as it is; `display` checks it piece by piece.
+        match file.to_str() {
+            Some(path) => f.write_str(path)?,
+            None => write!(f, "{}", file.display())?,
+        }
+        match self.0.line {
+            Some(line) => write!(f, ":{line}"),
+            None => Ok(()),
         }
     }
 }

@@ -18,15 +18,24 @@ pub const REDACTED: &str = "<redacted>";
 /// `AKIAIOSFODNN7EXAMPLE` -> `AKIA…MPLE`. Short IDs (not real AWS ones) show less, so a
 /// mask never gives most of a value away.
 pub fn mask_key_id(key_id: &str) -> String {
-    let chars: Vec<char> = key_id.chars().collect();
-    if chars.len() >= 16 {
-        let head: String = chars[..4].iter().collect();
-        let tail: String = chars[chars.len() - 4..].iter().collect();
-        format!("{head}…{tail}")
+    let count = key_id.chars().count();
+    // Byte offset after the first `n` characters.
+    let after = |n: usize| {
+        key_id
+            .char_indices()
+            .nth(n)
+            .map_or(key_id.len(), |(i, _)| i)
+    };
+    let mut masked = String::with_capacity(key_id.len() + '…'.len_utf8());
+    if count >= 16 {
+        masked.push_str(&key_id[..after(4)]);
+        masked.push('…');
+        masked.push_str(&key_id[after(count - 4)..]);
     } else {
-        let head: String = chars.iter().take(chars.len() / 4).collect();
-        format!("{head}…")
+        masked.push_str(&key_id[..after(count / 4)]);
+        masked.push('…');
     }
+    masked
 }
 
 /// Key IDs as the user asked to see them.
@@ -54,6 +63,8 @@ mod tests {
         assert_eq!(mask_key_id("AKIAIOSFODNN7EXAMPLE"), "AKIA…MPLE");
         assert_eq!(mask_key_id("abc123"), "a…");
         assert_eq!(mask_key_id(""), "…");
+        assert_eq!(mask_key_id("ÄKIAIOSFODNN7EXAMPLÉ"), "ÄKIA…MPLÉ");
+        assert_eq!(mask_key_id("éééééééé"), "éé…");
     }
 
     #[test]

@@ -49,14 +49,23 @@ pub struct ParseError {
 
 /// Parse every line of `document`. Fails at the first line the SDKs would refuse.
 pub fn parse(document: &Document) -> Result<Vec<RawSection>, ParseError> {
-    let mut sections: Vec<RawSection> = Vec::new();
+    let mut sections = Vec::new();
+    parse_each(document, |section| sections.push(section))?;
+    Ok(sections)
+}
+
+/// [`parse`], handing each section to `each` as soon as it is complete instead of collecting
+/// them: a caller that merges sections as they come never holds a whole file's worth. On a
+/// refused line, the sections before it have already been handed on.
+pub fn parse_each(document: &Document, mut each: impl FnMut(RawSection)) -> Result<(), ParseError> {
+    let mut current: Option<RawSection> = None;
     // Which property a continuation line belongs to; reset by every section header, as the
     // SDKs do (a continuation straight after a header is an error even in a repeated section).
     let mut open_property: Option<usize> = None;
     let base = document.text().as_ptr() as usize;
 
     for (number, line) in document.numbered_lines() {
-        if line.trim_matches(WHITESPACE).is_empty() || line.starts_with(COMMENT) {
+        if trim(line).is_empty() || line.starts_with(COMMENT) {
             continue;
         }
         let error = |message: &str| ParseError {
@@ -64,19 +73,19 @@ pub fn parse(document: &Document) -> Result<Vec<RawSection>, ParseError> {
             message: message.to_string(),
         };
         if line.starts_with('[') {
-            let prepared = prepare_line(line, false);
-            let header = prepared
-                .strip_prefix('[')
-                .and_then(|rest| rest.strip_suffix(']'))
+            let header = section_header(line)
                 .ok_or_else(|| error("Profile definition must end with ']'"))?;
-            sections.push(RawSection {
+            let next = RawSection {
                 header: header.to_string(),
                 line: number,
                 properties: Vec::new(),
-            });
+            };
+            if let Some(done) = current.replace(next) {
+                each(done);
+            }
             open_property = None;
         } else if line.starts_with(WHITESPACE) {
-            let Some(section) = sections.last_mut() else {
+            let Some(section) = current.as_mut() else {
                 return Err(error("Expected a profile definition"));
             };
             let Some(index) = open_property else {
@@ -88,10 +97,10 @@ pub fn parse(document: &Document) -> Result<Vec<RawSection>, ParseError> {
                 property.is_sub_property_block = true;
             }
             property.value.push('\n');
-            property.value.push_str(line.trim_matches(WHITESPACE));
+            property.value.push_str(trim(line));
             property.last_line = number;
         } else {
-            let Some(section) = sections.last_mut() else {
+            let Some(section) = current.as_mut() else {
                 return Err(error("Expected a profile definition"));
             };
             let (key, value) = split_property(line)
@@ -108,7 +117,18 @@ pub fn parse(document: &Document) -> Result<Vec<RawSection>, ParseError> {
             open_property = Some(section.properties.len() - 1);
         }
     }
-    Ok(sections)
+    if let Some(done) = current {
+        each(done);
+    }
+    Ok(())
+}
+
+/// The text between the brackets of a `[...]` line, comment removed, as the SDKs read it;
+/// `None` when the line does not end with `]`.
+pub(crate) fn section_header(line: &str) -> Option<&str> {
+    prepare_line(line, false)
+        .strip_prefix('[')?
+        .strip_suffix(']')
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -131,16 +151,16 @@ impl PropertyError {
 fn split_property(line: &str) -> Result<(&str, &str), PropertyError> {
     let prepared = prepare_line(line, true);
     let (key, value) = prepared.split_once('=').ok_or(PropertyError::NoEquals)?;
-    let key = key.trim_matches(WHITESPACE);
+    let key = trim(key);
     if key.is_empty() {
         return Err(PropertyError::NoName);
     }
-    Ok((key, value.trim_matches(WHITESPACE)))
+    Ok((key, trim(value)))
 }
 
 /// Sub-property lines are checked for shape only; blank ones pass.
 fn validate_sub_property(line: &str) -> Result<(), String> {
-    if line.trim_matches(WHITESPACE).is_empty() {
+    if trim(line).is_empty() {
         return Ok(());
     }
     split_property(line)
@@ -151,18 +171,43 @@ fn validate_sub_property(line: &str) -> Result<(), String> {
 /// Trim the line and cut a trailing comment. In a section header any `#` or `;` starts a
 /// comment; in a property only one preceded by whitespace does (`value;x` keeps its `;`).
 fn prepare_line(line: &str, comments_need_whitespace: bool) -> &str {
-    let line = line.trim_matches(WHITESPACE);
-    let mut previous_was_whitespace = false;
-    let mut cut = line.len();
-    for (index, character) in line.char_indices() {
-        if COMMENT.contains(&character) && (previous_was_whitespace || !comments_need_whitespace) {
-            cut = index;
-            break;
-        }
-        // The SDKs use Unicode whitespace here, unlike everywhere else in the grammar.
-        previous_was_whitespace = character.is_whitespace();
-    }
-    line[..cut].trim_matches(WHITESPACE)
+    let line = trim(line);
+    // Comment characters are ASCII, so a byte search finds them and never lands inside a
+    // character; most lines have none.
+    let mut candidates = line
+        .bytes()
+        .enumerate()
+        .filter(|&(_, byte)| byte == b'#' || byte == b';')
+        .map(|(index, _)| index);
+    let cut = candidates
+        .find(|&index| !comments_need_whitespace || follows_whitespace(line, index))
+        .unwrap_or(line.len());
+    trim(&line[..cut])
+}
+
+/// Whether the character before byte `index` is whitespace. The SDKs use Unicode whitespace
+/// here, unlike everywhere else in the grammar.
+fn follows_whitespace(line: &str, index: usize) -> bool {
+    line[..index]
+        .chars()
+        .next_back()
+        .is_some_and(char::is_whitespace)
+}
+
+/// `text` without leading and trailing [`WHITESPACE`]. Space and tab are ASCII, so trimming
+/// bytes never splits a character.
+pub(crate) fn trim(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    let is_blank = |byte: &u8| *byte == b' ' || *byte == b'\t';
+    let start = bytes
+        .iter()
+        .position(|byte| !is_blank(byte))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|byte| !is_blank(byte))
+        .map_or(start, |last| last + 1);
+    &text[start..end]
 }
 
 #[cfg(test)]

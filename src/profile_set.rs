@@ -6,9 +6,11 @@
 //! (ignored sections, repeated headers) so rules can report it.
 
 use crate::document::Document;
-use crate::parse::{self, ParseError, RawProperty, RawSection, WHITESPACE};
+use crate::parse::{self, ParseError, RawProperty, RawSection};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 /// Which of the two shared files a line lives in.
@@ -50,19 +52,37 @@ pub struct Property {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Section {
     pub name: String,
-    pub properties: BTreeMap<String, Property>,
+    /// Sorted by key, one entry per key. A section holds a handful of properties, so a sorted
+    /// `Vec` finds a key as fast as a map and costs a fraction of its memory.
+    pub properties: Vec<(String, Property)>,
     pub headers: Vec<Origin>,
 }
 
 impl Section {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.properties
-            .get(key)
-            .map(|property| property.value.as_str())
+        self.property(key).map(|property| property.value.as_str())
     }
 
     pub fn property(&self, key: &str) -> Option<&Property> {
-        self.properties.get(key)
+        // A linear scan: with a handful of keys, comparing lengths first rules out most of them
+        // without reading their bytes, which a binary search by order cannot do.
+        self.properties
+            .iter()
+            .find(|(existing, _)| existing == key)
+            .map(|(_, property)| property)
+    }
+
+    /// Set `key`, replacing the value an earlier section gave it.
+    fn insert(&mut self, key: String, property: Property) {
+        match self.position(&key) {
+            Ok(index) => self.properties[index].1 = property,
+            Err(index) => self.properties.insert(index, (key, property)),
+        }
+    }
+
+    fn position(&self, key: &str) -> Result<usize, usize> {
+        self.properties
+            .binary_search_by(|(existing, _)| existing.as_str().cmp(key))
     }
 }
 
@@ -95,9 +115,9 @@ pub struct RepeatedSection {
 #[derive(Clone, Debug, Default)]
 pub struct ProfileSet {
     profiles: Vec<Section>,
-    profile_index: HashMap<String, usize>,
+    profile_index: NameMap<String, usize>,
     sso_sessions: Vec<Section>,
-    sso_session_index: HashMap<String, usize>,
+    sso_session_index: NameMap<String, usize>,
     pub ignored: Vec<IgnoredSection>,
     pub repeated: Vec<RepeatedSection>,
 }
@@ -107,10 +127,10 @@ const PROFILE_PREFIX: &str = "profile";
 const SSO_SESSION_PREFIX: &str = "sso-session";
 const SERVICES_PREFIX: &str = "services";
 
-/// What a header means in a given file.
-enum Target {
-    Profile(String),
-    SsoSession(String),
+/// What a header means in a given file; names borrow from the header.
+enum Target<'h> {
+    Profile(&'h str),
+    SsoSession(&'h str),
     /// A section the SDKs read but that holds no profile (`[services x]`).
     Other,
 }
@@ -131,72 +151,33 @@ impl ProfileSet {
     }
 
     /// Merge one file's sections in. Call it for the config file first, then credentials, so
-    /// the credentials file wins per key as it does in the SDKs.
+    /// the credentials file wins per key as it does in the SDKs. The sections' keys and values
+    /// move into the merged profiles; nothing is copied.
     pub fn merge_file(&mut self, kind: FileKind, sections: Vec<RawSection>) {
-        let targets: Vec<Result<Target, Skipped>> = sections
+        let headers = sections
             .iter()
-            .map(|section| classify(kind, &section.header))
-            .collect();
-        // `[profile default]` anywhere in a file hides every `[default]` of that file.
-        let prefixed_default = sections.iter().zip(&targets).any(|(section, target)| {
-            matches!(target, Ok(Target::Profile(name)) if name == DEFAULT)
-                && split_header(&section.header).0.is_some()
-        });
-
-        let mut seen_headers: HashMap<&str, usize> = HashMap::new();
-        for (section, target) in sections.iter().zip(targets) {
-            let origin = Origin {
-                file: kind,
-                line: section.line,
-            };
-            let first_line = *seen_headers
-                .entry(section.header.as_str())
-                .or_insert(section.line);
-            if first_line != section.line {
-                self.repeated.push(RepeatedSection {
-                    header: section.header.clone(),
-                    first: Origin {
-                        file: kind,
-                        line: first_line,
-                    },
-                    again: origin,
-                });
-            }
-            let target = match target {
-                Ok(target) => target,
-                Err(skipped) => {
-                    self.ignore(origin, &section.header, skipped);
-                    continue;
-                }
-            };
-            match target {
-                Target::Profile(name) => {
-                    if prefixed_default
-                        && name == DEFAULT
-                        && split_header(&section.header).0.is_none()
-                    {
-                        self.ignore(
-                            origin,
-                            &section.header,
-                            Skipped {
-                                reason: "[profile default] in the same file takes priority"
-                                    .to_string(),
-                                fix: "move its settings into [profile default] and delete it"
-                                    .to_string(),
-                            },
-                        );
-                        continue;
-                    }
-                    let index = entry(&mut self.profiles, &mut self.profile_index, &name);
-                    merge_section(&mut self.profiles[index], origin, &section.properties);
-                }
-                Target::SsoSession(name) => {
-                    let index = entry(&mut self.sso_sessions, &mut self.sso_session_index, &name);
-                    merge_section(&mut self.sso_sessions[index], origin, &section.properties);
-                }
-                Target::Other => {}
-            }
+            .map(|section| (section.line, section.header.as_str()));
+        let mut merge = FileMerge::new(self, kind, headers);
+        for section in sections {
+            merge.section(section);
         }
+    }
+
+    /// Parse one file and merge it in as [`ProfileSet::merge_file`] does, a section at a time:
+    /// a large file's parsed sections are never all held at once. On a refused line the set
+    /// holds the sections before it; callers give up on it.
+    pub fn merge_document(
+        &mut self,
+        kind: FileKind,
+        document: &Document,
+    ) -> Result<(), ParseError> {
+        // Header lines are exactly the lines that start with `[`; the parser reads them the same.
+        let headers = document
+            .numbered_lines()
+            .filter(|(_, line)| line.starts_with('['))
+            .filter_map(|(number, line)| Some((number, parse::section_header(line)?)));
+        let mut merge = FileMerge::new(self, kind, headers);
+        parse::parse_each(document, |section| merge.section(section))
     }
 
     fn ignore(&mut self, origin: Origin, header: &str, skipped: Skipped) {
@@ -233,51 +214,181 @@ impl ProfileSet {
     }
 }
 
-fn entry(sections: &mut Vec<Section>, index: &mut HashMap<String, usize>, name: &str) -> usize {
+/// Merges one file's sections, in order, knowing what headers the whole file has.
+struct FileMerge<'s> {
+    set: &'s mut ProfileSet,
+    kind: FileKind,
+    /// `[profile default]` anywhere in a file hides every `[default]` of that file.
+    prefixed_default: bool,
+    /// `(line, first line)` of every header that repeats an earlier one, in file order.
+    repeats: VecDeque<(usize, usize)>,
+}
+
+impl<'s> FileMerge<'s> {
+    /// Ready for a file whose section headers are `(line, header)`, in order.
+    fn new<'h>(
+        set: &'s mut ProfileSet,
+        kind: FileKind,
+        headers: impl Iterator<Item = (usize, &'h str)>,
+    ) -> Self {
+        let headers: Vec<(usize, &str)> = headers.collect();
+        let count = headers.len();
+        let prefixed_default = headers
+            .iter()
+            .any(|(_, header)| is_prefixed_default(kind, header));
+        // Found up front, from headers borrowed from the file, rather than from copies kept
+        // while merging: repeats are rare, headers are as many as the sections.
+        let mut first_lines: NameMap<&str, usize> =
+            NameMap::with_capacity_and_hasher(count, Default::default());
+        let mut repeats = VecDeque::new();
+        for (line, header) in headers {
+            match first_lines.entry(header) {
+                Entry::Occupied(first) => repeats.push_back((line, *first.get())),
+                Entry::Vacant(first) => {
+                    first.insert(line);
+                }
+            }
+        }
+        if set.profiles.is_empty() {
+            // The first file's sections bound its profiles; sizing for them up front saves
+            // growing (and copying) the list and its index as a large setup is read.
+            set.profiles.reserve(count);
+            set.profile_index.reserve(count);
+        }
+        FileMerge {
+            set,
+            kind,
+            prefixed_default,
+            repeats,
+        }
+    }
+
+    fn section(&mut self, section: RawSection) {
+        let RawSection {
+            header,
+            line,
+            properties,
+        } = section;
+        let kind = self.kind;
+        let set = &mut *self.set;
+        let origin = Origin { file: kind, line };
+        if let Some(&(_, first_line)) = self.repeats.front().filter(|(again, _)| *again == line) {
+            self.repeats.pop_front();
+            set.repeated.push(RepeatedSection {
+                header: header.clone(),
+                first: Origin {
+                    file: kind,
+                    line: first_line,
+                },
+                again: origin,
+            });
+        }
+        match classify(kind, &header) {
+            Err(skipped) => set.ignore(origin, &header, skipped),
+            Ok(Target::Profile(DEFAULT))
+                if self.prefixed_default && split_header(&header).0.is_none() =>
+            {
+                set.ignore(
+                    origin,
+                    &header,
+                    Skipped {
+                        reason: "[profile default] in the same file takes priority".to_string(),
+                        fix: "move its settings into [profile default] and delete it".to_string(),
+                    },
+                );
+            }
+            Ok(Target::Profile(name)) => {
+                let index = entry(&mut set.profiles, &mut set.profile_index, name);
+                merge_section(&mut set.profiles[index], origin, properties);
+            }
+            Ok(Target::SsoSession(name)) => {
+                let index = entry(&mut set.sso_sessions, &mut set.sso_session_index, name);
+                merge_section(&mut set.sso_sessions[index], origin, properties);
+            }
+            Ok(Target::Other) => {}
+        }
+    }
+}
+
+/// `[profile default]`: only the config file reads it (the credentials file skips any
+/// prefixed header), and `default` is a valid name, so the header's two words decide.
+fn is_prefixed_default(kind: FileKind, header: &str) -> bool {
+    kind == FileKind::Config && split_header(header) == (Some(PROFILE_PREFIX), DEFAULT)
+}
+
+fn entry(sections: &mut Vec<Section>, index: &mut NameMap<String, usize>, name: &str) -> usize {
     if let Some(&position) = index.get(name) {
         return position;
     }
     sections.push(Section {
         name: name.to_string(),
-        ..Section::default()
+        properties: Vec::new(),
+        // Most profiles are defined once, or once in each file.
+        headers: Vec::with_capacity(2),
     });
     index.insert(name.to_string(), sections.len() - 1);
     sections.len() - 1
 }
 
-fn merge_section(target: &mut Section, origin: Origin, properties: &[RawProperty]) {
+fn merge_section(target: &mut Section, origin: Origin, properties: Vec<RawProperty>) {
     target.headers.push(origin);
-    for property in properties {
-        // Keys that are not identifiers are dropped by the SDKs, with only a log line.
-        if !is_identifier(&property.key) {
-            continue;
-        }
-        target.properties.insert(
-            property.key.clone(),
-            Property {
-                value: property.value.clone(),
+    // Keys that are not identifiers are dropped by the SDKs, with only a log line.
+    let merged = properties
+        .into_iter()
+        .filter(|property| is_identifier(&property.key))
+        .map(|property| {
+            let merged = Property {
+                value: property.value,
                 origin: Origin {
                     file: origin.file,
                     line: property.line,
                 },
-                value_span: property.value_span.clone(),
+                value_span: property.value_span,
                 multi_line: property.last_line != property.line,
                 is_sub_property_block: property.is_sub_property_block,
-            },
-        );
+            };
+            (property.key, merged)
+        });
+    if target.properties.is_empty() {
+        // The first section of a profile, by far the most common case: collecting in place
+        // reuses the parsed list's memory, then sorting puts it in key order.
+        target.properties = merged.collect();
+        sort_keeping_last(&mut target.properties);
+    } else {
+        for (key, property) in merged {
+            target.insert(key, property);
+        }
     }
+}
+
+/// Sort by key; of a key set twice, keep the later value, as inserting one by one would.
+fn sort_keeping_last(properties: &mut Vec<(String, Property)>) {
+    // Stable, so a repeated key's values stay in file order...
+    properties.sort_by(|(a, _), (b, _)| a.cmp(b));
+    // ...and each later one takes the place of the one before it.
+    properties.dedup_by(|later, kept| {
+        let repeated = later.0 == kept.0;
+        if repeated {
+            std::mem::swap(later, kept);
+        }
+        repeated
+    });
 }
 
 /// `[prefix name]` or `[name]`: split at the first space or tab, as the SDKs do.
 fn split_header(header: &str) -> (Option<&str>, &str) {
-    let header = header.trim_matches(WHITESPACE);
-    match header.split_once(WHITESPACE) {
-        Some((prefix, name)) => (Some(prefix.trim()), name.trim()),
+    let header = parse::trim(header);
+    // Space and tab are ASCII: a byte search finds the first without decoding characters.
+    match header
+        .bytes()
+        .position(|byte| byte == b' ' || byte == b'\t')
+    {
+        Some(split) => (Some(header[..split].trim()), header[split + 1..].trim()),
         None => (None, header.trim()),
     }
 }
 
-fn classify(kind: FileKind, header: &str) -> Result<Target, Skipped> {
+fn classify(kind: FileKind, header: &str) -> Result<Target<'_>, Skipped> {
     let (prefix, name) = split_header(header);
     let skipped = |reason: String, fix: String| Err(Skipped { reason, fix });
     let invalid_name = || {
@@ -287,14 +398,14 @@ fn classify(kind: FileKind, header: &str) -> Result<Target, Skipped> {
         )
     };
     match (kind, prefix) {
-        (FileKind::Config, None) if name == DEFAULT => Ok(Target::Profile(DEFAULT.to_string())),
+        (FileKind::Config, None) if name == DEFAULT => Ok(Target::Profile(DEFAULT)),
         (FileKind::Config, None) => skipped(
             "the config file needs the `profile` prefix on every profile but [default]".to_string(),
             format!("rename it to [profile {name}]"),
         ),
         (FileKind::Config, Some(_)) if !is_identifier(name) => invalid_name(),
-        (FileKind::Config, Some(PROFILE_PREFIX)) => Ok(Target::Profile(name.to_string())),
-        (FileKind::Config, Some(SSO_SESSION_PREFIX)) => Ok(Target::SsoSession(name.to_string())),
+        (FileKind::Config, Some(PROFILE_PREFIX)) => Ok(Target::Profile(name)),
+        (FileKind::Config, Some(SSO_SESSION_PREFIX)) => Ok(Target::SsoSession(name)),
         (FileKind::Config, Some(SERVICES_PREFIX)) => Ok(Target::Other),
         (FileKind::Config, Some(prefix)) => skipped(
             format!(
@@ -310,18 +421,67 @@ fn classify(kind: FileKind, header: &str) -> Result<Target, Skipped> {
             format!("[{prefix} ...] sections are only read from the config file"),
             format!("move it to the config file as [{prefix} {name}]"),
         ),
-        (FileKind::Credentials, None) if is_identifier(name) => {
-            Ok(Target::Profile(name.to_string()))
-        }
+        (FileKind::Credentials, None) if is_identifier(name) => Ok(Target::Profile(name)),
         (FileKind::Credentials, None) => invalid_name(),
     }
 }
 
 /// The SDKs' identifier rule: `[A-Za-z0-9_\-/.%@:+]+`.
 pub fn is_identifier(input: &str) -> bool {
-    input
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c))
+    // Every allowed character is ASCII, so checking bytes is exact: any byte of a non-ASCII
+    // character fails, as the character would.
+    input.bytes().all(|byte| {
+        byte.is_ascii_alphanumeric()
+            || matches!(byte, b'_' | b'-' | b'/' | b'.' | b'%' | b'@' | b':' | b'+')
+    })
+}
+
+/// A map keyed by names the user wrote (profile names, key IDs), with a fast hasher.
+pub(crate) type NameMap<K, V> = HashMap<K, V, BuildHasherDefault<NameHasher>>;
+/// A set of names the user wrote, with a fast hasher.
+pub(crate) type NameSet<K> = HashSet<K, BuildHasherDefault<NameHasher>>;
+
+/// FxHash, rustc's own hasher: one rotate, xor and multiply per 8 bytes. The default SipHash
+/// resists collisions crafted by an attacker, which names from the user's own files are not,
+/// and costs more than the lookups themselves on a large setup.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct NameHasher {
+    hash: u64,
+}
+
+impl NameHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.add(u64::from_le_bytes(word.try_into().expect("8 bytes")));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply mixes upwards: rotate so the low bits, which pick the bucket, are
+        // well mixed too.
+        self.hash.rotate_left(26)
+    }
 }
 
 #[cfg(test)]
@@ -367,5 +527,58 @@ mod tests {
         let default = set.profile("default").unwrap();
         assert_eq!(default.get("a"), None);
         assert_eq!(set.ignored[0].origin.line, 1);
+    }
+
+    #[test]
+    fn a_key_set_twice_keeps_the_later_value_and_keys_stay_sorted() {
+        let set = load(
+            "[profile a]\nzone = 1\nk = 1\nregion = x\nk = 2\n",
+            "[a]\nb = 3\nk = 4\n",
+        );
+        let a = set.profile("a").unwrap();
+        let keys: Vec<&str> = a.properties.iter().map(|(key, _)| key.as_str()).collect();
+        assert_eq!(keys, ["b", "k", "region", "zone"]);
+        assert_eq!(a.get("k"), Some("4"));
+        let config_only = load("[profile a]\nk = 1\nk = 2\n", "");
+        let k = config_only.profile("a").unwrap().property("k").unwrap();
+        assert_eq!((k.value.as_str(), k.origin.line), ("2", 3));
+    }
+
+    #[test]
+    fn merging_a_document_matches_merging_its_parsed_sections() {
+        let cases = [
+            (
+                "[default]\na = 1\n[profile a]\nk = v\n[profile default]\nb = 2\n[profile a]\nk = w\n",
+                "[a]\nk = x\n[default]\nz = 1\n[a]\ny = 2\n",
+            ),
+            (
+                "[foo]\n[profile b]\nregion = r\n[sso-session s]\nsso_region = x\n[foo]\n",
+                "[profile c]\n[b]\nk = 1\n[default]\n",
+            ),
+            ("# only comments\n", ""),
+        ];
+        for (config, credentials) in cases {
+            let expected = load(config, credentials);
+            let mut merged = ProfileSet::default();
+            for (kind, text) in [
+                (FileKind::Config, config),
+                (FileKind::Credentials, credentials),
+            ] {
+                let document = Document::new(text.to_string());
+                merged.merge_document(kind, &document).unwrap();
+            }
+            assert_eq!(merged.profiles(), expected.profiles(), "{config:?}");
+            assert_eq!(merged.sso_sessions(), expected.sso_sessions());
+            assert_eq!(merged.ignored, expected.ignored);
+            assert_eq!(merged.repeated, expected.repeated);
+        }
+    }
+
+    #[test]
+    fn a_refused_line_fails_the_document() {
+        let mut set = ProfileSet::default();
+        let document = Document::new("[profile a]\nk = 1\n[broken\n".to_string());
+        let error = set.merge_document(FileKind::Config, &document).unwrap_err();
+        assert_eq!(error.line, 3);
     }
 }

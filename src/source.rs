@@ -7,7 +7,7 @@
 
 use crate::document::Document;
 use crate::locate::Location;
-use crate::parse::{self, RawSection};
+use crate::parse::{self, ParseError, RawSection};
 use crate::profile_set::FileKind;
 use std::fmt;
 use std::io::{self, Read};
@@ -46,11 +46,16 @@ pub struct SourceFile {
 impl SourceFile {
     /// Parse with the SDKs' grammar; a refused line becomes an error naming this file.
     pub fn sections(&self) -> Result<Vec<RawSection>, InputError> {
-        parse::parse(&self.document).map_err(|error| InputError {
+        parse::parse(&self.document).map_err(|error| self.refused(error))
+    }
+
+    /// A line of this file the SDKs refuse, as an error naming the file.
+    pub fn refused(&self, error: ParseError) -> InputError {
+        InputError {
             path: self.path.clone(),
             line: Some(error.line),
             message: error.message,
-        })
+        }
     }
 }
 
@@ -70,7 +75,7 @@ pub fn read(location: &Location) -> Result<Option<SourceFile>, InputError> {
     if metadata.is_dir() {
         return Err(fail(None, "is a directory, not a file".to_string()));
     }
-    let bytes = read_capped(path).map_err(|error| fail(None, describe(&error)))?;
+    let bytes = read_capped(path, metadata.len()).map_err(|error| fail(None, describe(&error)))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(fail(
             None,
@@ -89,9 +94,11 @@ pub fn read(location: &Location) -> Result<Option<SourceFile>, InputError> {
 }
 
 /// Read at most one byte past the limit, so `/dev/zero` or a huge file costs nothing.
-fn read_capped(path: &Path) -> io::Result<Vec<u8>> {
+/// `expected` is the size the file had a moment ago: reading into a buffer of that size,
+/// rather than one grown while reading, copies nothing and holds no spare megabytes.
+fn read_capped(path: &Path, expected: u64) -> io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(expected.min(MAX_FILE_BYTES) as usize + 1);
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
@@ -101,7 +108,12 @@ pub(crate) fn decode(bytes: Vec<u8>) -> Result<String, (usize, String)> {
     fn line_of(bytes: &[u8], offset: usize) -> usize {
         bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1
     }
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+    // `contains` on bytes is a fast memchr; most files have no NUL to find the place of.
+    if let Some(offset) = bytes
+        .contains(&0)
+        .then(|| bytes.iter().position(|&b| b == 0))
+        .flatten()
+    {
         return Err((
             line_of(&bytes, offset),
             "holds binary data (a NUL byte); not a text file".to_string(),

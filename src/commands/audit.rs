@@ -1,23 +1,29 @@
 //! `awscheck audit`.
 
 use super::{overrides, style, AppError, Io, Outcome, DEFAULT_FAIL_ON};
-use crate::audit::{self, Evaluation, Inputs, Scope};
+use crate::audit::{self, Evaluation, InputFiles, Inputs, Scope};
 use crate::cli::{AuditArgs, AuditFormat, GlobalArgs};
 use crate::env::Env;
 use crate::facts::Facts;
+use crate::locate::Locations;
 use crate::mask::KeyDisplay;
 use crate::model::Model;
 use crate::paths;
-use crate::report::{self, ProfileRow};
+use crate::report::table::Style;
+use crate::report::{self, ProfileRow, Rows};
 use crate::settings::Settings;
 use crate::severity::Severity;
 use crate::state::{FirstSeen, State, FIRST_SEEN_FILE};
 use chrono::{DateTime, Utc};
+use std::io::{self, BufWriter, Write};
+
+/// Large enough that even a big report goes out in few write calls.
+pub(super) const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// One audit's results, owned, for any report or for `remind`.
 #[derive(Debug)]
 pub struct AuditRun {
-    pub inputs: Inputs,
+    pub files: InputFiles,
     pub rows: Vec<ProfileRow>,
     pub evaluation: Evaluation,
     /// `online` or `offline`.
@@ -27,17 +33,40 @@ pub struct AuditRun {
 
 impl AuditRun {
     pub fn outcome(&self) -> Outcome {
-        if self
-            .evaluation
-            .findings
-            .iter()
-            .any(|finding| finding.severity >= self.fail_on)
-        {
-            Outcome::Findings
-        } else {
-            Outcome::Clean
-        }
+        outcome(&self.evaluation, self.fail_on)
     }
+}
+
+fn outcome(evaluation: &Evaluation, fail_on: Severity) -> Outcome {
+    if evaluation
+        .findings
+        .iter()
+        .any(|finding| finding.severity >= fail_on)
+    {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    }
+}
+
+/// One audit, worked out, borrowing the profiles it read: what a report is made from. Rows
+/// are made on demand, as the report is written.
+struct Audit<'a> {
+    files: &'a InputFiles,
+    rows: Rows<'a>,
+    evaluation: Evaluation,
+    mode: &'static str,
+    fail_on: Severity,
+}
+
+/// What becomes of an audit's data once its report is made.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Release {
+    /// Free it: the caller carries on.
+    Free,
+    /// Leave it to the process exit, which is about to hand all memory back at once; freeing
+    /// every profile and finding one by one first costs milliseconds on a large setup.
+    AtExit,
 }
 
 /// Read the files, gather facts (online unless `--offline`), run the rules. Never prompts and
@@ -49,6 +78,27 @@ pub fn run_audit(
     warnings: &mut Vec<String>,
     now: DateTime<Utc>,
 ) -> Result<AuditRun, AppError> {
+    audit_with(args, global, env, warnings, now, Release::Free, |audit| {
+        AuditRun {
+            files: audit.files.clone(),
+            rows: audit.rows.iter().collect(),
+            evaluation: std::mem::take(&mut audit.evaluation),
+            mode: audit.mode,
+            fail_on: audit.fail_on,
+        }
+    })
+}
+
+/// Run the audit and hand it to `report`; everything it borrows lives until `report` returns.
+fn audit_with<R>(
+    args: &AuditArgs,
+    global: &GlobalArgs,
+    env: &Env,
+    warnings: &mut Vec<String>,
+    now: DateTime<Utc>,
+    release: Release,
+    report: impl FnOnce(&mut Audit<'_>) -> R,
+) -> Result<R, AppError> {
     let settings = Settings::load(global.settings.as_deref(), paths::settings_file(env))?;
     let inputs = Inputs::load(env, &overrides(global))?;
     let set = inputs.profile_set()?;
@@ -67,6 +117,7 @@ pub fn run_audit(
         }
     }
     let mut facts = Facts::gather(env, &inputs.sources(), now);
+    let files = inputs.into_files();
     let state = State::new(paths::state_dir(env));
     let mut first_seen: FirstSeen = state.read(FIRST_SEEN_FILE, warnings);
     let seen = model
@@ -81,7 +132,15 @@ pub fn run_audit(
     let mode = if args.offline {
         "offline"
     } else {
-        check_online(args, &model, &set, &inputs, &state, &mut facts, warnings)
+        check_online(
+            args,
+            &model,
+            &set,
+            &files.locations,
+            &state,
+            &mut facts,
+            warnings,
+        )
     };
 
     let keys = KeyDisplay {
@@ -90,18 +149,23 @@ pub fn run_audit(
     let scope = Scope {
         profiles: args.profiles.clone(),
     };
-    let evaluation = audit::evaluate(&model, &facts, &inputs.locations, &settings, &scope, keys);
-    let rows: Vec<ProfileRow> = ProfileRow::all(&model, &inputs.locations, Some(&facts), keys)
-        .into_iter()
-        .filter(|row| scope.profiles.is_empty() || scope.profiles.contains(&row.name))
-        .collect();
-    Ok(AuditRun {
-        inputs,
-        rows,
+    let evaluation = audit::evaluate(&model, &facts, &files.locations, &settings, &scope, keys);
+    let mut audit = Audit {
+        files: &files,
+        rows: Rows::new(&model, &files.locations, Some(&facts), keys, &args.profiles),
         evaluation,
         mode,
         fail_on: args.fail_on.or(settings.fail_on).unwrap_or(DEFAULT_FAIL_ON),
-    })
+    };
+    let result = report(&mut audit);
+    if release == Release::AtExit {
+        // Every profile, finding and chain is its own allocation; see `Release::AtExit`.
+        std::mem::forget(audit);
+        std::mem::forget(model);
+        std::mem::forget(facts);
+        std::mem::forget(set);
+    }
+    Ok(result)
 }
 
 pub(super) fn audit(
@@ -111,44 +175,53 @@ pub(super) fn audit(
     io: &mut Io,
     now: DateTime<Utc>,
 ) -> Result<Outcome, AppError> {
-    let run = run_audit(args, global, env, io.warnings, now)?;
-    match args.format {
+    let style = style(global, env, io);
+    let Io { out, warnings, .. } = io;
+    audit_with(args, global, env, warnings, now, Release::AtExit, |audit| {
+        // Reports are written in many small pieces; stdout is line-buffered, so without a
+        // buffer of our own a large report would cost a write call per line.
+        let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, &mut **out);
+        write_report(&mut out, args.format, audit, style, now)?;
+        out.flush()?;
+        Ok(outcome(&audit.evaluation, audit.fail_on))
+    })?
+}
+
+fn write_report<W: Write>(
+    out: &mut W,
+    format: AuditFormat,
+    audit: &Audit,
+    style: Style,
+    now: DateTime<Utc>,
+) -> io::Result<()> {
+    match format {
         AuditFormat::Table => {
-            let style = style(global, env, io);
-            let heading = heading(&run.inputs, run.rows.len(), run.mode);
-            let text = report::table::render_audit(
+            let heading = heading(audit.files, audit.rows.len(), audit.mode);
+            report::table::write_audit(
+                out,
                 &heading,
-                &run.rows,
-                &run.evaluation,
-                run.fail_on,
+                audit.rows,
+                &audit.evaluation,
+                audit.fail_on,
                 style,
-            );
-            io.out.write_all(text.as_bytes())?;
+            )
         }
-        AuditFormat::Json => {
-            let document = report::json::AuditJson {
-                locations: &run.inputs.locations,
-                found: (
-                    run.inputs.config.is_some(),
-                    run.inputs.credentials.is_some(),
-                ),
-                profiles: &run.rows,
-                evaluation: &run.evaluation,
-                fail_on: run.fail_on,
-                mode: run.mode,
-                generated_at: now,
-            };
-            io.out.write_all(document.render().as_bytes())?;
+        AuditFormat::Json => report::json::AuditJson {
+            locations: &audit.files.locations,
+            found: (audit.files.config_found, audit.files.credentials_found),
+            profiles: audit.rows,
+            evaluation: &audit.evaluation,
+            fail_on: audit.fail_on,
+            mode: audit.mode,
+            generated_at: now,
         }
-        AuditFormat::Sarif => io
-            .out
-            .write_all(report::sarif::render(&run.evaluation.findings).as_bytes())?,
+        .write(out),
+        AuditFormat::Sarif => report::sarif::write(out, &audit.evaluation.findings),
     }
-    Ok(run.outcome())
 }
 
 /// What was read, in one line: files, whether they were found, how many profiles.
-pub(crate) fn heading(inputs: &Inputs, profiles: usize, mode: &str) -> String {
+pub(crate) fn heading(input: &InputFiles, profiles: usize, mode: &str) -> String {
     let describe = |path: &std::path::Path, found: bool| {
         if found {
             path.display().to_string()
@@ -158,21 +231,18 @@ pub(crate) fn heading(inputs: &Inputs, profiles: usize, mode: &str) -> String {
     };
     let files = format!(
         "{}, {}",
-        describe(&inputs.locations.config.path, inputs.config.is_some()),
-        describe(
-            &inputs.locations.credentials.path,
-            inputs.credentials.is_some()
-        )
+        describe(&input.locations.config.path, input.config_found),
+        describe(&input.locations.credentials.path, input.credentials_found)
     );
-    if inputs.config.is_none() && inputs.credentials.is_none() {
+    if !input.config_found && !input.credentials_found {
         return format!("No AWS config or credentials file found ({files}): no profiles to audit.");
     }
     let noun = if profiles == 1 { "profile" } else { "profiles" };
     let mut line = format!("awscheck audit ({mode}): {profiles} {noun} from {files}");
-    if let Some(cli) = &inputs.locations.cli_selected_profile {
+    if let Some(cli) = &input.locations.cli_selected_profile {
         line.push_str(&format!(
             "\nnote: AWS_DEFAULT_PROFILE={cli} makes the AWS CLI use `{cli}`, while SDKs use `{}`",
-            inputs.locations.selected_profile
+            input.locations.selected_profile
         ));
     }
     line
@@ -184,7 +254,7 @@ fn check_online(
     args: &AuditArgs,
     model: &Model,
     set: &crate::profile_set::ProfileSet,
-    inputs: &Inputs,
+    locations: &Locations,
     state: &State,
     facts: &mut Facts,
     warnings: &mut Vec<String>,
@@ -203,7 +273,7 @@ fn check_online(
         key_timeout: Duration::from_secs(args.timeout),
     };
     let mut own_use: OwnUse = state.read(OWN_USE_FILE, warnings);
-    online::check(jobs, &inputs.locations, limits, facts, &mut own_use);
+    online::check(jobs, locations, limits, facts, &mut own_use);
     state.write(OWN_USE_FILE, &own_use, warnings);
     "online"
 }
@@ -213,7 +283,7 @@ fn check_online(
     _: &AuditArgs,
     _: &Model,
     _: &crate::profile_set::ProfileSet,
-    _: &Inputs,
+    _: &Locations,
     _: &State,
     _: &mut Facts,
     warnings: &mut Vec<String>,

@@ -19,14 +19,14 @@ pub(super) fn rules(args: &RulesArgs, io: &mut Io) -> Result<Outcome, AppError> 
                 if rule.online {
                     title.push_str(" (online)");
                 }
-                table.add_row(vec![
-                    rule.id.as_str(),
-                    rule.slug.as_str(),
-                    rule.severity.name(),
-                    title.as_str(),
-                ]);
+                table
+                    .row()
+                    .cell(&rule.id)
+                    .cell(&rule.slug)
+                    .cell(rule.severity.name())
+                    .cell(&title);
             }
-            writeln!(io.out, "{table}")?;
+            table.write_to(io.out)?;
             writeln!(
                 io.out,
                 "Run `awscheck explain ID` for what a rule checks, why, and how to fix it."

@@ -1,13 +1,14 @@
 //! `awscheck profiles`.
 
-use super::audit::heading;
+use super::audit::{heading, OUTPUT_BUFFER};
 use super::{overrides, style, AppError, Io, Outcome};
 use crate::audit::Inputs;
 use crate::cli::{GlobalArgs, ListFormat, ProfilesArgs};
 use crate::env::Env;
 use crate::mask::KeyDisplay;
 use crate::model::Model;
-use crate::report::{self, ProfileRow};
+use crate::report::{self, ProfileRow, Rows};
+use std::io::{BufWriter, Write};
 
 pub(super) fn profiles(
     args: &ProfilesArgs,
@@ -21,19 +22,23 @@ pub(super) fn profiles(
     let keys = KeyDisplay {
         reveal: args.show_key_ids,
     };
-    let rows = ProfileRow::all(&model, &inputs.locations, None, keys);
+    let rows = Rows::new(&model, &inputs.locations, None, keys, &[]);
     match args.format {
         ListFormat::Table => {
             if rows.is_empty() {
-                writeln!(io.out, "{}", heading(&inputs, 0, "offline"))?;
+                writeln!(io.out, "{}", heading(&inputs.into_files(), 0, "offline"))?;
             } else {
-                let table = report::table::profiles_table(&rows, style(global, env, io));
-                writeln!(io.out, "{table}")?;
+                let (table, _) = report::table::profiles_table(rows, style(global, env, io));
+                let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, &mut *io.out);
+                table.write_to(&mut out)?;
+                out.flush()?;
             }
         }
-        ListFormat::Json => io
-            .out
-            .write_all(report::profiles::render_json(&model, &rows, keys).as_bytes())?,
+        ListFormat::Json => {
+            let rows: Vec<ProfileRow> = rows.iter().collect();
+            io.out
+                .write_all(report::profiles::render_json(&model, &rows, keys).as_bytes())?
+        }
     }
     Ok(Outcome::Clean)
 }

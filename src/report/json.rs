@@ -2,13 +2,14 @@
 //!
 //! `schema_version` changes only when a field is removed or changes meaning.
 
-use super::ProfileRow;
+use super::Rows;
 use crate::audit::Evaluation;
 use crate::finding::Finding;
 use crate::locate::Locations;
 use crate::severity::Severity;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -20,7 +21,7 @@ struct AuditDocument<'a> {
     mode: &'static str,
     files: BTreeMap<&'static str, FileEntry>,
     selected_profile: &'a str,
-    profiles: &'a [ProfileRow],
+    profiles: Rows<'a>,
     findings: &'a [Finding],
     suppressed: Vec<SuppressedEntry<'a>>,
     summary: Summary,
@@ -51,7 +52,8 @@ struct Summary {
 pub struct AuditJson<'a> {
     pub locations: &'a Locations,
     pub found: (bool, bool),
-    pub profiles: &'a [ProfileRow],
+    /// Made one at a time as the document is written.
+    pub profiles: Rows<'a>,
     pub evaluation: &'a Evaluation,
     pub fail_on: Severity,
     pub mode: &'static str,
@@ -59,7 +61,10 @@ pub struct AuditJson<'a> {
 }
 
 impl AuditJson<'_> {
-    pub fn render(&self) -> String {
+    /// Write the document, pretty-printed and ending in a newline, straight to `out`. Generic
+    /// over the writer so the serializer's many small writes go straight into a `BufWriter`'s
+    /// buffer instead of through a `dyn Write` call each.
+    pub fn write<W: Write>(&self, mut out: W) -> io::Result<()> {
         let mut by_severity = BTreeMap::new();
         for severity in [
             Severity::Info,
@@ -122,8 +127,7 @@ impl AuditJson<'_> {
                     .any(|f| f.severity >= self.fail_on),
             },
         };
-        let mut text = serde_json::to_string_pretty(&document).expect("plain data serialises");
-        text.push('\n');
-        text
+        serde_json::to_writer_pretty(&mut out, &document)?;
+        out.write_all(b"\n")
     }
 }

@@ -2,16 +2,19 @@
 //! scripts, SARIF for code-scanning tools. Reports know nothing of IAM or of how facts were
 //! gathered; they never see a secret, and key IDs reach them already masked or revealed.
 
+pub mod grid;
 pub mod json;
 pub mod profiles;
 pub mod sarif;
 pub mod table;
 
-use crate::facts::{Facts, KeyAge};
+use crate::facts::{Facts, KeyAge, KeyAges};
 use crate::locate::Locations;
 use crate::mask::KeyDisplay;
 use crate::model::{CredentialKind, Model, ResolvedProfile};
+use crate::profile_set::{FileKind, Origin};
 use serde::Serialize;
+use std::fmt::Write as _;
 
 /// One profile as reports show it.
 #[derive(Clone, Debug, Serialize)]
@@ -63,10 +66,16 @@ impl ProfileRow {
         facts: Option<&Facts>,
         keys: KeyDisplay,
     ) -> Self {
-        let path = |kind| match kind {
-            crate::profile_set::FileKind::Config => &locations.config.path,
-            crate::profile_set::FileKind::Credentials => &locations.credentials.path,
-        };
+        Self::build(profile, &RowContext::new(locations, facts, keys))
+    }
+
+    fn build(profile: &ResolvedProfile, context: &RowContext) -> Self {
+        let RowContext {
+            locations,
+            facts,
+            keys,
+            ..
+        } = *context;
         let mut chain: Vec<String> = Vec::new();
         if let Ok(resolved) = &profile.chain {
             for link in resolved.roles.iter().rev() {
@@ -75,16 +84,8 @@ impl ProfileRow {
             chain.push(resolved.base.profile().to_string());
             chain.dedup();
         }
-        let key_id = match &profile.chain {
-            Ok(crate::chain::Chain {
-                base: crate::chain::Base::AccessKey { access_key_id, .. },
-                ..
-            }) => Some(*access_key_id),
-            _ => None,
-        };
-        let age: Option<KeyAge> = key_id
-            .zip(facts)
-            .and_then(|(key_id, facts)| facts.key_age(key_id));
+        let key_id = base_key_id(profile);
+        let age: Option<KeyAge> = key_id.and_then(|key_id| context.key_age(key_id));
         let identity = key_id
             .zip(facts)
             .and_then(|(key_id, facts)| facts.identity(key_id));
@@ -97,7 +98,7 @@ impl ProfileRow {
                 .section
                 .headers
                 .iter()
-                .map(|origin| format!("{}:{}", path(origin.file).display(), origin.line))
+                .map(|origin| context.paths.cite(origin))
                 .collect(),
             credential_kind: profile.kind,
             root_kind: profile.root_kind,
@@ -127,18 +128,153 @@ impl ProfileRow {
         facts: Option<&Facts>,
         keys: KeyDisplay,
     ) -> Vec<Self> {
-        model
-            .profiles
+        Rows::new(model, locations, facts, keys, &[])
             .iter()
-            .map(|profile| ProfileRow::new(profile, locations, facts, keys))
             .collect()
     }
+}
 
-    /// `assume role → long-term key` style description.
-    pub fn kind_label(&self) -> String {
-        match self.root_kind {
-            Some(root) => format!("{} ← {}", self.credential_kind, root),
-            None => self.credential_kind.to_string(),
+/// The access key at the bottom of a profile's chain, if that is where its credentials
+/// come from.
+fn base_key_id<'a>(profile: &ResolvedProfile<'a>) -> Option<&'a str> {
+    match &profile.chain {
+        Ok(crate::chain::Chain {
+            base: crate::chain::Base::AccessKey { access_key_id, .. },
+            ..
+        }) => Some(*access_key_id),
+        _ => None,
+    }
+}
+
+/// A report's profile rows, made one at a time as they are written. At 10,000 profiles,
+/// holding every row at once would be the largest thing in memory.
+#[derive(Clone, Copy)]
+pub struct Rows<'a> {
+    model: &'a Model<'a>,
+    locations: &'a Locations,
+    facts: Option<&'a Facts>,
+    keys: KeyDisplay,
+    /// Only these profiles; empty means all.
+    scope: &'a [String],
+}
+
+impl<'a> Rows<'a> {
+    pub fn new(
+        model: &'a Model<'a>,
+        locations: &'a Locations,
+        facts: Option<&'a Facts>,
+        keys: KeyDisplay,
+        scope: &'a [String],
+    ) -> Self {
+        Rows {
+            model,
+            locations,
+            facts,
+            keys,
+            scope,
         }
+    }
+
+    fn profiles(&self) -> impl Iterator<Item = &'a ResolvedProfile<'a>> + 'a {
+        let scope = self.scope;
+        self.model
+            .profiles
+            .iter()
+            .filter(move |profile| scope.is_empty() || scope.iter().any(|s| s == profile.name()))
+    }
+
+    /// Every row in scope, in file order.
+    pub fn iter(&self) -> impl Iterator<Item = ProfileRow> + 'a {
+        let context = RowContext::new(self.locations, self.facts, self.keys).with_key_ages();
+        self.profiles()
+            .map(move |profile| ProfileRow::build(profile, &context))
+    }
+
+    pub fn len(&self) -> usize {
+        self.profiles().count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.profiles().next().is_none()
+    }
+
+    /// Whether any row has a last use to show (online audits only), known before any row is
+    /// made: a table needs it for its header.
+    pub fn any_last_used(&self) -> bool {
+        let Some(facts) = self.facts else {
+            return false;
+        };
+        self.profiles()
+            .filter_map(base_key_id)
+            .any(|key_id| facts.keys.contains_key(key_id))
+    }
+}
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+/// What every row of one report is made with, worked out once for all of them.
+struct RowContext<'a> {
+    paths: FilePaths,
+    locations: &'a Locations,
+    facts: Option<&'a Facts>,
+    keys: KeyDisplay,
+    /// Key ages indexed for many lookups; `None` for a single row, where indexing would
+    /// cost more than it saves.
+    ages: Option<KeyAges<'a>>,
+}
+
+impl<'a> RowContext<'a> {
+    fn new(locations: &'a Locations, facts: Option<&'a Facts>, keys: KeyDisplay) -> Self {
+        RowContext {
+            paths: FilePaths::of(locations),
+            locations,
+            facts,
+            keys,
+            ages: None,
+        }
+    }
+
+    fn with_key_ages(mut self) -> Self {
+        self.ages = self.facts.map(Facts::key_ages);
+        self
+    }
+
+    fn key_age(&self, key_id: &str) -> Option<KeyAge> {
+        match &self.ages {
+            Some(ages) => ages.get(key_id),
+            None => self.facts?.key_age(key_id),
+        }
+    }
+}
+
+/// The two files' paths as text, worked out once for every `path:line` of a report.
+struct FilePaths {
+    config: String,
+    credentials: String,
+}
+
+impl FilePaths {
+    fn of(locations: &Locations) -> Self {
+        FilePaths {
+            config: locations.config.path.display().to_string(),
+            credentials: locations.credentials.path.display().to_string(),
+        }
+    }
+
+    /// `path:line`, built directly: `format!` costs more than the copying, ten thousand times.
+    fn cite(&self, origin: &Origin) -> String {
+        let path = match origin.file {
+            FileKind::Config => &self.config,
+            FileKind::Credentials => &self.credentials,
+        };
+        let mut cited = String::with_capacity(path.len() + 8);
+        cited.push_str(path);
+        cited.push(':');
+        write!(cited, "{}", origin.line).expect("writing to a String cannot fail");
+        cited
     }
 }

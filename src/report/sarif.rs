@@ -4,9 +4,11 @@
 use crate::catalog;
 use crate::finding::Finding;
 use serde_json::{json, Value};
+use std::io::{self, Write};
 use std::path::Path;
 
-pub fn render(findings: &[Finding]) -> String {
+/// Write the SARIF document, pretty-printed and ending in a newline, to `out`.
+pub fn write<W: Write>(mut out: W, findings: &[Finding]) -> io::Result<()> {
     let rules: Vec<Value> = catalog::rules()
         .iter()
         .map(|rule| {
@@ -55,9 +57,8 @@ pub fn render(findings: &[Finding]) -> String {
             "results": results,
         }],
     });
-    let mut text = serde_json::to_string_pretty(&document).expect("plain data serialises");
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut out, &document)?;
+    out.write_all(b"\n")
 }
 
 fn message(finding: &Finding) -> String {

@@ -3,12 +3,13 @@
 //! Colour only when asked for by the caller (a terminal, no `NO_COLOR`); the text reads the
 //! same without it.
 
-use super::ProfileRow;
+use super::grid::{Color, Table};
+use super::{ProfileRow, Rows};
 use crate::audit::Evaluation;
 use crate::finding::Finding;
 use crate::severity::Severity;
-use comfy_table::{presets, Attribute, Cell, Color, ContentArrangement, Table};
-use std::fmt::Write as _;
+use std::fmt;
+use std::io::{self, Write};
 
 /// How to draw tables.
 #[derive(Clone, Copy, Debug)]
@@ -19,61 +20,61 @@ pub struct Style {
 }
 
 pub fn new_table(style: Style, header: &[&str]) -> Table {
-    let mut table = Table::new();
-    table
-        .load_style(presets::UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(style.width);
-    if style.color {
-        table.enforce_styling();
-    } else {
-        table.force_no_tty();
-    }
-    table.set_header(
-        header
-            .iter()
-            .map(|title| Cell::new(title).add_attribute(Attribute::Bold)),
-    );
-    table
+    Table::new(style.width, style.color, header)
 }
 
-pub fn profiles_table(rows: &[ProfileRow], style: Style) -> Table {
-    let online = rows.iter().any(|row| row.last_used.is_some());
+/// What goes under the profiles table: the legend for `*` and any per-profile notes.
+#[derive(Debug, Default)]
+pub struct Footnotes {
+    /// Some profile is marked `*`, the one SDKs use when none is named.
+    pub selected: bool,
+    /// `(profile, note)`, in table order.
+    pub notes: Vec<(String, String)>,
+}
+
+/// The profiles table, made from each row as it comes, and what to say under it.
+pub fn profiles_table(rows: Rows<'_>, style: Style) -> (Table, Footnotes) {
+    let online = rows.any_last_used();
     let mut header = vec!["Profile", "Credential", "Access key", "Key age"];
     if online {
         header.push("Last used");
     }
     header.extend(["Region", "Defined at"]);
     let mut table = new_table(style, &header);
-    for row in rows {
-        let name = if row.selected {
-            format!("{} *", row.name)
-        } else {
-            row.name.clone()
-        };
-        let age = match (row.key_age_days, row.key_age_exact) {
-            (Some(days), Some(true)) => format!("{days} d"),
-            (Some(days), _) => format!("≥ {days} d"),
-            (None, _) => String::new(),
-        };
-        let mut kind = row.kind_label();
-        if row.chain.len() > 1 {
-            kind.push_str(&format!("\nvia {}", row.chain[1..].join(" → ")));
+    // A row's text is a name, a few short words and one or two `path:line`s.
+    let count = rows.len();
+    table.reserve(count, count * PROFILE_ROW_BYTES);
+    let mut footnotes = Footnotes::default();
+    for row in rows.iter() {
+        add_profile(&mut table, &row, online);
+        footnotes.selected |= row.selected;
+        if let Some(note) = row.note {
+            footnotes.notes.push((row.name, note));
         }
-        let mut cells = vec![
-            Cell::new(name),
-            Cell::new(kind),
-            Cell::new(row.access_key_id.as_deref().unwrap_or("")),
-            Cell::new(age),
-        ];
-        if online {
-            cells.push(Cell::new(last_used(row)));
-        }
-        cells.push(Cell::new(row.region.as_deref().unwrap_or("")));
-        cells.push(Cell::new(row.defined_at.join("\n")));
-        table.add_row(cells);
     }
-    table
+    (table, footnotes)
+}
+
+fn add_profile(table: &mut Table, row: &ProfileRow, online: bool) {
+    let mut cells = table.row();
+    match row.selected {
+        true => cells.cell_fmt(format_args!("{} *", row.name)),
+        false => cells.cell(&row.name),
+    };
+    cells
+        .cell_fmt(format_args!("{}", Credential(row)))
+        .cell(row.access_key_id.as_deref().unwrap_or(""));
+    match (row.key_age_days, row.key_age_exact) {
+        (Some(days), Some(true)) => cells.cell_fmt(format_args!("{days} d")),
+        (Some(days), _) => cells.cell_fmt(format_args!("≥ {days} d")),
+        (None, _) => cells.cell(""),
+    };
+    if online {
+        cells.cell(&last_used(row));
+    }
+    cells
+        .cell(row.region.as_deref().unwrap_or(""))
+        .cell_lines(row.defined_at.iter().map(String::as_str));
 }
 
 fn last_used(row: &ProfileRow) -> String {
@@ -89,68 +90,126 @@ fn last_used(row: &ProfileRow) -> String {
     }
 }
 
-/// The audit as text: header line, profiles, findings by profile, summary.
-pub fn render_audit(
+/// The audit as text: header line, profiles, findings by profile, summary. Written straight
+/// to `out`, so no copy of the whole report is ever held in memory.
+pub fn write_audit(
+    out: &mut dyn Write,
     heading: &str,
-    rows: &[ProfileRow],
+    rows: Rows<'_>,
     evaluation: &Evaluation,
     fail_on: Severity,
     style: Style,
-) -> String {
-    let mut out = String::new();
-    writeln!(out, "{heading}\n").unwrap();
+) -> io::Result<()> {
+    writeln!(out, "{heading}\n")?;
+    let mut drawn = None;
     if !rows.is_empty() {
-        writeln!(out, "{}", profiles_table(rows, style)).unwrap();
-        if rows.iter().any(|row| row.selected) {
+        let (table, footnotes) = profiles_table(rows, style);
+        table.write_to(out)?;
+        drawn = Some(table);
+        if footnotes.selected {
             writeln!(
                 out,
                 "* selected when no profile is named (AWS_PROFILE or default)"
-            )
-            .unwrap();
+            )?;
         }
-        for row in rows {
-            if let Some(note) = &row.note {
-                writeln!(out, "note: {}: {note}", row.name).unwrap();
-            }
+        for (profile, note) in &footnotes.notes {
+            writeln!(out, "note: {profile}: {note}")?;
         }
-        writeln!(out).unwrap();
+        writeln!(out)?;
     }
     if !evaluation.findings.is_empty() {
-        writeln!(out, "{}\n", findings_table(&evaluation.findings, style)).unwrap();
+        let table = match drawn {
+            Some(table) => table.recycle(&FINDINGS_HEADER),
+            None => new_table(style, &FINDINGS_HEADER),
+        };
+        add_findings(table, &evaluation.findings).write_to(out)?;
+        writeln!(out)?;
     }
-    out.push_str(&summary(evaluation, fail_on));
-    out
+    out.write_all(summary(evaluation, fail_on).as_bytes())
 }
+
+const FINDINGS_HEADER: [&str; 4] = ["Profile", "Severity", "Finding", "Fix"];
+
+/// Rough sizes for reserving table buffers; a wrong guess costs only a regrowth.
+const PROFILE_ROW_BYTES: usize = 160;
+const FINDING_ROW_EXTRA_BYTES: usize = 64;
 
 /// One table, grouped by profile: the profile's name heads its first row.
 pub fn findings_table(findings: &[Finding], style: Style) -> Table {
-    let mut table = new_table(style, &["Profile", "Severity", "Finding", "Fix"]);
+    add_findings(new_table(style, &FINDINGS_HEADER), findings)
+}
+
+fn add_findings(mut table: Table, findings: &[Finding]) -> Table {
+    let bytes = findings
+        .iter()
+        .map(|finding| {
+            let location = finding
+                .file
+                .as_ref()
+                .map_or(0, |file| file.as_os_str().len());
+            finding.message.len() + finding.evidence.len() + finding.remediation.len() + location
+        })
+        .sum::<usize>();
+    // Each row adds its profile, severity, rule and line number to those texts.
+    table.reserve(
+        findings.len(),
+        bytes + findings.len() * FINDING_ROW_EXTRA_BYTES,
+    );
     let mut previous: Option<Option<&str>> = None;
     for finding in findings {
         let profile = finding.profile.as_deref();
-        let group = if previous == Some(profile) {
-            String::new()
-        } else {
-            profile.unwrap_or("(machine)").to_string()
+        let group = match previous == Some(profile) {
+            true => "",
+            false => profile.unwrap_or("(machine)"),
         };
         previous = Some(profile);
-        let mut text = format!("{}\n{} {}", finding.message, finding.rule_id, finding.slug);
-        if !finding.evidence.is_empty() {
-            text.push_str(&format!(": {}", finding.evidence));
-        }
-        text.push_str(&format!("\nat {}", finding.location()));
-        let mut severity = Cell::new(finding.severity.name());
-        if style.color {
-            severity = severity.fg(color(finding.severity));
-        }
-        table.add_row(vec![
-            Cell::new(group),
-            severity,
-            Cell::new(text),
-            Cell::new(&finding.remediation),
-        ]);
+        let mut cells = table.row();
+        cells
+            .cell(group)
+            .colored(finding.severity.name(), color(finding.severity));
+        cells
+            .cell_fmt(format_args!("{}", FindingText(finding)))
+            .cell(&finding.remediation);
     }
     table
+}
+
+/// The credential column: `assume role ← long-term key`, then `via a → b` for a role chain.
+struct Credential<'a>(&'a ProfileRow);
+
+impl fmt::Display for Credential<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let row = self.0;
+        match row.root_kind {
+            Some(root) => write!(f, "{} ← {root}", row.credential_kind)?,
+            None => f.write_str(row.credential_kind.label())?,
+        }
+        if let Some((first, rest)) = row.chain.get(1..).and_then(<[String]>::split_first) {
+            write!(f, "\nvia {first}")?;
+            for link in rest {
+                write!(f, " → {link}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The finding column: the message, the rule and its evidence, and where.
+struct FindingText<'a>(&'a Finding);
+
+impl fmt::Display for FindingText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let finding = self.0;
+        write!(
+            f,
+            "{}\n{} {}",
+            finding.message, finding.rule_id, finding.slug
+        )?;
+        if !finding.evidence.is_empty() {
+            write!(f, ": {}", finding.evidence)?;
+        }
+        write!(f, "\nat {}", finding.location())
+    }
 }
 
 pub fn summary(evaluation: &Evaluation, fail_on: Severity) -> String {

@@ -3,45 +3,46 @@
 
 use super::{Context, Rule};
 use crate::finding::Finding;
+use crate::profile_set::NameMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
-    ctx.model
-        .set
-        .profiles()
-        .iter()
-        .filter_map(|section| {
-            let property = section.property("credential_process")?;
-            let program = first_word(&property.value)?;
-            let problem = match resolve(&program, ctx) {
-                None => format!("runs `{program}`, which does not exist"),
-                Some(path) => writable_by_others(&path)?,
-            };
-            let finding = rule
-                .finding(format!("Profile {} {problem}", section.name))
-                .profile(&section.name)
-                // Only the program: arguments sometimes carry tokens, and they are not the problem.
-                .evidence(format!("credential_process runs {program}"));
-            Some(ctx.place(finding, property.origin))
-        })
-        .collect()
+pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
+    // Many profiles often run the same helper: look at each program on disk only once.
+    let mut problems: NameMap<&str, Option<String>> = NameMap::default();
+    out.extend(ctx.model.set.profiles().iter().filter_map(|section| {
+        let property = section.property("credential_process")?;
+        let program = first_word(&property.value)?;
+        let problem = problems
+            .entry(program)
+            .or_insert_with(|| problem(program, ctx))
+            .as_deref()?;
+        let finding = rule
+            .finding(format!("Profile {} {problem}", section.name))
+            .profile(&section.name)
+            // Only the program: arguments sometimes carry tokens, and they are not the problem.
+            .evidence(format!("credential_process runs {program}"));
+        Some(ctx.place(finding, property.origin))
+    }));
+}
+
+/// What is wrong with `program`, if anything: missing, or replaceable by others.
+fn problem(program: &str, ctx: &Context) -> Option<String> {
+    match resolve(program, ctx) {
+        None => Some(format!("runs `{program}`, which does not exist")),
+        Some(path) => writable_by_others(&path),
+    }
 }
 
 /// The program of a command line: the first word, honouring quotes as the SDKs' splitter does.
-fn first_word(command: &str) -> Option<String> {
+fn first_word(command: &str) -> Option<&str> {
     let command = command.trim_start();
-    let mut chars = command.chars();
-    let quote = match command.chars().next()? {
-        q @ ('"' | '\'') => {
-            chars.next();
-            Some(q)
+    let word = match command.chars().next()? {
+        quote @ ('"' | '\'') => {
+            let rest = &command[quote.len_utf8()..];
+            rest.split(quote).next().unwrap_or(rest)
         }
-        _ => None,
-    };
-    let word: String = match quote {
-        Some(q) => chars.take_while(|c| *c != q).collect(),
-        None => chars.take_while(|c| !c.is_whitespace()).collect(),
+        _ => command.split(char::is_whitespace).next().unwrap_or(command),
     };
     (!word.is_empty()).then_some(word)
 }
@@ -89,14 +90,12 @@ mod tests {
 
     #[test]
     fn first_word_honours_quotes() {
+        assert_eq!(first_word("/usr/bin/helper --x"), Some("/usr/bin/helper"));
         assert_eq!(
-            first_word("/usr/bin/helper --x").as_deref(),
-            Some("/usr/bin/helper")
-        );
-        assert_eq!(
-            first_word("\"/opt/my tool/bin\" a").as_deref(),
+            first_word("\"/opt/my tool/bin\" a"),
             Some("/opt/my tool/bin")
         );
+        assert_eq!(first_word("'unterminated"), Some("unterminated"));
         assert_eq!(first_word("   "), None);
     }
 }

@@ -5,18 +5,18 @@ use super::{Context, Rule};
 use crate::finding::Finding;
 use crate::model::CredentialKind;
 
-pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
+pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     let Some(profile) = ctx.model.profile("default") else {
-        return Vec::new();
+        return;
     };
     let (what, property) = match profile.kind {
         CredentialKind::LongTermKey => ("a long-term access key", "aws_access_key_id"),
         CredentialKind::SessionKey => ("temporary credentials", "aws_access_key_id"),
         CredentialKind::CredentialProcess => ("a credential_process", "credential_process"),
-        _ => return Vec::new(),
+        _ => return,
     };
     let Some(value) = profile.section.property(property) else {
-        return Vec::new();
+        return;
     };
     let evidence = match profile.own_key() {
         Some(key_id) => format!("aws_access_key_id = {}", ctx.keys.show(key_id)),
@@ -32,5 +32,5 @@ pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
             "Rename [default] to a named profile (e.g. [dev]) in {}, keep only settings such as region in [default], and pick the profile explicitly with `--profile dev` or `export AWS_PROFILE=dev`",
             ctx.path(value.origin.file).display()
         ));
-    vec![ctx.place(finding, value.origin)]
+    out.push(ctx.place(finding, value.origin));
 }

@@ -3,25 +3,20 @@
 use super::{Context, Rule};
 use crate::finding::Finding;
 
-pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
-    ctx.model
-        .set
-        .ignored
-        .iter()
-        .map(|ignored| {
-            let finding = rule
-                .finding(format!(
-                    "[{}] in {} is ignored by the AWS SDKs",
-                    ignored.header,
-                    ctx.path(ignored.origin.file).display()
-                ))
-                .evidence(ignored.reason.clone())
-                .fix(format!(
-                    "At {}: {}, or delete the section",
-                    ctx.cite(ignored.origin),
-                    ignored.fix
-                ));
-            ctx.place(finding, ignored.origin)
-        })
-        .collect()
+pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
+    out.extend(ctx.model.set.ignored.iter().map(|ignored| {
+        let finding = rule
+            .finding(format!(
+                "[{}] in {} is ignored by the AWS SDKs",
+                ignored.header,
+                ctx.path(ignored.origin.file).display()
+            ))
+            .evidence(ignored.reason.clone())
+            .fix(format!(
+                "At {}: {}, or delete the section",
+                ctx.cite(ignored.origin),
+                ignored.fix
+            ));
+        ctx.place(finding, ignored.origin)
+    }));
 }

@@ -4,35 +4,30 @@
 use super::{Context, Rule};
 use crate::finding::Finding;
 
-pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
-    ctx.model
-        .set
-        .profiles()
-        .iter()
-        .filter_map(|section| {
-            let key = section.property("aws_access_key_id");
-            let secret = section.property("aws_secret_access_key");
-            let token = section.property("aws_session_token");
-            let (present, missing) = match (key, secret, token) {
-                (Some(key), None, _) => (key, "aws_secret_access_key"),
-                (None, Some(secret), _) => (secret, "aws_access_key_id"),
-                (None, None, Some(token)) => (token, "aws_access_key_id and aws_secret_access_key"),
-                _ => return None,
-            };
-            let finding = rule
-                .finding(format!(
-                    "Profile {} has no {missing}: the SDKs refuse it",
-                    section.name
-                ))
-                .profile(&section.name)
-                .evidence(format!("only {} is set", present_names(key, secret, token)))
-                .fix(format!(
-                    "Add {missing} to the profile, or remove its credential lines ({})",
-                    ctx.cite(present.origin)
-                ));
-            Some(ctx.place(finding, present.origin))
-        })
-        .collect()
+pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
+    out.extend(ctx.model.set.profiles().iter().filter_map(|section| {
+        let key = section.property("aws_access_key_id");
+        let secret = section.property("aws_secret_access_key");
+        let token = section.property("aws_session_token");
+        let (present, missing) = match (key, secret, token) {
+            (Some(key), None, _) => (key, "aws_secret_access_key"),
+            (None, Some(secret), _) => (secret, "aws_access_key_id"),
+            (None, None, Some(token)) => (token, "aws_access_key_id and aws_secret_access_key"),
+            _ => return None,
+        };
+        let finding = rule
+            .finding(format!(
+                "Profile {} has no {missing}: the SDKs refuse it",
+                section.name
+            ))
+            .profile(&section.name)
+            .evidence(format!("only {} is set", present_names(key, secret, token)))
+            .fix(format!(
+                "Add {missing} to the profile, or remove its credential lines ({})",
+                ctx.cite(present.origin)
+            ));
+        Some(ctx.place(finding, present.origin))
+    }));
 }
 
 fn present_names<T>(key: Option<T>, secret: Option<T>, token: Option<T>) -> String {

@@ -9,8 +9,7 @@ use crate::severity::Severity;
 
 const GROUP_OR_OTHER: u32 = 0o077;
 
-pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
-    let mut findings = Vec::new();
+pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     for file in &ctx.facts.files {
         if file.mode & GROUP_OR_OTHER != 0 {
             let path = file.path.display();
@@ -27,7 +26,7 @@ pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
             if !holds_secrets(ctx, file.kind) && file.mode & 0o022 == 0 {
                 finding = finding.severity(Severity::Low);
             }
-            findings.push(finding);
+            out.push(finding);
         }
     }
     let mut reported_dirs = Vec::new();
@@ -43,7 +42,7 @@ pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
         }
         reported_dirs.push(&file.dir);
         let dir = file.dir.display();
-        findings.push(
+        out.push(
             rule.finding(format!(
                 "{dir} can be {} by other users (mode {dir_mode:04o})",
                 access(dir_mode)
@@ -53,7 +52,6 @@ pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
             .fix(format!("chmod 700 {dir}")),
         );
     }
-    findings
 }
 
 fn access(mode: u32) -> &'static str {

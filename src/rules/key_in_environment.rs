@@ -3,10 +3,10 @@
 use super::{Context, Rule};
 use crate::finding::Finding;
 
-pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
+pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     let environment = &ctx.facts.environment;
     if environment.variables.is_empty() {
-        return Vec::new();
+        return;
     }
     let kind = match &environment.access_key_id {
         Some(key_id) if !environment.has_session_token && !key_id.starts_with("ASIA") => {
@@ -23,7 +23,8 @@ pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
         ),
         None => format!("{} set", environment.variables.join(", ")),
     };
-    vec![rule
+    out.push(
+        rule
         .finding(format!(
             "The environment holds {kind}: it overrides every profile, including --profile and AWS_PROFILE"
         ))
@@ -31,5 +32,6 @@ pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
         .fix(format!(
             "unset {} and remove the exports from your shell startup files; use a named profile instead",
             environment.variables.join(" ")
-        ))]
+        )),
+    );
 }

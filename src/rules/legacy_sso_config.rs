@@ -3,26 +3,27 @@
 use super::{Context, Rule};
 use crate::finding::Finding;
 
-pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
-    ctx.model
-        .set
-        .profiles()
-        .iter()
-        .filter(|section| section.get("sso_session").is_none())
-        .filter_map(|section| {
-            let start_url = section.property("sso_start_url")?;
-            let finding = rule
-                .finding(format!(
-                    "Profile {} uses the legacy SSO form: its token cannot be refreshed and expires within 8 hours",
-                    section.name
-                ))
-                .profile(&section.name)
-                .evidence(format!("sso_start_url = {} without sso_session", start_url.value))
-                .fix(format!(
-                    "Run `aws configure sso-session`, then in [profile {}] replace sso_start_url and sso_region with `sso_session = NAME`",
-                    section.name
-                ));
-            Some(ctx.place(finding, start_url.origin))
-        })
-        .collect()
+pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
+    out.extend(
+        ctx.model
+            .set
+            .profiles()
+            .iter()
+            .filter(|section| section.get("sso_session").is_none())
+            .filter_map(|section| {
+                let start_url = section.property("sso_start_url")?;
+                let finding = rule
+                    .finding(format!(
+                        "Profile {} uses the legacy SSO form: its token cannot be refreshed and expires within 8 hours",
+                        section.name
+                    ))
+                    .profile(&section.name)
+                    .evidence(format!("sso_start_url = {} without sso_session", start_url.value))
+                    .fix(format!(
+                        "Run `aws configure sso-session`, then in [profile {}] replace sso_start_url and sso_region with `sso_session = NAME`",
+                        section.name
+                    ));
+                Some(ctx.place(finding, start_url.origin))
+            }),
+    );
 }

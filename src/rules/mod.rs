@@ -1,9 +1,9 @@
 //! The machine half of the rule catalog: one check function per rule file in `rules/`.
 //!
-//! A check reads the model and the facts and returns findings; it prints nothing and knows
-//! nothing of terminals or formats. Adding a rule: a TOML file in `rules/`, a module here with
-//! its `check`, its line in [`CHECKS`], and a fixture in `tests/fixtures/`. The test suite
-//! fails when any of the four is missing.
+//! A check reads the model and the facts and adds its findings to a list; it prints nothing
+//! and knows nothing of terminals or formats. Adding a rule: a TOML file in `rules/`, a module
+//! here with its `check`, its line in [`CHECKS`], and a fixture in `tests/fixtures/`. The test
+//! suite fails when any of the four is missing.
 
 mod credential_process_unsafe;
 mod default_profile_has_credentials;
@@ -90,7 +90,9 @@ impl<'a> Rule<'a> {
     }
 }
 
-pub type Check = fn(&Rule, &Context) -> Vec<Finding>;
+/// A rule's check: appends what it finds to `out`. One list for every rule, rather than a
+/// list per rule copied into the result, matters when a rule fires for thousands of profiles.
+pub type Check = fn(&Rule, &Context, out: &mut Vec<Finding>);
 
 /// Rule slug -> its check.
 #[rustfmt::skip]

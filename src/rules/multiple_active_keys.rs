@@ -3,32 +3,28 @@
 use super::{Context, Rule};
 use crate::finding::Finding;
 
-pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
-    ctx.model
-        .profiles
-        .iter()
-        .filter_map(|profile| {
-            let key_id = profile.own_key()?;
-            let identity = ctx.facts.identity(key_id)?;
-            let active: Vec<String> = identity
-                .user_keys
-                .iter()
-                .filter(|(_, activity)| activity.is_active())
-                .map(|(id, _)| ctx.keys.show(id))
-                .collect();
-            if active.len() < 2 {
-                return None;
-            }
-            let origin = profile.section.property("aws_access_key_id")?.origin;
-            let finding = rule
-                .finding(format!(
-                    "{} has {} active access keys",
-                    identity.arn,
-                    active.len()
-                ))
-                .profile(profile.name())
-                .evidence(format!("active: {}", active.join(", ")));
-            Some(ctx.place(finding, origin))
-        })
-        .collect()
+pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
+    out.extend(ctx.model.profiles.iter().filter_map(|profile| {
+        let key_id = profile.own_key()?;
+        let identity = ctx.facts.identity(key_id)?;
+        let active: Vec<String> = identity
+            .user_keys
+            .iter()
+            .filter(|(_, activity)| activity.is_active())
+            .map(|(id, _)| ctx.keys.show(id))
+            .collect();
+        if active.len() < 2 {
+            return None;
+        }
+        let origin = profile.section.property("aws_access_key_id")?.origin;
+        let finding = rule
+            .finding(format!(
+                "{} has {} active access keys",
+                identity.arn,
+                active.len()
+            ))
+            .profile(profile.name())
+            .evidence(format!("active: {}", active.join(", ")));
+        Some(ctx.place(finding, origin))
+    }));
 }

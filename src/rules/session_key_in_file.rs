@@ -16,56 +16,57 @@ const EXPIRY_KEYS: [&str; 5] = [
     "expiration",
 ];
 
-pub fn check(rule: &Rule, ctx: &Context) -> Vec<Finding> {
-    ctx.model
-        .profiles
-        .iter()
-        .filter(|profile| profile.kind == CredentialKind::SessionKey)
-        .filter_map(|profile| {
-            let key_id = profile.own_key()?;
-            let origin = profile.section.property("aws_access_key_id")?.origin;
-            let expiry = EXPIRY_KEYS.iter().find_map(|key| {
-                let value = profile.section.get(key)?;
-                Some((
-                    *key,
-                    DateTime::parse_from_rfc3339(value)
-                        .ok()?
-                        .with_timezone(&Utc),
-                ))
-            });
-            let (message, evidence) = match expiry {
-                Some((key, at)) if at <= ctx.facts.now => (
-                    format!(
-                        "Profile {} stores temporary credentials that expired {}",
-                        profile.name(),
-                        at.format("%Y-%m-%d %H:%M UTC")
+pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
+    out.extend(
+        ctx.model
+            .profiles
+            .iter()
+            .filter(|profile| profile.kind == CredentialKind::SessionKey)
+            .filter_map(|profile| {
+                let key_id = profile.own_key()?;
+                let origin = profile.section.property("aws_access_key_id")?.origin;
+                let expiry = EXPIRY_KEYS.iter().find_map(|key| {
+                    let value = profile.section.get(key)?;
+                    Some((
+                        *key,
+                        DateTime::parse_from_rfc3339(value)
+                            .ok()?
+                            .with_timezone(&Utc),
+                    ))
+                });
+                let (message, evidence) = match expiry {
+                    Some((key, at)) if at <= ctx.facts.now => (
+                        format!(
+                            "Profile {} stores temporary credentials that expired {}",
+                            profile.name(),
+                            at.format("%Y-%m-%d %H:%M UTC")
+                        ),
+                        format!("{key} = {}", at.to_rfc3339()),
                     ),
-                    format!("{key} = {}", at.to_rfc3339()),
-                ),
-                Some((key, at)) => (
-                    format!(
-                        "Profile {} stores temporary credentials (valid until {})",
-                        profile.name(),
-                        at.format("%Y-%m-%d %H:%M UTC")
+                    Some((key, at)) => (
+                        format!(
+                            "Profile {} stores temporary credentials (valid until {})",
+                            profile.name(),
+                            at.format("%Y-%m-%d %H:%M UTC")
+                        ),
+                        format!("{key} = {}", at.to_rfc3339()),
                     ),
-                    format!("{key} = {}", at.to_rfc3339()),
-                ),
-                None => (
-                    format!(
-                        "Profile {} stores temporary credentials in a file",
-                        profile.name()
+                    None => (
+                        format!(
+                            "Profile {} stores temporary credentials in a file",
+                            profile.name()
+                        ),
+                        format!(
+                            "aws_access_key_id = {} with a session token",
+                            ctx.keys.show(key_id)
+                        ),
                     ),
-                    format!(
-                        "aws_access_key_id = {} with a session token",
-                        ctx.keys.show(key_id)
-                    ),
-                ),
-            };
-            let finding = rule
-                .finding(message)
-                .profile(profile.name())
-                .evidence(evidence);
-            Some(ctx.place(finding, origin))
-        })
-        .collect()
+                };
+                let finding = rule
+                    .finding(message)
+                    .profile(profile.name())
+                    .evidence(evidence);
+                Some(ctx.place(finding, origin))
+            }),
+    );
 }
