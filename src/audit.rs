@@ -10,10 +10,11 @@ use crate::finding::Finding;
 use crate::locate::{self, Locations, Overrides};
 use crate::mask::KeyDisplay;
 use crate::model::Model;
-use crate::profile_set::{NameMap, ProfileSet};
+use crate::profile_set::ProfileSet;
 use crate::rules::{self, Context, Rule};
 use crate::settings::Settings;
 use crate::source::{self, InputError, SourceFile};
+use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
 
 /// The two files, found and read; either may be missing.
@@ -151,7 +152,7 @@ pub fn evaluate(
         findings,
         suppressed,
     };
-    let order: NameMap<&str, usize> = model
+    let order: FxHashMap<&str, usize> = model
         .profiles
         .iter()
         .enumerate()

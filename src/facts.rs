@@ -5,9 +5,10 @@
 //! online audit from IAM; until then ages come from awscheck's first-seen record.
 
 use crate::env::Env;
-use crate::profile_set::{FileKind, NameMap};
+use crate::profile_set::FileKind;
 use crate::source::SourceFile;
 use chrono::{DateTime, Utc};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -204,7 +205,7 @@ impl Facts {
 /// Key ages by key ID, made by [`Facts::key_ages`].
 pub struct KeyAges<'a> {
     facts: &'a Facts,
-    first_seen: NameMap<&'a str, DateTime<Utc>>,
+    first_seen: FxHashMap<&'a str, DateTime<Utc>>,
 }
 
 impl KeyAges<'_> {

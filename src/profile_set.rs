@@ -7,10 +7,10 @@
 
 use crate::document::Document;
 use crate::parse::{self, ParseError, RawProperty, RawSection};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::VecDeque;
 use std::ops::Range;
 
 /// Which of the two shared files a line lives in.
@@ -115,9 +115,9 @@ pub struct RepeatedSection {
 #[derive(Clone, Debug, Default)]
 pub struct ProfileSet {
     profiles: Vec<Section>,
-    profile_index: NameMap<String, usize>,
+    profile_index: FxHashMap<String, usize>,
     sso_sessions: Vec<Section>,
-    sso_session_index: NameMap<String, usize>,
+    sso_session_index: FxHashMap<String, usize>,
     pub ignored: Vec<IgnoredSection>,
     pub repeated: Vec<RepeatedSection>,
 }
@@ -238,8 +238,8 @@ impl<'s> FileMerge<'s> {
             .any(|(_, header)| is_prefixed_default(kind, header));
         // Found up front, from headers borrowed from the file, rather than from copies kept
         // while merging: repeats are rare, headers are as many as the sections.
-        let mut first_lines: NameMap<&str, usize> =
-            NameMap::with_capacity_and_hasher(count, Default::default());
+        let mut first_lines: FxHashMap<&str, usize> =
+            FxHashMap::with_capacity_and_hasher(count, Default::default());
         let mut repeats = VecDeque::new();
         for (line, header) in headers {
             match first_lines.entry(header) {
@@ -316,7 +316,7 @@ fn is_prefixed_default(kind: FileKind, header: &str) -> bool {
     kind == FileKind::Config && split_header(header) == (Some(PROFILE_PREFIX), DEFAULT)
 }
 
-fn entry(sections: &mut Vec<Section>, index: &mut NameMap<String, usize>, name: &str) -> usize {
+fn entry(sections: &mut Vec<Section>, index: &mut FxHashMap<String, usize>, name: &str) -> usize {
     if let Some(&position) = index.get(name) {
         return position;
     }
@@ -434,54 +434,6 @@ pub fn is_identifier(input: &str) -> bool {
         byte.is_ascii_alphanumeric()
             || matches!(byte, b'_' | b'-' | b'/' | b'.' | b'%' | b'@' | b':' | b'+')
     })
-}
-
-/// A map keyed by names the user wrote (profile names, key IDs), with a fast hasher.
-pub(crate) type NameMap<K, V> = HashMap<K, V, BuildHasherDefault<NameHasher>>;
-/// A set of names the user wrote, with a fast hasher.
-pub(crate) type NameSet<K> = HashSet<K, BuildHasherDefault<NameHasher>>;
-
-/// FxHash, rustc's own hasher: one rotate, xor and multiply per 8 bytes. The default SipHash
-/// resists collisions crafted by an attacker, which names from the user's own files are not,
-/// and costs more than the lookups themselves on a large setup.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct NameHasher {
-    hash: u64,
-}
-
-impl NameHasher {
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-impl Hasher for NameHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            self.add(u64::from_le_bytes(word.try_into().expect("8 bytes")));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut word = [0; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.add(value as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // The multiply mixes upwards: rotate so the low bits, which pick the bucket, are
-        // well mixed too.
-        self.hash.rotate_left(26)
-    }
 }
 
 #[cfg(test)]

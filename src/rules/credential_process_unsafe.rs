@@ -3,13 +3,13 @@
 
 use super::{Context, Rule};
 use crate::finding::Finding;
-use crate::profile_set::NameMap;
+use rustc_hash::FxHashMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     // Many profiles often run the same helper: look at each program on disk only once.
-    let mut problems: NameMap<&str, Option<String>> = NameMap::default();
+    let mut problems: FxHashMap<&str, Option<String>> = FxHashMap::default();
     out.extend(ctx.model.set.profiles().iter().filter_map(|section| {
         let property = section.property("credential_process")?;
         let program = first_word(&property.value)?;

@@ -3,14 +3,14 @@
 
 use super::{Context, Rule};
 use crate::finding::Finding;
-use crate::profile_set::NameSet;
+use rustc_hash::FxHashSet;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     // Only the online audit knows a user's other keys.
     if ctx.facts.checks.is_empty() {
         return;
     }
-    let local: NameSet<&str> = ctx
+    let local: FxHashSet<&str> = ctx
         .model
         .profiles
         .iter()

@@ -2,7 +2,7 @@
 
 use super::{Context, Rule};
 use crate::finding::Finding;
-use crate::profile_set::NameMap;
+use rustc_hash::FxHashMap;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     let holders = shared_keys(ctx);
@@ -33,10 +33,10 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
 
 /// The profiles holding each key that more than one profile holds, in file order. Most keys
 /// are held once: those get no list of their own.
-fn shared_keys<'a>(ctx: &Context<'a>) -> NameMap<&'a str, Vec<&'a str>> {
-    let mut first_holder: NameMap<&str, &str> =
-        NameMap::with_capacity_and_hasher(ctx.model.profiles.len(), Default::default());
-    let mut shared: NameMap<&str, Vec<&str>> = NameMap::default();
+fn shared_keys<'a>(ctx: &Context<'a>) -> FxHashMap<&'a str, Vec<&'a str>> {
+    let mut first_holder: FxHashMap<&str, &str> =
+        FxHashMap::with_capacity_and_hasher(ctx.model.profiles.len(), Default::default());
+    let mut shared: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
     for profile in &ctx.model.profiles {
         let Some(key_id) = profile.own_key() else {
             continue;
