@@ -38,6 +38,8 @@ pub struct RawProperty {
     pub value_span: Range<usize>,
     /// `key =` with an empty value followed by indented `name = value` lines.
     pub is_sub_property_block: bool,
+    /// The `key = value` line ends in a comment (` # ...` or ` ; ...`) that the SDKs cut off.
+    pub inline_comment: bool,
 }
 
 /// A line the SDKs would refuse: the whole file fails to load.
@@ -106,6 +108,7 @@ pub fn parse_each(document: &Document, mut each: impl FnMut(RawSection)) -> Resu
             let (key, value) = split_property(line)
                 .map_err(|kind| error(&kind.message("property", "Property")))?;
             let start = value.as_ptr() as usize - base;
+            let end_in_line = value.as_ptr() as usize + value.len() - line.as_ptr() as usize;
             section.properties.push(RawProperty {
                 key: key.to_ascii_lowercase(),
                 value: value.to_string(),
@@ -113,6 +116,8 @@ pub fn parse_each(document: &Document, mut each: impl FnMut(RawSection)) -> Resu
                 last_line: number,
                 value_span: start..start + value.len(),
                 is_sub_property_block: false,
+                // Whatever follows the value on its line can only be the cut comment.
+                inline_comment: !trim(&line[end_in_line..]).is_empty(),
             });
             open_property = Some(section.properties.len() - 1);
         }
@@ -234,6 +239,27 @@ mod tests {
             "name = value#Comment"
         );
         assert_eq!(prepare_line("[profile a]# x", false), "[profile a]");
+    }
+
+    #[test]
+    fn a_cut_comment_is_remembered() {
+        let parsed =
+            sections("[default]\na = 1 ; note\nb = 2;kept\nc = 3\t# note\nd = ; note\ne = 4  \n");
+        let cut: Vec<(&str, &str, bool)> = parsed[0]
+            .properties
+            .iter()
+            .map(|p| (p.key.as_str(), p.value.as_str(), p.inline_comment))
+            .collect();
+        assert_eq!(
+            cut,
+            [
+                ("a", "1", true),
+                ("b", "2;kept", false),
+                ("c", "3", true),
+                ("d", "", true),
+                ("e", "4", false),
+            ]
+        );
     }
 
     #[test]

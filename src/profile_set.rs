@@ -46,6 +46,8 @@ pub struct Property {
     pub value_span: Range<usize>,
     pub multi_line: bool,
     pub is_sub_property_block: bool,
+    /// Its line ends in a comment the SDKs cut off (and Python's botocore does not).
+    pub inline_comment: bool,
 }
 
 /// A profile or sso-session: its name, merged properties and every header that defined it.
@@ -346,6 +348,7 @@ fn merge_section(target: &mut Section, origin: Origin, properties: Vec<RawProper
                 value_span: property.value_span,
                 multi_line: property.last_line != property.line,
                 is_sub_property_block: property.is_sub_property_block,
+                inline_comment: property.inline_comment,
             };
             (property.key, merged)
         });

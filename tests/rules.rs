@@ -244,6 +244,7 @@ fixture_tests! {
     ignored_section => "ignored-section",
     inactive_key_present => "inactive-key-present",
     incomplete_credentials => "incomplete-credentials",
+    inline_comment_in_value => "inline-comment-in-value",
     insecure_file_permissions => "insecure-file-permissions",
     key_in_environment => "key-in-environment",
     key_not_on_this_machine => "key-not-on-this-machine",

@@ -11,6 +11,7 @@ mod duplicate_section;
 mod ignored_section;
 mod inactive_key_present;
 mod incomplete_credentials;
+mod inline_comment_in_value;
 mod insecure_file_permissions;
 mod key_in_environment;
 mod key_not_on_this_machine;
@@ -103,6 +104,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("ignored-section", ignored_section::check),
     ("inactive-key-present", inactive_key_present::check),
     ("incomplete-credentials", incomplete_credentials::check),
+    ("inline-comment-in-value", inline_comment_in_value::check),
     ("insecure-file-permissions", insecure_file_permissions::check),
     ("key-in-environment", key_in_environment::check),
     ("key-not-on-this-machine", key_not_on_this_machine::check),
