@@ -2,6 +2,7 @@
 //! active key that no profile here (nor the environment) holds.
 
 use super::{Context, Rule};
+use crate::facts::KeyActivity;
 use crate::finding::Finding;
 use rustc_hash::FxHashSet;
 
@@ -11,45 +12,41 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
         return;
     }
     let local: FxHashSet<&str> = ctx
-        .model
-        .profiles
-        .iter()
-        .filter_map(|profile| profile.own_key())
+        .key_holders()
+        .map(|holder| holder.key_id)
         .chain(ctx.facts.environment.access_key_id.as_deref())
         .collect();
-    out.extend(
-        ctx.model
-            .profiles
+    out.extend(ctx.key_holders().filter_map(|holder| {
+        let identity = ctx.facts.identity(holder.key_id)?;
+        let elsewhere: Vec<String> = identity
+            .user_keys
             .iter()
-            .filter_map(|profile| {
-                let key_id = profile.own_key()?;
-                let identity = ctx.facts.identity(key_id)?;
-                let elsewhere: Vec<String> = identity
-                    .user_keys
-                    .iter()
-                    .filter(|(id, activity)| activity.is_active() && !local.contains(id.as_str()))
-                    .map(|(id, activity)| match (activity.last_used, &activity.last_used_service) {
-                        (Some(date), Some(service)) => format!(
-                            "{} (last used {} on {service})",
-                            ctx.keys.show(id),
-                            date.format("%Y-%m-%d")
-                        ),
-                        (Some(date), None) => format!("{} (last used {})", ctx.keys.show(id), date.format("%Y-%m-%d")),
-                        (None, _) => format!("{} (never used)", ctx.keys.show(id)),
-                    })
-                    .collect();
-                if elsewhere.is_empty() {
-                    return None;
-                }
-                let origin = profile.section.property("aws_access_key_id")?.origin;
-                let finding = rule
-                    .finding(format!(
-                        "{} has an active key that no profile on this machine holds: in use elsewhere, or leaked",
-                        identity.arn
-                    ))
-                    .profile(profile.name())
-                    .evidence(elsewhere.join(", "));
-                Some(ctx.place(finding, origin))
-            }),
-    );
+            .filter(|(id, activity)| activity.is_active() && !local.contains(id.as_str()))
+            .map(|(id, activity)| describe(&ctx.keys.show(id), activity))
+            .collect();
+        if elsewhere.is_empty() {
+            return None;
+        }
+        let finding = rule
+            .finding(format!(
+                "{} has an active key that no profile on this machine holds: in use elsewhere, or leaked",
+                identity.arn
+            ))
+            .evidence(elsewhere.join(", "));
+        Some(ctx.about_key(&holder, finding))
+    }));
+}
+
+/// `AKIA…WXYZ (last used 2026-11-02 on s3)`: what IAM knows of where the key is in use.
+fn describe(shown: &str, activity: &KeyActivity) -> String {
+    match (activity.last_used, &activity.last_used_service) {
+        (Some(date), Some(service)) => {
+            format!(
+                "{shown} (last used {} on {service})",
+                date.format("%Y-%m-%d")
+            )
+        }
+        (Some(date), None) => format!("{shown} (last used {})", date.format("%Y-%m-%d")),
+        (None, _) => format!("{shown} (never used)"),
+    }
 }

@@ -6,28 +6,25 @@ use rustc_hash::FxHashMap;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     let holders = shared_keys(ctx);
-    out.extend(ctx.model.profiles.iter().filter_map(|profile| {
-        let key_id = profile.own_key()?;
+    out.extend(ctx.key_holders().filter_map(|holder| {
+        let name = holder.profile.name();
         let others: Vec<&str> = holders
-            .get(key_id)?
+            .get(holder.key_id)?
             .iter()
             .copied()
-            .filter(|name| *name != profile.name())
+            .filter(|other| *other != name)
             .collect();
         if others.is_empty() {
             return None;
         }
-        let origin = profile.section.property("aws_access_key_id")?.origin;
+        let shown = ctx.keys.show(holder.key_id);
         let finding = rule
             .finding(format!(
-                "Profile {} shares access key {} with {}",
-                profile.name(),
-                ctx.keys.show(key_id),
+                "Profile {name} shares access key {shown} with {}",
                 others.join(", ")
             ))
-            .profile(profile.name())
-            .evidence(format!("aws_access_key_id = {}", ctx.keys.show(key_id)));
-        Some(ctx.place(finding, origin))
+            .evidence(format!("aws_access_key_id = {shown}"));
+        Some(ctx.about_key(&holder, finding))
     }));
 }
 
@@ -37,18 +34,16 @@ fn shared_keys<'a>(ctx: &Context<'a>) -> FxHashMap<&'a str, Vec<&'a str>> {
     let mut first_holder: FxHashMap<&str, &str> =
         FxHashMap::with_capacity_and_hasher(ctx.model.profiles.len(), Default::default());
     let mut shared: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
-    for profile in &ctx.model.profiles {
-        let Some(key_id) = profile.own_key() else {
-            continue;
-        };
-        match first_holder.get(key_id) {
+    for holder in ctx.key_holders() {
+        let name = holder.profile.name();
+        match first_holder.get(holder.key_id) {
             None => {
-                first_holder.insert(key_id, profile.name());
+                first_holder.insert(holder.key_id, name);
             }
             Some(&first) => shared
-                .entry(key_id)
+                .entry(holder.key_id)
                 .or_insert_with(|| vec![first])
-                .push(profile.name()),
+                .push(name),
         }
     }
     shared

@@ -6,22 +6,17 @@ use crate::model::CredentialKind;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     out.extend(
-        ctx.model
-            .profiles
-            .iter()
-            .filter(|profile| profile.kind == CredentialKind::LongTermKey)
-            .filter_map(|profile| {
-                let key_id = profile.own_key()?;
-                let origin = profile.section.property("aws_access_key_id")?.origin;
+        ctx.key_holders()
+            .filter(|holder| holder.profile.kind == CredentialKind::LongTermKey)
+            .map(|holder| {
+                let name = holder.profile.name();
                 let finding = rule
-                    .finding(format!("Profile {} holds a long-term access key", profile.name()))
-                    .profile(profile.name())
-                    .evidence(format!("aws_access_key_id = {}", ctx.keys.show(key_id)))
+                    .finding(format!("Profile {name} holds a long-term access key"))
+                    .evidence(format!("aws_access_key_id = {}", ctx.keys.show(holder.key_id)))
                     .fix(format!(
-                        "Prefer IAM Identity Center (`aws configure sso`) or a role; if the key must stay, rotate it regularly: `awscheck rotate --profile {}`",
-                        profile.name()
+                        "Prefer IAM Identity Center (`aws configure sso`) or a role; if the key must stay, rotate it regularly: `awscheck rotate --profile {name}`"
                     ));
-                Some(ctx.place(finding, origin))
+                ctx.about_key(&holder, finding)
             }),
     );
 }

@@ -32,7 +32,7 @@ use crate::facts::Facts;
 use crate::finding::Finding;
 use crate::locate::Locations;
 use crate::mask::KeyDisplay;
-use crate::model::Model;
+use crate::model::{Model, ResolvedProfile};
 use crate::profile_set::{FileKind, Origin};
 use crate::settings::Settings;
 use std::path::Path;
@@ -45,7 +45,34 @@ pub struct Context<'a> {
     pub keys: KeyDisplay,
 }
 
-impl Context<'_> {
+/// A profile that holds its own access key (not one reached through a role): what most key
+/// rules are about.
+pub struct KeyHolder<'a> {
+    pub profile: &'a ResolvedProfile<'a>,
+    pub key_id: &'a str,
+    /// The `aws_access_key_id` line: where a finding about the key points.
+    pub origin: Origin,
+}
+
+impl<'a> Context<'a> {
+    /// Every profile that holds its own access key, in file order.
+    pub fn key_holders(&self) -> impl Iterator<Item = KeyHolder<'a>> + 'a {
+        self.model.profiles.iter().filter_map(|profile| {
+            let key_id = profile.own_key()?;
+            let origin = profile.section.property("aws_access_key_id")?.origin;
+            Some(KeyHolder {
+                profile,
+                key_id,
+                origin,
+            })
+        })
+    }
+
+    /// `finding` about `holder`'s key: under its profile, pointing at the key's line.
+    pub fn about_key(&self, holder: &KeyHolder, finding: Finding) -> Finding {
+        self.place(finding.profile(holder.profile.name()), holder.origin)
+    }
+
     pub fn path(&self, kind: FileKind) -> &Path {
         match kind {
             FileKind::Config => &self.locations.config.path,

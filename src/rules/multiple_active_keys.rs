@@ -4,9 +4,8 @@ use super::{Context, Rule};
 use crate::finding::Finding;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
-    out.extend(ctx.model.profiles.iter().filter_map(|profile| {
-        let key_id = profile.own_key()?;
-        let identity = ctx.facts.identity(key_id)?;
+    out.extend(ctx.key_holders().filter_map(|holder| {
+        let identity = ctx.facts.identity(holder.key_id)?;
         let active: Vec<String> = identity
             .user_keys
             .iter()
@@ -16,15 +15,13 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
         if active.len() < 2 {
             return None;
         }
-        let origin = profile.section.property("aws_access_key_id")?.origin;
         let finding = rule
             .finding(format!(
                 "{} has {} active access keys",
                 identity.arn,
                 active.len()
             ))
-            .profile(profile.name())
             .evidence(format!("active: {}", active.join(", ")));
-        Some(ctx.place(finding, origin))
+        Some(ctx.about_key(&holder, finding))
     }));
 }

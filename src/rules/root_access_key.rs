@@ -4,21 +4,22 @@ use super::{Context, Rule};
 use crate::finding::Finding;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
-    out.extend(ctx.model.profiles.iter().filter_map(|profile| {
-        let key_id = profile.own_key()?;
+    out.extend(ctx.key_holders().filter_map(|holder| {
         let identity = ctx
             .facts
-            .identity(key_id)
+            .identity(holder.key_id)
             .filter(|identity| identity.is_root())?;
-        let origin = profile.section.property("aws_access_key_id")?.origin;
         let finding = rule
             .finding(format!(
                 "Profile {} holds the root user's access key for account {}",
-                profile.name(),
+                holder.profile.name(),
                 identity.account
             ))
-            .profile(profile.name())
-            .evidence(format!("{} is {}", ctx.keys.show(key_id), identity.arn));
-        Some(ctx.place(finding, origin))
+            .evidence(format!(
+                "{} is {}",
+                ctx.keys.show(holder.key_id),
+                identity.arn
+            ));
+        Some(ctx.about_key(&holder, finding))
     }));
 }

@@ -18,13 +18,10 @@ const EXPIRY_KEYS: [&str; 5] = [
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     out.extend(
-        ctx.model
-            .profiles
-            .iter()
-            .filter(|profile| profile.kind == CredentialKind::SessionKey)
-            .filter_map(|profile| {
-                let key_id = profile.own_key()?;
-                let origin = profile.section.property("aws_access_key_id")?.origin;
+        ctx.key_holders()
+            .filter(|holder| holder.profile.kind == CredentialKind::SessionKey)
+            .map(|holder| {
+                let (profile, key_id) = (holder.profile, holder.key_id);
                 let expiry = EXPIRY_KEYS.iter().find_map(|key| {
                     let value = profile.section.get(key)?;
                     Some((
@@ -62,11 +59,8 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                         ),
                     ),
                 };
-                let finding = rule
-                    .finding(message)
-                    .profile(profile.name())
-                    .evidence(evidence);
-                Some(ctx.place(finding, origin))
+                let finding = rule.finding(message).evidence(evidence);
+                ctx.about_key(&holder, finding)
             }),
     );
 }
