@@ -711,3 +711,34 @@ fn successful_audit_writes_only_its_state_record() {
     run(home.cmd().arg("profiles")).expect_code(0);
     assert_eq!(before, home.snapshot());
 }
+
+#[test]
+fn escape_sequences_planted_in_a_file_never_reach_the_terminal() {
+    let home = Home::new();
+    // A value and a section name that would turn the terminal red and retitle its window.
+    home.config(
+        "[profile dev]\nregion = \x1b[31mred\x1b]0;pwned\x07\n\n[ops\x1b[2J]\nregion = eu-west-1\n",
+    );
+    home.credentials(&key_section("dev"));
+    for args in [
+        vec!["audit", "--offline"],
+        vec!["audit", "--offline", "--format", "json"],
+        vec!["audit", "--offline", "--format", "sarif"],
+        vec!["profiles"],
+        vec!["profiles", "--format", "json"],
+    ] {
+        let result = run(home.cmd().args(&args));
+        assert!(matches!(result.code, Some(0 | 1)), "{args:?}: {result:?}");
+        assert!(
+            !result.stdout.contains(['\x1b', '\x07']) && !result.stderr.contains(['\x1b', '\x07']),
+            "{args:?}:\n{}",
+            result.stdout
+        );
+    }
+    let table = run(home.cmd().args(["profiles"]));
+    assert!(
+        table.stdout.contains(r"\u{1b}[31mred\u{1b}]0;pwned\u{7}"),
+        "shown escaped:\n{}",
+        table.stdout
+    );
+}

@@ -315,6 +315,7 @@ impl Row<'_> {
     /// Record the cell that starts at `start` and runs to the end of the buffer.
     fn end_cell(&mut self, start: usize, paint: Paint) -> &mut Self {
         let table = &mut *self.table;
+        escape_controls(&mut table.text, start);
         let column = table.cells.len() % table.columns;
         let (widest, single_line) = measure(&table.text[start..]);
         table.widest[column] = table.widest[column].max(widest);
@@ -490,6 +491,26 @@ impl<'o> Painter<'o> {
 
 fn push_spaces(line: &mut Vec<u8>, count: usize) {
     line.resize(line.len() + count, b' ');
+}
+
+/// Write every control character after byte `start` of `text` as an escape (`\u{1b}`), line
+/// breaks excepted. Cells hold values from the user's files, and a terminal acts on the
+/// escape sequences it is sent: a crafted value must not recolour, retitle or rewrite it.
+fn escape_controls(text: &mut String, start: usize) {
+    // A byte scan rules nearly every cell out. C1 controls (U+0080 to U+009F) start with the
+    // byte 0xC2, which more common characters share; those take the slow path for nothing.
+    let suspect = |byte: u8| (byte < 0x20 && byte != b'\n') || byte == 0x7f || byte == 0xc2;
+    if !text.as_bytes()[start..].iter().any(|&byte| suspect(byte)) {
+        return;
+    }
+    let is_control = |c: char| c.is_control() && c != '\n';
+    let cell = text.split_off(start);
+    for c in cell.chars() {
+        match is_control(c) {
+            true => text.extend(c.escape_default()),
+            false => text.push(c),
+        }
+    }
 }
 
 /// Whether every byte is printable ASCII, where a byte is a column.
@@ -723,6 +744,18 @@ mod tests {
              │ gggg hhhh    ┆ gggg hhhh   │\n\
              └──────────────┴─────────────┘\n"
         );
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped_never_sent() {
+        let mut table = Table::new(80, false, &["Region"]);
+        table.row().cell("\x1b[31mred\x1b[0m\tx\u{9b}2J");
+        let text = render(&table);
+        assert!(
+            text.contains("│ \\u{1b}[31mred\\u{1b}[0m\\tx\\u{9b}2J │"),
+            "{text}"
+        );
+        assert!(!text.contains(['\x1b', '\t', '\u{9b}']), "{text}");
     }
 
     #[test]
