@@ -127,7 +127,9 @@ pub struct Facts {
     pub now: DateTime<Utc>,
     pub environment: EnvironmentCredentials,
     pub files: Vec<FileFacts>,
-    pub first_seen: BTreeMap<String, DateTime<Utc>>,
+    /// When awscheck first saw each key ID. Hashed, not sorted as on disk: every profile
+    /// with a key looks its key up here, several times on a large setup.
+    pub first_seen: FxHashMap<String, DateTime<Utc>>,
     pub keys: HashMap<String, KeyActivity>,
     /// The online audit's answer for each long-term key it asked about.
     pub checks: HashMap<String, KeyCheck>,
@@ -147,7 +149,7 @@ impl Facts {
                 .iter()
                 .filter_map(|source| file_facts(source))
                 .collect(),
-            first_seen: BTreeMap::new(),
+            first_seen: FxHashMap::default(),
             keys: HashMap::new(),
             checks: HashMap::new(),
             notes: BTreeMap::new(),
@@ -167,52 +169,16 @@ impl Facts {
         }
     }
 
-    pub fn key_age(&self, key_id: &str) -> Option<KeyAge> {
-        self.age(key_id, || self.first_seen.get(key_id).copied())
-    }
-
-    /// [`Facts::key_age`] for many keys. The first-seen map is sorted, so each lookup compares
-    /// its way through a dozen key IDs, each one a cache miss on a large setup; this indexes
-    /// them by hash once.
-    pub fn key_ages(&self) -> KeyAges<'_> {
-        KeyAges {
-            facts: self,
-            first_seen: self
-                .first_seen
-                .iter()
-                .map(|(key_id, seen)| (key_id.as_str(), *seen))
-                .collect(),
-        }
-    }
-
     /// IAM's creation date when the online audit has it, else when awscheck first saw the key.
-    fn age(
-        &self,
-        key_id: &str,
-        first_seen: impl FnOnce() -> Option<DateTime<Utc>>,
-    ) -> Option<KeyAge> {
+    pub fn key_age(&self, key_id: &str) -> Option<KeyAge> {
         let (since, exact) = match self.keys.get(key_id).and_then(|key| key.created) {
             Some(created) => (created, true),
-            None => (first_seen()?, false),
+            None => (*self.first_seen.get(key_id)?, false),
         };
         Some(KeyAge {
             days: (self.now - since).num_days().max(0),
             exact,
         })
-    }
-}
-
-/// Key ages by key ID, made by [`Facts::key_ages`].
-pub struct KeyAges<'a> {
-    facts: &'a Facts,
-    first_seen: FxHashMap<&'a str, DateTime<Utc>>,
-}
-
-impl KeyAges<'_> {
-    /// The same as [`Facts::key_age`].
-    pub fn get(&self, key_id: &str) -> Option<KeyAge> {
-        self.facts
-            .age(key_id, || self.first_seen.get(key_id).copied())
     }
 }
 

@@ -135,7 +135,7 @@ fn run_fixture(slug: &str) {
         .now
         .unwrap_or_else(|| "2026-11-24T12:00:00Z".parse().unwrap());
     let mut facts = Facts::gather(&env, &inputs.sources(), now);
-    facts.first_seen = fixture.first_seen.clone();
+    facts.first_seen = fixture.first_seen.clone().into_iter().collect();
     for (key_id, online) in &fixture.online {
         let check = match &online.rejected {
             Some(code) => KeyCheck::Rejected { code: code.clone() },

@@ -128,7 +128,7 @@ fn audit_with<R>(
     if first_seen.observe(seen, now) {
         state.write(FIRST_SEEN_FILE, &first_seen, warnings);
     }
-    facts.first_seen = first_seen.keys;
+    facts.first_seen = first_seen.keys.into_iter().collect();
     let mode = if args.offline {
         "offline"
     } else {

@@ -8,7 +8,7 @@ pub mod profiles;
 pub mod sarif;
 pub mod table;
 
-use crate::facts::{Facts, KeyAge, KeyAges};
+use crate::facts::{Facts, KeyAge};
 use crate::locate::Locations;
 use crate::mask::KeyDisplay;
 use crate::model::{CredentialKind, Model, ResolvedProfile};
@@ -85,7 +85,9 @@ impl ProfileRow {
             chain.dedup();
         }
         let key_id = base_key_id(profile);
-        let age: Option<KeyAge> = key_id.and_then(|key_id| context.key_age(key_id));
+        let age: Option<KeyAge> = key_id
+            .zip(facts)
+            .and_then(|(key_id, facts)| facts.key_age(key_id));
         let identity = key_id
             .zip(facts)
             .and_then(|(key_id, facts)| facts.identity(key_id));
@@ -185,7 +187,7 @@ impl<'a> Rows<'a> {
 
     /// Every row in scope, in file order.
     pub fn iter(&self) -> impl Iterator<Item = ProfileRow> + 'a {
-        let context = RowContext::new(self.locations, self.facts, self.keys).with_key_ages();
+        let context = RowContext::new(self.locations, self.facts, self.keys);
         self.profiles()
             .map(move |profile| ProfileRow::build(profile, &context))
     }
@@ -222,9 +224,6 @@ struct RowContext<'a> {
     locations: &'a Locations,
     facts: Option<&'a Facts>,
     keys: KeyDisplay,
-    /// Key ages indexed for many lookups; `None` for a single row, where indexing would
-    /// cost more than it saves.
-    ages: Option<KeyAges<'a>>,
 }
 
 impl<'a> RowContext<'a> {
@@ -234,19 +233,6 @@ impl<'a> RowContext<'a> {
             locations,
             facts,
             keys,
-            ages: None,
-        }
-    }
-
-    fn with_key_ages(mut self) -> Self {
-        self.ages = self.facts.map(Facts::key_ages);
-        self
-    }
-
-    fn key_age(&self, key_id: &str) -> Option<KeyAge> {
-        match &self.ages {
-            Some(ages) => ages.get(key_id),
-            None => self.facts?.key_age(key_id),
         }
     }
 }

@@ -5,9 +5,8 @@ use crate::finding::Finding;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     let max_age = rule.parameter("max_age_days") as i64;
-    let ages = ctx.facts.key_ages();
     out.extend(ctx.key_holders().filter_map(|holder| {
-        let age = ages.get(holder.key_id)?;
+        let age = ctx.facts.key_age(holder.key_id)?;
         if age.days <= max_age {
             return None;
         }
