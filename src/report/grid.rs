@@ -315,14 +315,17 @@ impl Row<'_> {
     /// Record the cell that starts at `start` and runs to the end of the buffer.
     fn end_cell(&mut self, start: usize, paint: Paint) -> &mut Self {
         let table = &mut *self.table;
-        escape_controls(&mut table.text, start);
+        let mut measured = measure(&table.text[start..]);
+        // Printable ASCII holds no control character: only other cells need a look.
+        if !measured.printable_ascii && escape_controls(&mut table.text, start) {
+            measured = measure(&table.text[start..]);
+        }
         let column = table.cells.len() % table.columns;
-        let (widest, single_line) = measure(&table.text[start..]);
-        table.widest[column] = table.widest[column].max(widest);
+        table.widest[column] = table.widest[column].max(measured.widest);
         table.cells.push(Cell {
             end: table.text.len(),
-            width: u32::try_from(widest).unwrap_or(u32::MAX),
-            single_line,
+            width: u32::try_from(measured.widest).unwrap_or(u32::MAX),
+            single_line: measured.single_line,
             paint,
         });
         self
@@ -494,14 +497,12 @@ fn push_spaces(line: &mut Vec<u8>, count: usize) {
 }
 
 /// Write every control character after byte `start` of `text` as an escape (`\u{1b}`), line
-/// breaks excepted. Cells hold values from the user's files, and a terminal acts on the
-/// escape sequences it is sent: a crafted value must not recolour, retitle or rewrite it.
-fn escape_controls(text: &mut String, start: usize) {
-    // A byte scan rules nearly every cell out. C1 controls (U+0080 to U+009F) start with the
-    // byte 0xC2, which more common characters share; those take the slow path for nothing.
-    let suspect = |byte: u8| (byte < 0x20 && byte != b'\n') || byte == 0x7f || byte == 0xc2;
-    if !text.as_bytes()[start..].iter().any(|&byte| suspect(byte)) {
-        return;
+/// breaks excepted; whether there were any. Cells hold values from the user's files, and a
+/// terminal acts on the escape sequences it is sent: a crafted value must not recolour,
+/// retitle or rewrite it.
+fn escape_controls(text: &mut String, start: usize) -> bool {
+    if !may_hold_controls(&text.as_bytes()[start..]) {
+        return false;
     }
     let is_control = |c: char| c.is_control() && c != '\n';
     let cell = text.split_off(start);
@@ -511,6 +512,23 @@ fn escape_controls(text: &mut String, start: usize) {
             false => text.push(c),
         }
     }
+    true
+}
+
+/// Whether `bytes` may hold a control character other than a line break: a scan that rules
+/// out nearly every cell. C1 controls (U+0080 to U+009F) start with the byte 0xC2, which more
+/// common characters share; those cells take the slow path for nothing.
+fn may_hold_controls(bytes: &[u8]) -> bool {
+    // Bitwise operators and no early exit within a block, so the compiler checks its 16 bytes
+    // at once: this runs over every byte of a report.
+    let suspect = |byte: u8| (byte < 0x20) & (byte != b'\n') | (byte == 0x7f) | (byte == 0xc2);
+    let mut blocks = bytes.chunks_exact(16);
+    let in_blocks = blocks.any(|block| {
+        block
+            .iter()
+            .fold(false, |found, &byte| found | suspect(byte))
+    });
+    in_blocks || blocks.remainder().iter().any(|&byte| suspect(byte))
 }
 
 /// Whether every byte is printable ASCII, where a byte is a column.
@@ -529,14 +547,37 @@ fn is_printable(byte: u8) -> bool {
     byte.wrapping_sub(0x20) < 0x5f
 }
 
-/// The width of a cell's widest line, and whether it has only one.
-fn measure(cell: &str) -> (usize, bool) {
-    // Two passes the compiler vectorises beat one that looks at every byte in turn.
-    if !cell.contains('\n') {
-        return (display_width(cell), true);
+/// What a cell's text is like, found before any layout.
+struct Measure {
+    /// Display width of its widest line.
+    widest: usize,
+    single_line: bool,
+    /// Every line is printable ASCII.
+    printable_ascii: bool,
+}
+
+fn measure(cell: &str) -> Measure {
+    let single_line = !cell.contains('\n');
+    let mut measure = Measure {
+        widest: 0,
+        single_line,
+        printable_ascii: true,
+    };
+    let mut add_line = |line: &str| {
+        let width = if is_printable_ascii(line) {
+            line.len()
+        } else {
+            measure.printable_ascii = false;
+            line.width()
+        };
+        measure.widest = measure.widest.max(width);
+    };
+    // Most cells are one line: splitting them would cost a second search for nothing.
+    match single_line {
+        true => add_line(cell),
+        false => cell.split('\n').for_each(add_line),
     }
-    let widest = cell.split('\n').map(display_width).max().unwrap_or(0);
-    (widest, false)
+    measure
 }
 
 /// Terminal columns `text` takes.

@@ -7,20 +7,19 @@ use crate::profile_set::Section;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     for section in ctx.model.set.profiles() {
-        let place = format!("profile {}", section.name);
-        report(rule, ctx, section, &place, Some(&section.name), out);
+        report(rule, ctx, section, Some(&section.name), out);
     }
     for section in ctx.model.set.sso_sessions() {
-        let place = format!("[sso-session {}]", section.name);
-        report(rule, ctx, section, &place, None, out);
+        report(rule, ctx, section, None, out);
     }
 }
 
+/// The findings of one section; `profile` is its name when it is a profile, `None` for an
+/// sso-session.
 fn report(
     rule: &Rule,
     ctx: &Context,
     section: &Section,
-    place: &str,
     profile: Option<&str>,
     out: &mut Vec<Finding>,
 ) {
@@ -28,6 +27,10 @@ fn report(
         if !property.inline_comment {
             continue;
         }
+        let place = match profile {
+            Some(name) => format!("profile {name}"),
+            None => format!("[sso-session {}]", section.name),
+        };
         let mut finding = rule
             .finding(format!(
                 "The AWS CLI and boto3 read the comment after `{key}` in {place} as part of its value"

@@ -50,8 +50,16 @@ pub struct Context<'a> {
 pub struct KeyHolder<'a> {
     pub profile: &'a ResolvedProfile<'a>,
     pub key_id: &'a str,
-    /// The `aws_access_key_id` line: where a finding about the key points.
-    pub origin: Origin,
+}
+
+impl KeyHolder<'_> {
+    /// The `aws_access_key_id` line: where a finding about the key points. Looked up only for
+    /// a finding: most rules pass over most holders, and on a large setup the lookups add up.
+    fn origin(&self) -> Option<Origin> {
+        let section = &self.profile.section;
+        let key_line = section.property("aws_access_key_id").map(|p| p.origin);
+        key_line.or_else(|| section.headers.first().copied())
+    }
 }
 
 impl<'a> Context<'a> {
@@ -59,18 +67,17 @@ impl<'a> Context<'a> {
     pub fn key_holders(&self) -> impl Iterator<Item = KeyHolder<'a>> + 'a {
         self.model.profiles.iter().filter_map(|profile| {
             let key_id = profile.own_key()?;
-            let origin = profile.section.property("aws_access_key_id")?.origin;
-            Some(KeyHolder {
-                profile,
-                key_id,
-                origin,
-            })
+            Some(KeyHolder { profile, key_id })
         })
     }
 
     /// `finding` about `holder`'s key: under its profile, pointing at the key's line.
     pub fn about_key(&self, holder: &KeyHolder, finding: Finding) -> Finding {
-        self.place(finding.profile(holder.profile.name()), holder.origin)
+        let finding = finding.profile(holder.profile.name());
+        match holder.origin() {
+            Some(origin) => self.place(finding, origin),
+            None => finding,
+        }
     }
 
     pub fn path(&self, kind: FileKind) -> &Path {
