@@ -1,9 +1,11 @@
 //! Property tests for the lossless document and the parser on arbitrary, mostly INI-like text:
 //! rendering gives back the input byte for byte, the parser never panics, and every value span
-//! points at exactly the value's bytes on its own line.
+//! points at exactly the value's bytes on its own line, and merging a file as it is parsed
+//! gives the same profiles as merging its parsed sections.
 
 use awscheck::document::Document;
 use awscheck::parse::parse;
+use awscheck::profile_set::{FileKind, ProfileSet};
 use proptest::prelude::*;
 
 /// Space and tab only, as the grammar defines whitespace; sometimes none at all.
@@ -23,6 +25,8 @@ fn trailing_comment() -> impl Strategy<Value = String> {
 fn name() -> impl Strategy<Value = String> {
     prop_oneof![
         4 => "[a-z][a-z0-9_-]{0,8}",
+        // A few names often, so that sections repeat and files share profiles.
+        3 => prop::sample::select(vec!["a", "dev", "prod"]).prop_map(str::to_string),
         1 => Just("default".to_string()),
         1 => "[a-zA-Z0-9 ._/%@:+\\-]{0,8}",
         1 => "[^\n]{0,6}",
@@ -124,6 +128,8 @@ fn continuation_line() -> impl Strategy<Value = String> {
         2 => property_line(),
         1 => "[^\n]{0,16}",
         1 => value(),
+        // Indented, a header is only more of the value.
+        1 => header_line(),
     ];
     ("[ \t]{1,4}", body).prop_map(|(lead, body)| format!("{lead}{body}"))
 }
@@ -215,6 +221,60 @@ fn text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Text the SDKs accept, with few names so that sections repeat, files share profiles and
+/// indented header-like lines (values, not headers) turn up: what the merge must agree on.
+fn valid_ini_text() -> impl Strategy<Value = String> {
+    let header = (
+        prop::sample::select(vec![
+            "",
+            "profile ",
+            "profile\t",
+            "sso-session ",
+            "services ",
+            "x ",
+        ]),
+        prop::sample::select(vec!["a", "dev", "default", "b c", "é"]),
+        trailing_comment(),
+    )
+        .prop_map(|(prefix, name, comment)| format!("[{prefix}{name}]{comment}"));
+    let continuation = prop_oneof![
+        Just("  more".to_string()),
+        Just("\t[profile a]".to_string()),
+        Just("  [dev]".to_string()),
+        Just("  k = v".to_string()),
+    ];
+    let property = (
+        prop::sample::select(vec![
+            "region",
+            "REGION",
+            "k",
+            "aws_access_key_id",
+            "s3",
+            "bad key",
+        ]),
+        value(),
+        trailing_comment(),
+        prop::collection::vec(continuation, 0..2),
+    )
+        .prop_map(|(key, value, comment, more)| {
+            let mut lines = vec![format!("{key} = {value}{comment}")];
+            lines.extend(more);
+            lines.join("\n")
+        });
+    let body = prop_oneof![
+        6 => property,
+        1 => comment_line(),
+        1 => Just(String::new()),
+    ];
+    let section = (header, prop::collection::vec(body, 0..4)).prop_map(|(header, body)| {
+        std::iter::once(header)
+            .chain(body)
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    prop::collection::vec(section, 0..8).prop_map(|sections| sections.join("\n"))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 512,
@@ -267,5 +327,29 @@ proptest! {
                 }
             }
         }
+    }
+
+    /// The audit merges each file while parsing it (`merge_document`, which finds repeated
+    /// headers in a first pass of its own); it must agree with parsing first (`merge_file`).
+    #[test]
+    fn merging_while_parsing_matches_merging_parsed_sections(
+        config in valid_ini_text(),
+        credentials in valid_ini_text(),
+    ) {
+        let mut streamed = ProfileSet::default();
+        let mut parsed_first = ProfileSet::default();
+        for (kind, text) in [(FileKind::Config, &config), (FileKind::Credentials, &credentials)] {
+            let document = Document::new(text.clone());
+            let Ok(sections) = parse(&document) else {
+                prop_assert!(streamed.merge_document(kind, &document).is_err());
+                return Ok(());
+            };
+            parsed_first.merge_file(kind, sections);
+            prop_assert!(streamed.merge_document(kind, &document).is_ok());
+        }
+        prop_assert_eq!(streamed.profiles(), parsed_first.profiles());
+        prop_assert_eq!(streamed.sso_sessions(), parsed_first.sso_sessions());
+        prop_assert_eq!(&streamed.ignored, &parsed_first.ignored);
+        prop_assert_eq!(&streamed.repeated, &parsed_first.repeated);
     }
 }
