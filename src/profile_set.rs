@@ -58,6 +58,9 @@ pub struct Section {
     /// `Vec` finds a key as fast as a map and costs a fraction of its memory.
     pub properties: Vec<(String, Property)>,
     pub headers: Vec<Origin>,
+    /// Values that a later line or file set again, in the order they were replaced. The SDKs
+    /// never read them, but they are still on disk: a replaced secret is a forgotten one.
+    pub replaced: Vec<(String, Property)>,
 }
 
 impl Section {
@@ -77,7 +80,10 @@ impl Section {
     /// Set `key`, replacing the value an earlier section gave it.
     fn insert(&mut self, key: String, property: Property) {
         match self.position(&key) {
-            Ok(index) => self.properties[index].1 = property,
+            Ok(index) => {
+                let earlier = std::mem::replace(&mut self.properties[index], (key, property));
+                self.replaced.push(earlier);
+            }
             Err(index) => self.properties.insert(index, (key, property)),
         }
     }
@@ -327,6 +333,7 @@ fn entry(sections: &mut Vec<Section>, index: &mut FxHashMap<String, usize>, name
         properties: Vec::new(),
         // Most profiles are defined once, or once in each file.
         headers: Vec::with_capacity(2),
+        replaced: Vec::new(),
     });
     index.insert(name.to_string(), sections.len() - 1);
     sections.len() - 1
@@ -356,7 +363,7 @@ fn merge_section(target: &mut Section, origin: Origin, properties: Vec<RawProper
         // The first section of a profile, by far the most common case: collecting in place
         // reuses the parsed list's memory, then sorting puts it in key order.
         target.properties = merged.collect();
-        sort_keeping_last(&mut target.properties);
+        sort_keeping_last(&mut target.properties, &mut target.replaced);
     } else {
         for (key, property) in merged {
             target.insert(key, property);
@@ -364,18 +371,24 @@ fn merge_section(target: &mut Section, origin: Origin, properties: Vec<RawProper
     }
 }
 
-/// Sort by key; of a key set twice, keep the later value, as inserting one by one would.
-fn sort_keeping_last(properties: &mut Vec<(String, Property)>) {
-    // Stable, so a repeated key's values stay in file order...
+/// Sort by key; of a key set twice, keep the later value and move the earlier one to
+/// `replaced`, as inserting one by one would.
+fn sort_keeping_last(
+    properties: &mut Vec<(String, Property)>,
+    replaced: &mut Vec<(String, Property)>,
+) {
+    // Stable, so a repeated key's values stay in file order.
     properties.sort_by(|(a, _), (b, _)| a.cmp(b));
-    // ...and each later one takes the place of the one before it.
-    properties.dedup_by(|later, kept| {
-        let repeated = later.0 == kept.0;
-        if repeated {
-            std::mem::swap(later, kept);
+    // A key set twice in one section is rare: only then is the list rebuilt.
+    if !properties.windows(2).any(|pair| pair[0].0 == pair[1].0) {
+        return;
+    }
+    for entry in std::mem::take(properties) {
+        match properties.last_mut() {
+            Some(last) if last.0 == entry.0 => replaced.push(std::mem::replace(last, entry)),
+            _ => properties.push(entry),
         }
-        repeated
-    });
+    }
 }
 
 /// `[prefix name]` or `[name]`: split at the first space or tab, as the SDKs do.
@@ -494,6 +507,18 @@ mod tests {
         let keys: Vec<&str> = a.properties.iter().map(|(key, _)| key.as_str()).collect();
         assert_eq!(keys, ["b", "k", "region", "zone"]);
         assert_eq!(a.get("k"), Some("4"));
+        let replaced: Vec<(&str, &str, FileKind, usize)> = a
+            .replaced
+            .iter()
+            .map(|(key, p)| (key.as_str(), p.value.as_str(), p.origin.file, p.origin.line))
+            .collect();
+        assert_eq!(
+            replaced,
+            [
+                ("k", "1", FileKind::Config, 3),
+                ("k", "2", FileKind::Config, 5)
+            ]
+        );
         let config_only = load("[profile a]\nk = 1\nk = 2\n", "");
         let k = config_only.profile("a").unwrap().property("k").unwrap();
         assert_eq!((k.value.as_str(), k.origin.line), ("2", 3));

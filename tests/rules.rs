@@ -87,6 +87,8 @@ struct Expected {
     line: Option<usize>,
     /// A part of the message that must be there.
     message: Option<String>,
+    /// The finding's severity, when the rule sets it per finding.
+    severity: Option<String>,
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -189,7 +191,11 @@ fn run_fixture(slug: &str) {
         })
     };
     let describe = |f: &&awscheck::finding::Finding| {
-        format!("{:?} {:?}:{:?} {}", f.profile, f.file, f.line, f.message)
+        let severity = f.severity.name();
+        format!(
+            "{:?} {:?}:{:?} {severity} {}",
+            f.profile, f.file, f.line, f.message
+        )
     };
     assert_eq!(
         findings.len(),
@@ -207,6 +213,10 @@ fn run_fixture(slug: &str) {
                     .message
                     .as_ref()
                     .is_none_or(|m| f.message.contains(m.as_str()))
+                && expected
+                    .severity
+                    .as_ref()
+                    .is_none_or(|s| s == f.severity.name())
         });
         assert!(
             matched,
@@ -246,6 +256,7 @@ fixture_tests! {
     incomplete_credentials => "incomplete-credentials",
     inline_comment_in_value => "inline-comment-in-value",
     insecure_file_permissions => "insecure-file-permissions",
+    key_in_config_file => "key-in-config-file",
     key_in_environment => "key-in-environment",
     key_not_on_this_machine => "key-not-on-this-machine",
     key_rejected_by_aws => "key-rejected-by-aws",

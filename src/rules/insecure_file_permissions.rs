@@ -62,11 +62,13 @@ fn access(mode: u32) -> &'static str {
     }
 }
 
+/// Whether the file holds a secret, in use or replaced by a later value (still on disk).
 fn holds_secrets(ctx: &Context, kind: FileKind) -> bool {
     ctx.model.set.profiles().iter().any(|profile| {
         profile
             .properties
             .iter()
+            .chain(&profile.replaced)
             .any(|(key, property)| property.origin.file == kind && is_secret_key(key))
     })
 }

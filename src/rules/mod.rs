@@ -13,6 +13,7 @@ mod inactive_key_present;
 mod incomplete_credentials;
 mod inline_comment_in_value;
 mod insecure_file_permissions;
+mod key_in_config_file;
 mod key_in_environment;
 mod key_not_on_this_machine;
 mod key_rejected_by_aws;
@@ -140,6 +141,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("incomplete-credentials", incomplete_credentials::check),
     ("inline-comment-in-value", inline_comment_in_value::check),
     ("insecure-file-permissions", insecure_file_permissions::check),
+    ("key-in-config-file", key_in_config_file::check),
     ("key-in-environment", key_in_environment::check),
     ("key-not-on-this-machine", key_not_on_this_machine::check),
     ("key-rejected-by-aws", key_rejected_by_aws::check),
