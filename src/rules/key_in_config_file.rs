@@ -60,8 +60,11 @@ fn in_config(properties: &[(String, Property)]) -> Vec<(&str, &Property)> {
     found
 }
 
-/// `aws_access_key_id and aws_secret_access_key`.
+/// `aws_access_key_id`, `aws_access_key_id and aws_secret_access_key`, `a, b and c`.
 fn names(found: &[(&str, &Property)]) -> String {
     let keys: Vec<&str> = found.iter().map(|(key, _)| *key).collect();
-    keys.join(" and ")
+    match keys.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => keys.concat(),
+    }
 }
