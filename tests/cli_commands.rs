@@ -741,4 +741,17 @@ fn escape_sequences_planted_in_a_file_never_reach_the_terminal() {
         "shown escaped:\n{}",
         table.stdout
     );
+    // The heading names the files: a file name can hold an escape sequence too.
+    let odd_name = home.join("config\x1b[2J");
+    fs::copy(home.config_path(), &odd_name).unwrap();
+    let audit = run(home
+        .cmd()
+        .args(["audit", "--offline", "--config-file"])
+        .arg(&odd_name));
+    assert!(!audit.stdout.contains('\x1b'), "{}", audit.stdout);
+    assert!(
+        audit.stdout.contains(r"config\u{1b}[2J"),
+        "{}",
+        audit.stdout
+    );
 }

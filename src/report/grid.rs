@@ -10,6 +10,7 @@
 //! Widths are display columns (`unicode-width`, as comfy-table measures them), with a fast
 //! path for printable ASCII, which is nearly all of what awscheck prints.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 use std::ops::Range;
@@ -496,6 +497,17 @@ fn push_spaces(line: &mut Vec<u8>, count: usize) {
     line.resize(line.len() + count, b' ');
 }
 
+/// `text` with its control characters written as escapes, as table cells show them: for the
+/// lines a report prints around its tables.
+pub fn escaped(text: &str) -> Cow<'_, str> {
+    if !may_hold_controls(text.as_bytes()) {
+        return Cow::Borrowed(text);
+    }
+    let mut owned = text.to_string();
+    escape_controls(&mut owned, 0);
+    Cow::Owned(owned)
+}
+
 /// Write every control character after byte `start` of `text` as an escape (`\u{1b}`), line
 /// breaks excepted; whether there were any. Cells hold values from the user's files, and a
 /// terminal acts on the escape sequences it is sent: a crafted value must not recolour,
@@ -797,6 +809,16 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains(['\x1b', '\t', '\u{9b}']), "{text}");
+    }
+
+    #[test]
+    fn lines_outside_tables_escape_the_same_way() {
+        assert!(matches!(
+            escaped("plain\nlines"),
+            Cow::Borrowed("plain\nlines")
+        ));
+        assert_eq!(escaped("a\x1b]0;t\x07b\n"), "a\\u{1b}]0;t\\u{7}b\n");
+        assert_eq!(escaped("©"), "©");
     }
 
     #[test]

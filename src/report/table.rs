@@ -3,7 +3,7 @@
 //! Colour only when asked for by the caller (a terminal, no `NO_COLOR`); the text reads the
 //! same without it.
 
-use super::grid::{Color, Table};
+use super::grid::{self, Color, Table};
 use super::{ProfileRow, Rows};
 use crate::audit::Evaluation;
 use crate::finding::Finding;
@@ -100,7 +100,7 @@ pub fn write_audit(
     fail_on: Severity,
     style: Style,
 ) -> io::Result<()> {
-    writeln!(out, "{heading}\n")?;
+    writeln!(out, "{}\n", grid::escaped(heading))?;
     let mut drawn = None;
     if !rows.is_empty() {
         let (table, footnotes) = profiles_table(rows, style);
@@ -113,7 +113,7 @@ pub fn write_audit(
             )?;
         }
         for (profile, note) in &footnotes.notes {
-            writeln!(out, "note: {profile}: {note}")?;
+            writeln!(out, "note: {profile}: {}", grid::escaped(note))?;
         }
         writeln!(out)?;
     }
