@@ -60,15 +60,6 @@ pub struct LastUsed {
 }
 
 impl ProfileRow {
-    pub fn new(
-        profile: &ResolvedProfile,
-        locations: &Locations,
-        facts: Option<&Facts>,
-        keys: KeyDisplay,
-    ) -> Self {
-        Self::build(profile, &RowContext::new(locations, facts, keys))
-    }
-
     fn build(profile: &ResolvedProfile, context: &RowContext) -> Self {
         let RowContext {
             locations,
@@ -122,17 +113,6 @@ impl ProfileRow {
             selected: profile.name() == locations.selected_profile,
             error: profile.chain.as_ref().err().map(ToString::to_string),
         }
-    }
-
-    pub fn all(
-        model: &Model,
-        locations: &Locations,
-        facts: Option<&Facts>,
-        keys: KeyDisplay,
-    ) -> Vec<Self> {
-        Rows::new(model, locations, facts, keys, &[])
-            .iter()
-            .collect()
     }
 }
 

@@ -134,11 +134,7 @@ const FINDINGS_HEADER: [&str; 4] = ["Profile", "Severity", "Finding", "Fix"];
 const PROFILE_ROW_BYTES: usize = 160;
 const FINDING_ROW_EXTRA_BYTES: usize = 64;
 
-/// One table, grouped by profile: the profile's name heads its first row.
-pub fn findings_table(findings: &[Finding], style: Style) -> Table {
-    add_findings(new_table(style, &FINDINGS_HEADER), findings)
-}
-
+/// The findings table, grouped by profile: the profile's name heads its first row.
 fn add_findings(mut table: Table, findings: &[Finding]) -> Table {
     let bytes = findings
         .iter()
