@@ -19,6 +19,15 @@ pub struct AwsError {
 }
 
 impl AwsError {
+    /// A call that succeeded but whose answer lacks what it exists to return.
+    fn missing(action: &'static str, what: &str) -> Self {
+        AwsError {
+            action,
+            code: None,
+            message: format!("no {what} in the answer"),
+        }
+    }
+
     /// AWS does not (yet) accept the key: deleted, wrong secret, or a new key still propagating.
     pub fn is_rejection(&self) -> bool {
         matches!(
@@ -150,11 +159,9 @@ impl Aws {
             .send()
             .await
             .map_err(|e| failure("sts:GetSessionToken", e))?;
-        let session = output.credentials().ok_or_else(|| AwsError {
-            action: "sts:GetSessionToken",
-            code: None,
-            message: "no credentials in the answer".to_string(),
-        })?;
+        let session = output
+            .credentials()
+            .ok_or_else(|| AwsError::missing("sts:GetSessionToken", "credentials"))?;
         Ok(Credentials::new(
             session.access_key_id(),
             session.secret_access_key(),
@@ -176,11 +183,9 @@ impl Aws {
             .send()
             .await
             .map_err(|e| failure("iam:CreateAccessKey", e))?;
-        let key = output.access_key().ok_or_else(|| AwsError {
-            action: "iam:CreateAccessKey",
-            code: None,
-            message: "no key in the answer".to_string(),
-        })?;
+        let key = output
+            .access_key()
+            .ok_or_else(|| AwsError::missing("iam:CreateAccessKey", "key"))?;
         Ok((
             key.access_key_id().to_string(),
             key.secret_access_key().to_string(),
