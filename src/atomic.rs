@@ -15,24 +15,33 @@ pub fn write(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
     prepare(path, contents, mode)?.commit()
 }
 
-/// A fully written and synced temporary file waiting to replace its target.
+/// A fully written and synced temporary file waiting to replace its target. Dropped without
+/// [`Prepared::commit`], it removes itself: it may hold a secret meant for the target.
 #[derive(Debug)]
 pub struct Prepared {
     temp: PathBuf,
     target: PathBuf,
 }
 
-/// Write `contents` to a temporary file beside `path`, synced, with `mode`.
-pub fn prepare(path: &Path, contents: &[u8], mode: u32) -> io::Result<Prepared> {
-    let dir = parent(path);
+/// The temporary file beside `path` that this process writes.
+fn temp_path(path: &Path) -> io::Result<PathBuf> {
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "path has no file name"))?;
-    let temp = dir.join(format!(
-        ".{}.awscheck-tmp-{}",
-        name.to_string_lossy(),
+    Ok(parent(path).join(format!(
+        "{}{}",
+        temp_prefix(&name.to_string_lossy()),
         std::process::id()
-    ));
+    )))
+}
+
+fn temp_prefix(name: &str) -> String {
+    format!(".{name}.awscheck-tmp-")
+}
+
+/// Write `contents` to a temporary file beside `path`, synced, with `mode`.
+pub fn prepare(path: &Path, contents: &[u8], mode: u32) -> io::Result<Prepared> {
+    let temp = temp_path(path)?;
     let result = (|| {
         let mut file = OpenOptions::new()
             .write(true)
@@ -58,17 +67,71 @@ pub fn prepare(path: &Path, contents: &[u8], mode: u32) -> io::Result<Prepared> 
 
 impl Prepared {
     /// Rename over the target and sync the folder, so the rename itself survives a crash.
+    /// Once the rename is done the target holds the new contents, whatever the folder sync
+    /// then says: an error from it is returned, but the file is replaced.
     pub fn commit(self) -> io::Result<()> {
-        if let Err(error) = fs::rename(&self.temp, &self.target) {
+        let result = fs::rename(&self.temp, &self.target);
+        if result.is_err() {
             let _ = fs::remove_file(&self.temp);
-            return Err(error);
         }
-        File::open(parent(&self.target))?.sync_all()
+        let target = self.target.clone();
+        // Renamed or removed: nothing is left for Drop.
+        std::mem::forget(self);
+        result?;
+        match File::open(parent(&target)).and_then(|dir| dir.sync_all()) {
+            // Some file systems cannot sync a folder at all; the rename is as durable as
+            // they make anything.
+            // (EINVAL, ENOTSUP).
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported
+                ) =>
+            {
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     pub fn discard(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Prepared {
+    fn drop(&mut self) {
         let _ = fs::remove_file(&self.temp);
     }
+}
+
+/// Remove temporary files that an earlier awscheck, killed between preparing and renaming,
+/// left beside `path`. They may hold a secret. Call only while holding the lock of whatever
+/// writes `path`, so no live writer's file is taken.
+pub fn remove_stale_temps(path: &Path) -> io::Result<usize> {
+    let Some(name) = path.file_name() else {
+        return Ok(0);
+    };
+    let prefix = temp_prefix(&name.to_string_lossy());
+    let mut removed = 0;
+    let entries = match fs::read_dir(parent(path)) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(error) => return Err(error),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let file_name = entry.file_name();
+        let stale = file_name.to_str().is_some_and(|n| {
+            n.strip_prefix(&prefix)
+                .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if stale && entry.file_type()?.is_file() {
+            fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 fn parent(path: &Path) -> &Path {
@@ -84,4 +147,40 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     }
     fs::create_dir_all(dir)?;
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prepared_file_that_is_not_committed_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("credentials");
+        fs::write(&target, "old").unwrap();
+        drop(prepare(&target, b"new secret", 0o600).unwrap());
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        prepare(&target, b"new", 0o600).unwrap().commit().unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stale_temporary_files_of_a_killed_run_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("credentials");
+        fs::write(&target, "old").unwrap();
+        for name in [
+            ".credentials.awscheck-tmp-4242",
+            ".credentials.awscheck-tmp-x",
+            ".config.awscheck-tmp-1",
+        ] {
+            fs::write(dir.path().join(name), "secret").unwrap();
+        }
+        assert_eq!(remove_stale_temps(&target).unwrap(), 1);
+        assert!(!dir.path().join(".credentials.awscheck-tmp-4242").exists());
+        assert!(dir.path().join(".credentials.awscheck-tmp-x").exists());
+        assert!(dir.path().join(".config.awscheck-tmp-1").exists());
+    }
 }

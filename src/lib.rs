@@ -36,3 +36,4 @@ pub mod settings;
 pub mod severity;
 pub mod source;
 pub mod state;
+pub mod suggest;

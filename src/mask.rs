@@ -18,6 +18,18 @@ pub const REDACTED: &str = "<redacted>";
 /// `AKIAIOSFODNN7EXAMPLE` -> `AKIA…MPLE`. Short IDs (not real AWS ones) show less, so a
 /// mask never gives most of a value away.
 pub fn mask_key_id(key_id: &str) -> String {
+    let (head, tail) = visible_parts(key_id);
+    let mut masked = String::with_capacity(head.len() + tail.len() + '…'.len_utf8());
+    masked.push_str(head);
+    masked.push('…');
+    masked.push_str(tail);
+    masked
+}
+
+/// The start and end of a key ID that its mask shows: four characters each for an ID of real
+/// length, a quarter of a short one and no end. A suggested command that must find the key
+/// without printing it matches on exactly these.
+pub fn visible_parts(key_id: &str) -> (&str, &str) {
     let count = key_id.chars().count();
     // Byte offset after the first `n` characters.
     let after = |n: usize| {
@@ -26,16 +38,53 @@ pub fn mask_key_id(key_id: &str) -> String {
             .nth(n)
             .map_or(key_id.len(), |(i, _)| i)
     };
-    let mut masked = String::with_capacity(key_id.len() + '…'.len_utf8());
     if count >= 16 {
-        masked.push_str(&key_id[..after(4)]);
-        masked.push('…');
-        masked.push_str(&key_id[after(count - 4)..]);
+        (&key_id[..after(4)], &key_id[after(count - 4)..])
     } else {
-        masked.push_str(&key_id[..after(count / 4)]);
-        masked.push('…');
+        (&key_id[..after(count / 4)], "")
     }
-    masked
+}
+
+/// The prefixes AWS documents for its unique IDs (access keys, users, roles, groups, policies,
+/// certificates): whatever AWS writes in an error message about them is shown masked.
+const ID_PREFIXES: [&str; 11] = [
+    "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "AKIA", "ANPA", "ANVA", "APKA", "AROA", "ASIA",
+];
+
+/// Text that came from elsewhere (AWS's own error messages, an SDK's error chain), made fit to
+/// print: every known secret replaced by [`REDACTED`], every AWS ID masked as `keys` asks.
+/// AWS writes full key IDs into messages ("The Access Key with id AKIA… cannot be found").
+pub fn scrub(text: &str, secrets: &[&str], keys: KeyDisplay) -> String {
+    let mut text = text.to_string();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if text.contains(secret) {
+            text = text.replace(secret, REDACTED);
+        }
+    }
+    if keys.reveal {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    // Runs of upper-case letters and digits are the only candidates for an ID.
+    while let Some(start) = rest.find(|c: char| c.is_ascii_uppercase()) {
+        out.push_str(&rest[..start]);
+        let run = &rest[start..];
+        let end = run
+            .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit()))
+            .unwrap_or(run.len());
+        let word = &run[..end];
+        let id_like = word.len() >= 16 && ID_PREFIXES.iter().any(|p| word.starts_with(p));
+        let preceded_by_word = out.ends_with(|c: char| c.is_ascii_alphanumeric());
+        if id_like && !preceded_by_word {
+            out.push_str(&mask_key_id(word));
+        } else {
+            out.push_str(word);
+        }
+        rest = &run[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Key IDs as the user asked to see them.
@@ -65,6 +114,53 @@ mod tests {
         assert_eq!(mask_key_id(""), "…");
         assert_eq!(mask_key_id("ÄKIAIOSFODNN7EXAMPLÉ"), "ÄKIA…MPLÉ");
         assert_eq!(mask_key_id("éééééééé"), "éé…");
+    }
+
+    #[test]
+    fn scrub_masks_ids_and_redacts_known_secrets() {
+        let masked = KeyDisplay::default();
+        assert_eq!(
+            scrub(
+                "The Access Key with id AKIAIOSFODNN7EXAMPLE cannot be found.",
+                &[],
+                masked
+            ),
+            "The Access Key with id AKIA…MPLE cannot be found."
+        );
+        assert_eq!(
+            scrub(
+                "user AIDAJQABLZS4A3QDU576Q: (ASIAY34FZKBOKMUTVV7A)",
+                &[],
+                masked
+            ),
+            "user AIDA…576Q: (ASIA…VV7A)"
+        );
+        // Not an ID: too short, inside a longer word, or no documented prefix.
+        for text in ["AKIA1234", "xAKIAIOSFODNN7EXAMPLE", "ABCDEFGHIJKLMNOPQRST"] {
+            assert_eq!(scrub(text, &[], masked), text);
+        }
+        assert_eq!(
+            scrub(
+                "sig for wJalrXUtnFEMI/K7MDENG",
+                &["wJalrXUtnFEMI/K7MDENG"],
+                masked
+            ),
+            "sig for <redacted>"
+        );
+        assert_eq!(
+            scrub(
+                "id AKIAIOSFODNN7EXAMPLE",
+                &[""],
+                KeyDisplay { reveal: true }
+            ),
+            "id AKIAIOSFODNN7EXAMPLE"
+        );
+    }
+
+    #[test]
+    fn visible_parts_are_what_the_mask_shows() {
+        assert_eq!(visible_parts("AKIAIOSFODNN7EXAMPLE"), ("AKIA", "MPLE"));
+        assert_eq!(visible_parts("abc123"), ("a", ""));
     }
 
     #[test]

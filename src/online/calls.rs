@@ -4,7 +4,7 @@ use super::sdk::{error_code, innermost, Connection};
 use super::{KeyJob, Limits};
 use crate::facts::{Identity, KeyActivity, KeyCheck};
 use crate::locate::Locations;
-use crate::mask::mask_key_id;
+use crate::mask::{scrub, KeyDisplay};
 use aws_credential_types::Credentials;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -217,10 +217,8 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let code = error_code(error);
-    let sanitise = |text: String| {
-        text.replace(&job.secret, "<redacted>")
-            .replace(&job.key_id, &mask_key_id(&job.key_id))
-    };
+    // AWS's own text may quote any key ID of the user, not only this one.
+    let sanitise = |text: String| scrub(&text, &[&job.secret], KeyDisplay::default());
     match (error, code.as_deref()) {
         (_, Some(code)) if REJECTED.contains(&code) => Failure::Rejected(code.to_string()),
         (_, Some(code)) if DENIED.contains(&code) => Failure::Partial(format!(

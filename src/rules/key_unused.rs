@@ -30,8 +30,9 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
             ))
             .evidence(what)
             .fix(format!(
-                "Deactivate it (`aws iam update-access-key --access-key-id {shown} --status Inactive --profile {}`), check nothing breaks, then delete it and the profile",
-                holder.profile.name()
+                "Deactivate it (`{}`), check nothing breaks, then delete it and the profile",
+                ctx.suggest()
+                    .deactivate_key(holder.profile.name(), holder.key_id)
             ));
         Some(ctx.about_key(&holder, finding))
     }));

@@ -81,6 +81,11 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Commands for a fix, pasteable as printed.
+    pub fn suggest(&self) -> crate::suggest::Suggest<'a> {
+        crate::suggest::Suggest::new(self.locations, self.keys)
+    }
+
     pub fn path(&self, kind: FileKind) -> &Path {
         match kind {
             FileKind::Config => &self.locations.config.path,
