@@ -3,7 +3,8 @@
 Run: target/emulator-venv/bin/python tests/emulator/awscheck_emulator.py [--host H] [--port P]
 Prints `READY http://HOST:PORT` once listening; exits on stdin EOF, SIGTERM or SIGINT.
 The middleware adds what plain moto lacks (inactive keys rejected, last-used recorded after
-the call, AWS-shaped auth errors, root keys) and a JSON control API under /_emulator/.
+the call, AWS-shaped auth errors, root keys, MFA enforcement) and a JSON control API under
+/_emulator/.
 See README.md beside this file.
 """
 
@@ -16,6 +17,7 @@ import os
 import random
 import re
 import signal
+import socket
 import string
 import sys
 import threading
@@ -48,15 +50,20 @@ FAULTS = {  # kind -> (HTTP status, error type, code, message)
     "expired-token": (403, "Sender", "ExpiredToken", "The security token included in the request is expired"),
     "invalid-token": (403, "Sender", "InvalidClientTokenId", "The security token included in the request is invalid."),
     "hang": None,
+    "lose-answer": None,
 }
 AUTH_FAILURES = {"InvalidClientTokenId", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken"}
 HANG_SECONDS = 120
+MFA_CODE_FAILED = "MultiFactorAuthentication failed with invalid MFA one time pass code. "  # sic, AWS's wording
+MFA_BOTH_NEEDED = "MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code."
 
 
-# GetSessionToken credentials: ASIA key ID -> {"secret", "token", "user"}. moto only knows
+# GetSessionToken credentials: ASIA key ID -> {"secret", "token", "user", "mfa"}. moto only knows
 # sessions of assumed roles; on AWS a GetSessionToken session acts as its IAM user (this is how
 # MFA-protected self-service works), so the emulator teaches moto that.
 SESSIONS = {}
+MFA_USERS = set()  # users under the standard "deny everything without MFA" policy
+USED_MFA_CODES = set()  # (SerialNumber, TokenCode) pairs: AWS accepts a one-time code once
 
 
 class SessionAccessKey(access_control.IAMUserAccessKey):
@@ -93,7 +100,24 @@ def teach_moto_user_sessions():
     iam_models.IAMBackend.get_access_key_last_used = get_access_key_last_used
 
 
-def remember_session(owner_akid, response):
+def teach_moto_mfa_policy():
+    """moto ignores policy conditions such as aws:MultiFactorAuthPresent, so the MFA policy of a
+    require_mfa user is applied here: after moto checked the signature, before its own policies."""
+    original_check = access_control.IAMRequest.check_action_permitted
+
+    def check_action_permitted(self, resource):
+        key = self._access_key
+        if (self._service == "iam" and getattr(key, "_owner_user_name", None) in MFA_USERS
+                and not SESSIONS.get(key._access_key_id, {}).get("mfa")):
+            # moto's AccessDeniedError writes "User: ARN is not authorized to perform: ACTION".
+            raise access_control.AccessDeniedError(
+                user_arn=key.arn, action=f"{self._action} with an explicit deny in an identity-based policy")
+        original_check(self, resource)
+
+    access_control.IAMRequest.check_action_permitted = check_action_permitted
+
+
+def remember_session(owner_akid, response, mfa):
     """Record a GetSessionToken answer; returns it with a fresh ASIA key ID, as AWS gives
     (moto answers every session with the same AKIA example ID)."""
     found = {name: re.search(rf"<{name}>(.*?)</{name}>".encode(), response, re.S)
@@ -104,7 +128,7 @@ def remember_session(owner_akid, response):
     values = {name: unescape(match.group(1).decode()) for name, match in found.items()}
     session_id = "ASIA" + "".join(random.choices(string.ascii_uppercase + string.digits, k=16))
     SESSIONS[session_id] = {"secret": values["SecretAccessKey"], "token": values["SessionToken"],
-                            "user": owner.user_name}
+                            "user": owner.user_name, "mfa": mfa}
     return re.sub(rb"<AccessKeyId>.*?</AccessKeyId>", f"<AccessKeyId>{session_id}</AccessKeyId>".encode(),
                   response, count=1)
 
@@ -173,6 +197,8 @@ class Emulator:
             self.calls = []
             self.root_keys = set()
             SESSIONS.clear()
+            MFA_USERS.clear()
+            USED_MFA_CODES.clear()
 
     # ----- WSGI entry -----
 
@@ -203,20 +229,26 @@ class Emulator:
             self.calls.append({"action": action, "access_key_id": akid, "service": service,
                                "time": format_time(utcnow())})
             latency = self.latency_ms / 1000
-            fault = self.take_fault(action, akid)
+            fault = self.take_fault(action, akid, params.get("AccessKeyId", [None])[0])
         if latency:
             self.stopping.wait(latency)
         if not akid:
             return error_document(403, service, "MissingAuthenticationToken", "Request is missing Authentication Token")
         if fault == "hang":
             self.stopping.wait(HANG_SECONDS)
-        elif fault:
+        elif fault and fault != "lose-answer":
             status, error_type, code, message = FAULTS[fault]
             key = find_key(akid)
             arn = f"arn:aws:iam::{ACCOUNT}:" + ("root" if akid in self.root_keys else f"user/{key.user_name if key else akid}")
             return error_document(status, service, code, message.format(arn=arn, service=service, action=action),
                                   error_type)
+        answer = self.answer(environ, params, action, akid, service, region)
+        if fault == "lose-answer":
+            drop_connection(environ)
+        return answer
 
+    def answer(self, environ, params, action, akid, service, region):
+        """The call carried out: moto's answer with the emulator's checks and rewrites."""
         key = find_key(akid)
         if key is not None and key.status != "Active":
             return error_document(403, service, "InvalidClientTokenId",
@@ -233,16 +265,25 @@ class Emulator:
             message = message.group(1).decode() if message else ""
             return error_document(status, service, code or "InternalFailure", unescape(message))
         if action == "GetSessionToken" and status == 200:
-            out = remember_session(akid, out)
+            serial, code = (params.get(name, [None])[0] for name in ("SerialNumber", "TokenCode"))
+            if bool(serial) != bool(code):
+                return error_document(403, service, "AccessDenied", MFA_BOTH_NEEDED)
+            if code is not None:  # moto ignores both; any 6-digit code is valid, but only once
+                if not re.fullmatch(r"[0-9]{6}", code) or (serial, code) in USED_MFA_CODES:
+                    return error_document(403, service, "AccessDenied", MFA_CODE_FAILED)
+                USED_MFA_CODES.add((serial, code))
+            out = remember_session(akid, out, mfa=code is not None)
         if action == "GetCallerIdentity" and akid in self.root_keys and status == 200:
             out = re.sub(rb"<Arn>.*?</Arn>", f"<Arn>arn:aws:iam::{ACCOUNT}:root</Arn>".encode(), out)
             out = re.sub(rb"<UserId>.*?</UserId>", f"<UserId>{ACCOUNT}</UserId>".encode(), out)
         return status, headers, out
 
-    def take_fault(self, action, akid):
+    def take_fault(self, action, akid, target_akid):
         for fault in self.faults:
             if (fault["action"] in ("*", action) and fault["access_key_id"] in (None, akid)
-                    and fault["except_access_key_id"] != akid):
+                    and fault["except_access_key_id"] != akid
+                    and fault["target_access_key_id"] in (None, target_akid)
+                    and (akid in SESSIONS or not fault["sessions_only"])):
                 if fault["count"] is not None:
                     fault["count"] -= 1
                     if fault["count"] <= 0:
@@ -288,7 +329,13 @@ class Emulator:
             enable_auth()
             return {"status": "ok"}
         if (method, path) == ("POST", "users"):
-            return self.create_user(required(data, "user"), data.get("policy"))
+            return self.create_user(required(data, "user"), data.get("policy"), data.get("require_mfa", False))
+        if path.startswith("users/") and path.endswith("/keys") and method == "GET":
+            user = iam().users.get(path[len("users/"):-len("/keys")])
+            if user is None:
+                raise ControlError(404, f"no user {path[len('users/'):-len('/keys')]}")
+            return [{"access_key_id": key.access_key_id, "status": key.status, "created": format_time(key.create_date)}
+                    for key in user.access_keys]
         if (method, path) == ("POST", "keys"):
             return self.create_key(data)
         if path.startswith("keys/") and method in ("GET", "PATCH"):
@@ -305,9 +352,13 @@ class Emulator:
             count = data.get("count")
             if count is not None and (not isinstance(count, int) or count < 1):
                 raise ControlError(400, "count must be a positive integer")
+            if not isinstance(data.get("sessions_only", False), bool):
+                raise ControlError(400, "sessions_only must be true or false")
             fault = {"action": required(data, "action"), "kind": kind, "count": count,
                      "access_key_id": data.get("access_key_id"),
-                     "except_access_key_id": data.get("except_access_key_id")}
+                     "except_access_key_id": data.get("except_access_key_id"),
+                     "target_access_key_id": data.get("target_access_key_id"),
+                     "sessions_only": data.get("sessions_only", False)}
             self.faults.append(fault)
             return fault
         if (method, path) == ("DELETE", "faults"):
@@ -326,10 +377,16 @@ class Emulator:
             return {"status": "ok"}
         raise ControlError(404, f"no control endpoint {method} /_emulator/{path}")
 
-    def create_user(self, name, policy=None):
+    def create_user(self, name, policy=None, require_mfa=False):
+        if not isinstance(require_mfa, bool):
+            raise ControlError(400, "require_mfa must be true or false")
         user = iam().users.get(name) or iam().create_user(region_name="us-east-1", user_name=name)
         iam().put_user_policy(name, "awscheck-emulator", json.dumps(policy or ALLOW_ALL))
-        return {"user": name, "arn": user.arn}
+        if require_mfa:
+            MFA_USERS.add(name)
+        else:
+            MFA_USERS.discard(name)
+        return {"user": name, "arn": user.arn, "require_mfa": require_mfa}
 
     def create_key(self, data):
         root = bool(data.get("root", False))
@@ -396,6 +453,18 @@ def find_key(akid):
     return None
 
 
+def drop_connection(environ):
+    """Loses the answer of a call already carried out: the client sees the connection closed
+    without any response, at once, as after a server crash or a reset."""
+    connection = environ["werkzeug.socket"]
+    try:
+        connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # the client is gone already
+    # werkzeug takes this for a client that went away: it writes nothing and logs nothing.
+    raise ConnectionAbortedError("lose-answer fault")
+
+
 def signing_scope(authorization):
     """`AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...` -> (akid, service, region)."""
     match = re.search(r"Credential=([^/,\s]+)/[^/]*/([^/]*)/([^/]*)/", authorization)
@@ -440,6 +509,7 @@ def main():
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
     iam_models.mark_account_as_visited = lambda **_: None  # last use is recorded by Emulator instead
     teach_moto_user_sessions()
+    teach_moto_mfa_policy()
     enable_auth()
 
     dispatcher = DomainDispatcherApplication(create_backend_app)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, ReadTimeoutError
+from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 
 HERE = Path(__file__).resolve().parent
 LAUNCHER = HERE / "awscheck_emulator.py"
@@ -27,10 +27,12 @@ ACCOUNT = "123456789012"
 NO_RETRY = Config(retries={"total_max_attempts": 1})
 TESTS = []
 URL = None  # the running emulator's endpoint, set by main()
+SERVER_LOG = tempfile.TemporaryFile("w+")  # its stderr, echoed at the end
 
 
-def start():
-    proc = subprocess.Popen([sys.executable, str(LAUNCHER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+def start(stderr=None):
+    proc = subprocess.Popen([sys.executable, str(LAUNCHER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=stderr, text=True)
     line = proc.stdout.readline().strip()
     assert line.startswith("READY http://127.0.0.1:"), line
     return proc, line.split()[1]
@@ -53,9 +55,37 @@ def new_key(**body):
 
 
 def client(service, key, secret=None, region="us-east-1", config=NO_RETRY):
+    """`key` is a control API key, an access key ID (with `secret`) or STS Credentials."""
+    if isinstance(key, dict) and "SessionToken" in key:
+        return boto3.client(service, endpoint_url=URL, region_name=region, config=config,
+                            aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"],
+                            aws_session_token=key["SessionToken"])
     return boto3.client(service, endpoint_url=URL, region_name=region, config=config,
                         aws_access_key_id=key if isinstance(key, str) else key["access_key_id"],
                         aws_secret_access_key=secret or key["secret_access_key"])
+
+
+def key_ids(user):
+    status, keys = control("GET", f"users/{user}/keys")
+    assert status == 200, keys
+    return [k["access_key_id"] for k in keys]
+
+
+def server_log():
+    SERVER_LOG.seek(0)
+    return SERVER_LOG.read()
+
+
+def aws_cli(key, *args):
+    """Runs the AWS CLI (JSON output) with the key in a credentials file and AWS_ENDPOINT_URL."""
+    with tempfile.TemporaryDirectory() as home:
+        Path(home, "credentials").write_text(
+            f"[default]\naws_access_key_id = {key['access_key_id']}\naws_secret_access_key = {key['secret_access_key']}\n")
+        Path(home, "config").write_text("[default]\nregion = us-east-1\n")
+        env = {"PATH": os.environ.get("PATH", ""), "HOME": home, "AWS_ENDPOINT_URL": URL,
+               "AWS_SHARED_CREDENTIALS_FILE": f"{home}/credentials", "AWS_CONFIG_FILE": f"{home}/config"}
+        aws = str(Path(sys.executable).parent / "aws")
+        return subprocess.run([aws, *args, "--output", "json"], env=env, capture_output=True, text=True, timeout=60)
 
 
 def error_of(call):
@@ -87,7 +117,8 @@ def utc(text):
 @check("control API creates a user and a key; GetCallerIdentity answers the user ARN")
 def _():
     status, user = control("POST", "users", {"user": "alice"})
-    assert status == 200 and user == {"user": "alice", "arn": f"arn:aws:iam::{ACCOUNT}:user/alice"}, user
+    assert status == 200 and user == {"user": "alice", "arn": f"arn:aws:iam::{ACCOUNT}:user/alice",
+                                      "require_mfa": False}, user
     key = new_key(user="alice")
     assert key["user"] == "alice" and key["access_key_id"].startswith("AKIA"), key
     identity = client("sts", key).get_caller_identity()
@@ -218,6 +249,116 @@ def _():
     assert control("POST", "faults", {"action": "*", "kind": "explode"})[0] == 400
 
 
+@check("target_access_key_id limits a fault to calls about that key; the fault JSON echoes every filter")
+def _():
+    admin, a, b = new_key(user="admin"), new_key(user="alice"), new_key(user="alice")
+    status, fault = control("POST", "faults", {"action": "DeleteAccessKey", "kind": "access-denied",
+                                               "target_access_key_id": a["access_key_id"]})
+    assert status == 200 and fault == {"action": "DeleteAccessKey", "kind": "access-denied", "count": None,
+                                       "access_key_id": None, "except_access_key_id": None,
+                                       "target_access_key_id": a["access_key_id"], "sessions_only": False}, fault
+    iam = client("iam", admin)
+    iam.delete_access_key(UserName="alice", AccessKeyId=b["access_key_id"])
+    assert error_of(lambda: iam.delete_access_key(UserName="alice", AccessKeyId=a["access_key_id"])) == "AccessDenied"
+    assert key_ids("alice") == [a["access_key_id"]]
+
+
+@check("sessions_only: an expired-token fault hits GetSessionToken credentials, not long-term keys")
+def _():
+    key = new_key(user="alice")
+    session = client("sts", key).get_session_token()["Credentials"]
+    assert session["AccessKeyId"].startswith("ASIA"), session
+    status, fault = control("POST", "faults", {"action": "*", "kind": "expired-token", "sessions_only": True})
+    assert status == 200 and fault["sessions_only"] is True, fault
+    client("iam", key).list_access_keys()
+    client("sts", key).get_caller_identity()
+    assert error_of(client("iam", session).list_access_keys) == "ExpiredToken"
+    assert error_of(client("sts", session).get_caller_identity) == "ExpiredToken"
+    assert control("POST", "faults", {"action": "*", "kind": "throttle", "sessions_only": "yes"})[0] == 400
+
+
+@check("lose-answer: the call is carried out, its answer lost; boto3's retry then meets the effect")
+def _():
+    key = new_key(user="alice")
+    iam = client("iam", key, config=Config())  # boto3's default retries
+    control("POST", "faults", {"action": "CreateAccessKey", "kind": "lose-answer", "count": 1})
+    # The first call created alice's second key; its retry exceeds moto's 2 keys per user.
+    assert error_of(lambda: iam.create_access_key(UserName="alice")) == "LimitExceeded"
+    (created,) = [k for k in key_ids("alice") if k != key["access_key_id"]]
+    control("POST", "faults", {"action": "DeleteAccessKey", "kind": "lose-answer", "count": 1})
+    assert error_of(lambda: iam.delete_access_key(UserName="alice", AccessKeyId=created)) == "NoSuchEntity"
+    assert key_ids("alice") == [key["access_key_id"]]
+    assert [c["action"] for c in control("GET", "calls")[1]] == ["CreateAccessKey"] * 2 + ["DeleteAccessKey"] * 2
+
+
+@check("lose-answer without retries: the connection closes at once, the effect stays, the server goes on")
+def _():
+    key, other = new_key(user="alice"), new_key(user="alice")
+    control("POST", "faults", {"action": "UpdateAccessKey", "kind": "lose-answer", "count": 1})
+    started = time.monotonic()
+    try:
+        client("iam", key).update_access_key(UserName="alice", AccessKeyId=other["access_key_id"], Status="Inactive")
+        raise AssertionError("the call was answered")
+    except ConnectionClosedError:
+        pass
+    assert time.monotonic() - started < 1, "not at once"
+    assert control("GET", f"keys/{other['access_key_id']}")[1]["status"] == "Inactive"
+    client("sts", key).get_caller_identity()
+    assert "Traceback" not in server_log() and "Error on request" not in server_log(), server_log()
+
+
+@check("require_mfa: IAM calls need a session made with MFA; STS calls do not")
+def _():
+    key = new_key(user="mallory")
+    status, user = control("POST", "users", {"user": "mallory", "require_mfa": True})  # an existing user
+    assert status == 200 and user["require_mfa"] is True, user
+    iam = client("iam", key)
+    bodies = raw_bodies(iam)
+    assert error_of(iam.list_access_keys) == "AccessDenied"
+    assert (f"<Message>User: arn:aws:iam::{ACCOUNT}:user/mallory is not authorized to perform: iam:ListAccessKeys "
+            "with an explicit deny in an identity-based policy</Message>") in bodies[0], bodies
+    sts = client("sts", key)
+    assert sts.get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/mallory"
+    without_mfa = sts.get_session_token()["Credentials"]
+    client("sts", without_mfa).get_caller_identity()
+    assert error_of(client("iam", without_mfa).list_access_keys) == "AccessDenied"
+    serial = f"arn:aws:iam::{ACCOUNT}:mfa/mallory"
+    with_mfa = sts.get_session_token(SerialNumber=serial, TokenCode="123456")["Credentials"]
+    assert client("iam", with_mfa).list_access_keys()["AccessKeyMetadata"][0]["AccessKeyId"] == key["access_key_id"]
+    control("POST", "users", {"user": "mallory"})  # require_mfa false again
+    iam.list_access_keys()
+
+
+@check("an MFA code works once; a code that is not 6 digits fails; reset forgets used codes")
+def _():
+    sts = client("sts", new_key(user="alice"))
+    serial = f"arn:aws:iam::{ACCOUNT}:mfa/alice"
+    bodies = raw_bodies(sts)
+    sts.get_session_token(SerialNumber=serial, TokenCode="123456")
+    for code in ("123456", "12345a", "1234567"):  # botocore itself refuses fewer than 6 characters
+        assert error_of(lambda: sts.get_session_token(SerialNumber=serial, TokenCode=code)) == "AccessDenied", code
+        assert "<Message>MultiFactorAuthentication failed with invalid MFA one time pass code. </Message>" in bodies[-1]
+    sts.get_session_token(SerialNumber=serial, TokenCode="654321")
+    assert error_of(lambda: sts.get_session_token(TokenCode="111111")) == "AccessDenied"  # no SerialNumber
+    control("POST", "reset")
+    client("sts", new_key(user="alice")).get_session_token(SerialNumber=serial, TokenCode="123456")
+
+
+@check("GET users/<user>/keys lists every key of the user with its status; 404 for an unknown user")
+def _():
+    a = new_key(user="alice", created="2023-01-02T03:04:05Z")
+    b = new_key(user="alice", status="Inactive")
+    status, keys = control("GET", "users/alice/keys")
+    assert status == 200 and keys[0] == {"access_key_id": a["access_key_id"], "status": "Active",
+                                         "created": "2023-01-02T03:04:05Z"}, keys
+    assert [(k["access_key_id"], k["status"]) for k in keys] == [(a["access_key_id"], "Active"),
+                                                                  (b["access_key_id"], "Inactive")], keys
+    assert abs(utc(keys[1]["created"]) - datetime.now(timezone.utc)) < timedelta(seconds=10), keys
+    control("POST", "users", {"user": "nokeys"})
+    assert control("GET", "users/nokeys/keys") == (200, [])
+    assert control("GET", "users/nobody/keys")[0] == 404
+
+
 @check("a hanging call does not block other calls")
 def _():
     key = new_key(user="alice")
@@ -283,35 +424,39 @@ def _():
     assert control("POST", "keys", {"user": "alice"})[0] == 409
 
 
-@check("reset wipes keys, faults and latency")
+@check("reset wipes keys, faults, latency and require_mfa")
 def _():
     key = new_key(user="alice")
+    control("POST", "users", {"user": "alice", "require_mfa": True})
     control("POST", "faults", {"action": "*", "kind": "throttle"})
     control("POST", "latency", {"ms": 500})
     control("POST", "reset")
     started = time.monotonic()
     assert error_of(client("sts", key).get_caller_identity) == "InvalidClientTokenId"
     assert time.monotonic() - started < 0.4
+    client("iam", new_key(user="alice")).list_access_keys()
 
 
 @check("the AWS CLI works against the emulator with AWS_ENDPOINT_URL and a credentials file")
 def _():
     key = new_key(user="carol", created="2022-01-01T00:00:00Z")
-    with tempfile.TemporaryDirectory() as home:
-        Path(home, "credentials").write_text(
-            f"[default]\naws_access_key_id = {key['access_key_id']}\naws_secret_access_key = {key['secret_access_key']}\n")
-        Path(home, "config").write_text("[default]\nregion = us-east-1\n")
-        env = {"PATH": os.environ.get("PATH", ""), "HOME": home, "AWS_ENDPOINT_URL": URL,
-               "AWS_SHARED_CREDENTIALS_FILE": f"{home}/credentials", "AWS_CONFIG_FILE": f"{home}/config"}
-        aws = str(Path(sys.executable).parent / "aws")
-        out = subprocess.run([aws, "sts", "get-caller-identity", "--output", "json"], env=env, capture_output=True,
-                             text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
-        assert json.loads(out.stdout)["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/carol", out.stdout
-        out = subprocess.run([aws, "iam", "list-access-keys", "--output", "json"], env=env, capture_output=True,
-                             text=True, timeout=60)
-        assert out.returncode == 0, out.stderr
-        assert json.loads(out.stdout)["AccessKeyMetadata"][0]["CreateDate"].startswith("2022-01-01T00:00:00")
+    out = aws_cli(key, "sts", "get-caller-identity")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/carol", out.stdout
+    out = aws_cli(key, "iam", "list-access-keys")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["AccessKeyMetadata"][0]["CreateDate"].startswith("2022-01-01T00:00:00")
+
+
+@check("the AWS CLI retries a call whose answer was lost (lose-answer) and succeeds")
+def _():
+    key, other = new_key(user="carol"), new_key(user="carol")
+    control("POST", "faults", {"action": "UpdateAccessKey", "kind": "lose-answer", "count": 1})
+    out = aws_cli(key, "iam", "update-access-key", "--user-name", "carol", "--access-key-id", other["access_key_id"],
+                  "--status", "Inactive")
+    assert out.returncode == 0, out.stderr
+    assert [c["action"] for c in control("GET", "calls")[1]] == ["UpdateAccessKey"] * 2
+    assert control("GET", f"keys/{other['access_key_id']}")[1]["status"] == "Inactive"
 
 
 def stops(how):
@@ -333,7 +478,7 @@ check("the emulator exits within 2 s on SIGTERM")(lambda: stops(signal.SIGTERM))
 
 def main():
     global URL
-    proc, URL = start()
+    proc, URL = start(stderr=SERVER_LOG)
     passed = failed = 0
     try:
         for name, test in TESTS:
@@ -348,6 +493,7 @@ def main():
     finally:
         proc.stdin.close()
         proc.wait(timeout=5)
+        sys.stderr.write(server_log())
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
