@@ -27,7 +27,11 @@ pub struct Inputs {
 
 impl Inputs {
     pub fn load(env: &Env, overrides: &Overrides) -> Result<Self, InputError> {
-        let locations = locate::locate(env, overrides);
+        Inputs::read(locate::locate(env, overrides))
+    }
+
+    /// Read the files at `locations`.
+    pub fn read(locations: Locations) -> Result<Self, InputError> {
         let config = source::read(&locations.config)?;
         let credentials = source::read(&locations.credentials)?;
         Ok(Inputs {

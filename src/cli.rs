@@ -144,8 +144,8 @@ pub struct RotateArgs {
         required_unless_present = "resume"
     )]
     pub profile: Option<String>,
-    /// Finish, or undo, a rotation that was interrupted.
-    #[arg(long, conflicts_with_all = ["profile", "dry_run"])]
+    /// Finish (or undo) a rotation that was interrupted, on the files it started with.
+    #[arg(long, conflicts_with_all = ["dry_run", "delete", "delete_other_key", "allow_root", "mfa_serial"])]
     pub resume: bool,
     /// Show what would happen and change nothing.
     #[arg(long)]

@@ -78,6 +78,31 @@ pub fn locate(env: &Env, overrides: &Overrides) -> Locations {
     }
 }
 
+/// The files at exactly these paths, as a resumed rotation names them. A path that is where
+/// the SDKs would look by default counts as the default place; any other was given.
+pub fn at(env: &Env, config: PathBuf, credentials: PathBuf) -> Locations {
+    let defaults = locate(
+        &Env::from_pairs(env.get("HOME").map(|h| ("HOME", h))),
+        &Overrides::default(),
+    );
+    let mut found = locate(
+        env,
+        &Overrides {
+            config_file: Some(config),
+            credentials_file: Some(credentials),
+        },
+    );
+    for (location, default) in [
+        (&mut found.config, &defaults.config),
+        (&mut found.credentials, &defaults.credentials),
+    ] {
+        if location.path == default.path {
+            location.reason = Reason::Default;
+        }
+    }
+    found
+}
+
 fn find(
     kind: FileKind,
     flag: Option<&Path>,

@@ -20,9 +20,6 @@ pub(super) fn rotate(
     use crate::paths;
     use crate::rotate::{self, Context, Options, RotateError};
     use std::time::Duration;
-    let inputs = Inputs::load(env, &overrides(global))?;
-    let set = inputs.profile_set()?;
-    let model = Model::build(&set);
     let state_dir = paths::state_dir(env).ok_or_else(|| {
         AppError::Usage("no home folder to keep the rotation journal in (set HOME)".to_string())
     })?;
@@ -43,16 +40,21 @@ pub(super) fn rotate(
     };
     let mut ask = Terminal;
     let mut ctx = Context {
-        inputs: &inputs,
-        model: &model,
+        env,
         state_dir,
         out: io.out,
         ask: &mut ask,
         now,
     };
     let result = match &args.profile {
-        Some(profile) if !args.resume => rotate::rotate(profile, &options, &mut ctx),
-        _ => rotate::resume(&options, &mut ctx),
+        Some(profile) if !args.resume => {
+            let inputs = Inputs::load(env, &overrides(global))?;
+            let set = inputs.profile_set()?;
+            let model = Model::build(&set);
+            rotate::rotate(&inputs, &model, profile, &options, &mut ctx)
+        }
+        // The journal names the files, region and profile; today's flags do not.
+        profile => rotate::resume(profile.as_deref(), &options, &mut ctx),
     };
     match result {
         Ok(()) => Ok(Outcome::Clean),

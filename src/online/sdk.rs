@@ -56,6 +56,19 @@ impl Connection {
         }
     }
 
+    /// The same connection in exactly `region`: a resumed rotation uses the region it started
+    /// in, whatever today's environment says.
+    pub fn in_region(&self, region: &str) -> Self {
+        Connection {
+            region: region.to_string(),
+            ..self.clone()
+        }
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
     /// SDK configuration signing with exactly `credentials`.
     pub async fn config(&self, credentials: Credentials) -> SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())

@@ -1,5 +1,7 @@
-//! The IAM and STS calls of a rotation, each signed with exactly the credentials given.
+//! The IAM and STS calls of a rotation, each signed with exactly the credentials given, and
+//! what their failures mean for the next step.
 
+use crate::mask::{scrub, KeyDisplay};
 use crate::online::sdk::{error_code, innermost, Connection};
 use aws_credential_types::Credentials;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
@@ -10,12 +12,30 @@ use std::fmt;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+/// What a failed call tells the rotation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// AWS does not (yet) accept the key: deleted, wrong secret, or a new key still propagating.
+    Rejected,
+    /// The thing acted on does not exist. For a delete, that is the goal.
+    NotFound,
+    /// The MFA session ran out; a new one fixes it.
+    Expired,
+    /// Trying again later may work: throttling, AWS's own errors, time-outs, the network. The
+    /// call may also have been carried out with its answer lost.
+    Transient,
+    /// AWS said no and will say it again: AccessDenied, the key quota, a bad request.
+    Permanent,
+}
+
 /// A failed call, in words: which action, AWS's error code when there is one, what happened.
+/// The message has already been scrubbed of secrets and full key IDs.
 #[derive(Clone, Debug)]
 pub struct AwsError {
     pub action: &'static str,
     pub code: Option<String>,
     pub message: String,
+    pub kind: Kind,
 }
 
 impl AwsError {
@@ -25,15 +45,12 @@ impl AwsError {
             action,
             code: None,
             message: format!("no {what} in the answer"),
+            kind: Kind::Transient,
         }
     }
 
-    /// AWS does not (yet) accept the key: deleted, wrong secret, or a new key still propagating.
     pub fn is_rejection(&self) -> bool {
-        matches!(
-            self.code.as_deref(),
-            Some("InvalidClientTokenId" | "SignatureDoesNotMatch")
-        )
+        self.kind == Kind::Rejected
     }
 }
 
@@ -46,20 +63,66 @@ impl fmt::Display for AwsError {
     }
 }
 
-fn failure<E>(action: &'static str, error: SdkError<E, HttpResponse>) -> AwsError
+fn kind_of_code(code: &str) -> Kind {
+    match code {
+        "InvalidClientTokenId" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" => Kind::Rejected,
+        "NoSuchEntity" => Kind::NotFound,
+        "ExpiredToken" | "ExpiredTokenException" => Kind::Expired,
+        "Throttling"
+        | "ThrottlingException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException"
+        | "InternalFailure"
+        | "InternalError"
+        | "ServiceUnavailable"
+        | "ServiceFailure"
+        | "RequestTimeout"
+        | "RequestTimeoutException"
+        | "RequestExpired"
+        | "ConcurrentModification"
+        | "ConcurrentModificationException"
+        | "PriorRequestNotComplete" => Kind::Transient,
+        _ => Kind::Permanent,
+    }
+}
+
+fn failure<E>(
+    action: &'static str,
+    error: SdkError<E, HttpResponse>,
+    signer: &Credentials,
+    keys: KeyDisplay,
+) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let code = error_code(&error);
+    let status = error.raw_response().map(|r| r.status().as_u16());
+    let kind = match (&error, code.as_deref()) {
+        (_, Some(code)) => kind_of_code(code),
+        // An answer without a code: AWS's 5xx pages, or a proxy's.
+        (SdkError::ServiceError(_) | SdkError::ResponseError(_), None)
+            if status.is_some_and(|s| s < 500) =>
+        {
+            Kind::Permanent
+        }
+        _ => Kind::Transient,
+    };
     let message = match &error {
         SdkError::ServiceError(_) => error.message().unwrap_or("no message").to_string(),
         SdkError::TimeoutError(_) => "timed out".to_string(),
         _ => innermost(&error),
     };
+    // AWS's own text may quote key IDs in full, and nothing guarantees it never quotes what
+    // was signed with.
+    let secrets = [
+        signer.secret_access_key(),
+        signer.session_token().unwrap_or_default(),
+    ];
     AwsError {
         action,
         code,
-        message,
+        message: scrub(&message, &secrets, keys),
+        kind,
     }
 }
 
@@ -68,11 +131,13 @@ where
 pub struct UserKey {
     pub id: String,
     pub active: bool,
-    pub created: Option<DateTime<Utc>>,
 }
 
+#[derive(Clone)]
 pub struct Aws {
     pub connection: Connection,
+    /// How key IDs appear in AWS's messages.
+    pub keys: KeyDisplay,
 }
 
 impl Aws {
@@ -84,16 +149,22 @@ impl Aws {
         aws_sdk_sts::Client::new(&self.connection.config(credentials.clone()).await)
     }
 
-    /// The caller's ARN.
+    /// The caller's ARN. An answer without one is a failure: an empty ARN would match
+    /// another empty ARN and pass for "the same identity".
     pub async fn whoami(&self, credentials: &Credentials) -> Result<String, AwsError> {
+        let action = "sts:GetCallerIdentity";
         let output = self
             .sts(credentials)
             .await
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| failure("sts:GetCallerIdentity", e))?;
-        Ok(output.arn().unwrap_or_default().to_string())
+            .map_err(|e| failure(action, e, credentials, self.keys))?;
+        output
+            .arn()
+            .filter(|arn| !arn.is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| AwsError::missing(action, "ARN"))
     }
 
     pub async fn list_keys(&self, credentials: &Credentials) -> Result<Vec<UserKey>, AwsError> {
@@ -103,7 +174,7 @@ impl Aws {
             .list_access_keys()
             .send()
             .await
-            .map_err(|e| failure("iam:ListAccessKeys", e))?;
+            .map_err(|e| failure("iam:ListAccessKeys", e, credentials, self.keys))?;
         Ok(output
             .access_key_metadata()
             .iter()
@@ -111,9 +182,6 @@ impl Aws {
                 Some(UserKey {
                     id: key.access_key_id()?.to_string(),
                     active: key.status() == Some(&StatusType::Active),
-                    created: key
-                        .create_date()
-                        .and_then(|d| DateTime::from_timestamp(d.secs(), d.subsec_nanos())),
                 })
             })
             .collect())
@@ -132,7 +200,7 @@ impl Aws {
             .access_key_id(key_id)
             .send()
             .await
-            .map_err(|e| failure("iam:GetAccessKeyLastUsed", e))?;
+            .map_err(|e| failure("iam:GetAccessKeyLastUsed", e, credentials, self.keys))?;
         Ok(output.access_key_last_used().and_then(|used| {
             let date = used.last_used_date()?;
             Some((
@@ -142,26 +210,29 @@ impl Aws {
         }))
     }
 
-    /// Temporary credentials carrying MFA, for policies that deny IAM without it.
+    /// Temporary credentials carrying MFA, for policies that deny IAM without it. An hour: a
+    /// rotation may wait twice for IAM to accept a new key, and a 15-minute session can run
+    /// out in between.
     pub async fn mfa_session(
         &self,
         credentials: &Credentials,
         serial: &str,
         code: &str,
     ) -> Result<Credentials, AwsError> {
+        let action = "sts:GetSessionToken";
         let output = self
             .sts(credentials)
             .await
             .get_session_token()
             .serial_number(serial)
             .token_code(code)
-            .duration_seconds(900)
+            .duration_seconds(3600)
             .send()
             .await
-            .map_err(|e| failure("sts:GetSessionToken", e))?;
+            .map_err(|e| failure(action, e, credentials, self.keys))?;
         let session = output
             .credentials()
-            .ok_or_else(|| AwsError::missing("sts:GetSessionToken", "credentials"))?;
+            .ok_or_else(|| AwsError::missing(action, "credentials"))?;
         Ok(Credentials::new(
             session.access_key_id(),
             session.secret_access_key(),
@@ -176,16 +247,17 @@ impl Aws {
         &self,
         credentials: &Credentials,
     ) -> Result<(String, String), AwsError> {
+        let action = "iam:CreateAccessKey";
         let output = self
             .iam(credentials)
             .await
             .create_access_key()
             .send()
             .await
-            .map_err(|e| failure("iam:CreateAccessKey", e))?;
+            .map_err(|e| failure(action, e, credentials, self.keys))?;
         let key = output
             .access_key()
-            .ok_or_else(|| AwsError::missing("iam:CreateAccessKey", "key"))?;
+            .ok_or_else(|| AwsError::missing(action, "key"))?;
         Ok((
             key.access_key_id().to_string(),
             key.secret_access_key().to_string(),
@@ -205,7 +277,7 @@ impl Aws {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure("iam:UpdateAccessKey", e))
+            .map_err(|e| failure("iam:UpdateAccessKey", e, credentials, self.keys))
     }
 
     pub async fn delete_key(
@@ -220,7 +292,7 @@ impl Aws {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure("iam:DeleteAccessKey", e))
+            .map_err(|e| failure("iam:DeleteAccessKey", e, credentials, self.keys))
     }
 }
 
@@ -242,5 +314,20 @@ where
             }
             result => return result,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_say_what_comes_next() {
+        assert_eq!(kind_of_code("NoSuchEntity"), Kind::NotFound);
+        assert_eq!(kind_of_code("Throttling"), Kind::Transient);
+        assert_eq!(kind_of_code("AccessDenied"), Kind::Permanent);
+        assert_eq!(kind_of_code("LimitExceeded"), Kind::Permanent);
+        assert_eq!(kind_of_code("ExpiredToken"), Kind::Expired);
+        assert_eq!(kind_of_code("SignatureDoesNotMatch"), Kind::Rejected);
     }
 }

@@ -1,15 +1,59 @@
-//! Backing up and rewriting the user's files for a rotation.
+//! Backing up, reading and rewriting the user's files for a rotation.
 //!
 //! A backup of every file is taken before anything else happens (0600, timestamped, in the
-//! state folder, the last few kept). New contents are written through the lossless document,
-//! so only the replaced values change, to the file a symlink points at, keeping its mode. All
-//! files are prepared before any is renamed into place.
+//! state folder, the last few kept). A key is replaced through the lossless document, so only
+//! its values change, in the file a symlink points at, keeping its mode; all files are
+//! prepared before any is renamed into place. What the files hold is always read back from
+//! disk: a rotation decides its next step by what is there, not by what a write returned.
 
+use super::plan;
 use crate::atomic::{self, Prepared};
+use crate::audit::Inputs;
 use chrono::{DateTime, Utc};
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+
+/// A key as the files hold it.
+#[derive(Clone, Copy)]
+pub struct KeyPair<'a> {
+    pub id: &'a str,
+    pub secret: &'a str,
+}
+
+/// The files that hold `key` anywhere: its ID, or its secret (which may sit in another
+/// section or file than the ID).
+pub fn holders(inputs: &Inputs, key: KeyPair) -> Result<Vec<PathBuf>, String> {
+    let edits = plan::edits_for_key(inputs, key.id, Some(key.secret))
+        .map_err(|plan::Refusal(text)| text)?;
+    Ok(edits.into_iter().map(|edit| edit.path).collect())
+}
+
+/// Replace every copy of `from` in the files with `to`; returns the files written. On an
+/// error some files may be written and others not: read them back to know.
+pub fn replace(inputs: &Inputs, from: KeyPair, to: KeyPair) -> Result<Vec<PathBuf>, String> {
+    let edits =
+        plan::edits_for_key(inputs, from.id, Some(from.secret)).map_err(|plan::Refusal(t)| t)?;
+    let mut changes = Vec::new();
+    for edit in &edits {
+        let source = inputs
+            .sources()
+            .into_iter()
+            .find(|s| s.path == edit.path)
+            .ok_or_else(|| format!("{} is no longer there", edit.path.display()))?;
+        let edited = plan::apply(&source.document, edit, to.id, to.secret);
+        changes.push((edit.path.clone(), edited.text().to_string()));
+    }
+    let prepared = prepare_all(&changes).map_err(|e| format!("cannot write {e}"))?;
+    let mut written = Vec::new();
+    for (file, (path, _)) in prepared.into_iter().zip(&changes) {
+        file.commit()
+            .map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
+        written.push(path.clone());
+        crate::crash::point("between-files");
+    }
+    Ok(written)
+}
 
 /// Backups kept per file name.
 const KEEP_BACKUPS: usize = 5;
@@ -73,6 +117,8 @@ pub fn prepare_all(changes: &[(PathBuf, String)]) -> io::Result<Vec<Prepared>> {
     }
     let mut prepared = Vec::new();
     for (path, text) in changes {
+        // What a killed run left beside the file may hold a secret.
+        let _ = write_target(path).map(|target| atomic::remove_stale_temps(&target));
         let result = write_target(path).and_then(|target| {
             let mode = std::fs::metadata(&target)?.permissions().mode() & 0o7777;
             atomic::prepare(&target, text.as_bytes(), mode)
@@ -80,7 +126,7 @@ pub fn prepare_all(changes: &[(PathBuf, String)]) -> io::Result<Vec<Prepared>> {
         match result {
             Ok(file) => prepared.push(file),
             Err(error) => {
-                prepared.into_iter().for_each(Prepared::discard);
+                drop(prepared);
                 return Err(io::Error::new(
                     error.kind(),
                     format!("{}: {error}", path.display()),
@@ -91,9 +137,8 @@ pub fn prepare_all(changes: &[(PathBuf, String)]) -> io::Result<Vec<Prepared>> {
     Ok(prepared)
 }
 
-/// Put a file back from its backup, keeping the file's current mode.
-pub fn restore(path: &Path, backup: &Path) -> io::Result<()> {
-    let target = write_target(path)?;
-    let mode = std::fs::metadata(&target)?.permissions().mode() & 0o7777;
-    atomic::write(&target, &std::fs::read(backup)?, mode)
+/// Whether any file holds `key_id` as a key ID.
+pub fn holds_key_id(inputs: &Inputs, key_id: &str) -> bool {
+    plan::edits_for_key(inputs, key_id, None)
+        .is_ok_and(|edits| edits.iter().any(|edit| !edit.key_ids.is_empty()))
 }

@@ -1,9 +1,10 @@
-//! The rotation journal: what a rotation is about to do and how far it got, so a crash at any
-//! point can be finished or undone by `awscheck rotate --resume`.
+//! The rotation journal: everything a rotation needs to go on from any point, and how far it
+//! got, so that `awscheck rotate --resume` runs the same steps from where the last run stopped,
+//! whatever today's flags, environment or folder.
 //!
-//! It is the only place the new secret is kept outside the user's files, for the few seconds
-//! between creating the key and writing it: 0600, in the private state folder, fsynced at every
-//! step, and deleted when the rotation ends.
+//! It holds the new secret between creating the key and writing it, and the old one until the
+//! old key is gone (the backups hold that one too): 0600, in the private state folder, written
+//! atomically before the step it describes is relied on, and deleted when the rotation ends.
 
 use crate::atomic;
 use chrono::{DateTime, Utc};
@@ -12,42 +13,89 @@ use std::path::{Path, PathBuf};
 
 use crate::state::ROTATION_JOURNAL_FILE as JOURNAL_FILE;
 
-/// How far a rotation got. Each step is recorded only once it is complete.
+/// Journals of another layout are refused by name, not misread.
+pub const VERSION: u32 = 2;
+
+/// How far a rotation got. Each step is recorded once it is complete; the one after it is
+/// what runs next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
-    /// Backups taken; no key created yet (one may exist in IAM if the crash came mid-call).
+    /// Backups taken and the plan recorded; nothing asked of IAM yet.
     Started,
-    /// The new key exists and is recorded here.
+    /// The key that filled the 2-key quota is gone, or none had to go.
+    RoomMade,
+    /// CreateAccessKey was sent. Until its answer is recorded, a key may exist whose secret
+    /// never reached awscheck: it is found by ID against `keys_before`.
+    Creating,
+    /// The new key and its secret are recorded here.
     Created,
-    /// The files hold the new key.
+    /// AWS accepts the new key as the same identity.
+    Verified,
+    /// Every copy of the old key in the files is replaced by the new one.
     Written,
     /// The old key is inactive.
     Deactivated,
+    /// The old key is deleted (with `--delete` only).
+    Deleted,
+}
+
+/// A copy of one of the user's files, taken before anything changed.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Backup {
+    pub file: PathBuf,
+    pub copy: PathBuf,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Journal {
+    pub version: u32,
     pub started: DateTime<Utc>,
     pub profile: String,
-    pub old_key_id: String,
+    /// Every profile holding the old key, for the report.
+    pub profiles: Vec<String>,
+    /// The two files as the rotation found them, absolute: resume works on these, not on
+    /// whatever today's flags or environment name.
+    pub config_file: PathBuf,
+    pub credentials_file: PathBuf,
+    pub region: String,
     /// The caller's ARN, to prove the new key belongs to the same identity.
     pub arn: String,
-    pub files: Vec<PathBuf>,
-    pub backups: Vec<PathBuf>,
+    pub mfa_serial: Option<String>,
+    pub old_key_id: String,
+    /// To sign with the old key, and to find it wherever it sits (a secret may be in another
+    /// section or file than its key ID).
+    pub old_secret: String,
     pub delete_old: bool,
+    /// The user's key IDs before anything was created: a key not among them, held by no file
+    /// and never used, is one awscheck created without receiving its secret.
+    pub keys_before: Vec<String>,
+    /// The key deleted to make room under the quota, as the user agreed.
+    pub room_key: Option<String>,
+    pub backups: Vec<Backup>,
     pub step: Step,
     pub new_key_id: Option<String>,
     pub new_secret: Option<String>,
+    /// Set once the rotation is being undone, with the reason: the new key goes, the files
+    /// keep (or get back) the old key.
+    pub undo: Option<String>,
 }
 
 impl std::fmt::Debug for Journal {
+    // Hand-written so that no debug print can show a secret.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Journal")
             .field("profile", &self.profile)
             .field("step", &self.step)
+            .field("undo", &self.undo)
             .finish_non_exhaustive()
     }
+}
+
+/// The parts of a journal that say which layout it has.
+#[derive(Deserialize)]
+struct Header {
+    version: Option<u32>,
 }
 
 impl Journal {
@@ -56,13 +104,24 @@ impl Journal {
     }
 
     pub fn load(state_dir: &Path) -> std::io::Result<Option<Journal>> {
-        match std::fs::read(Journal::path(state_dir)) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidData, error)),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(error),
+        let path = Journal::path(state_dir);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        let invalid =
+            |message: String| std::io::Error::new(std::io::ErrorKind::InvalidData, message);
+        let header: Header = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
+        if header.version != Some(VERSION) {
+            return Err(invalid(format!(
+                "it was written by another version of awscheck (layout {}, this one reads {VERSION}); finish the rotation with that version, or restore your files from the backups it lists and remove it",
+                header.version.map_or("1".to_string(), |v| v.to_string())
+            )));
         }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| invalid(e.to_string()))
     }
 
     /// Record the journal durably before the step it describes is relied on.

@@ -1,0 +1,694 @@
+//! The journaled steps of a rotation, run from whichever step the journal recorded: by a new
+//! rotation from the first, by `--resume` from where the last run stopped. One code path.
+//!
+//! Each step is idempotent and decides by what is true now: it asks IAM again, or reads the
+//! files back, rather than trusting what a failed call seemed to say (the call may have been
+//! carried out and only its answer lost). Three ways a step can stop short:
+//! - a transient failure *pauses*: the journal stays, nothing is deleted or deactivated, and
+//!   the message says what is true and that `awscheck rotate --resume` goes on;
+//! - a definite failure before the files hold the new key *undoes*: the files keep (or get
+//!   back) the old key and the new key is deleted again;
+//! - a definite failure after that *ends* the rotation: the files hold the new, working key,
+//!   and the message gives the exact command for what is left.
+
+use super::aws::{until_accepted, Aws, AwsError, Kind, UserKey};
+use super::files::{self, KeyPair};
+use super::journal::{Journal, Step};
+use super::signer::{NoSession, Signer};
+use super::start::Started;
+use super::{Context, Options, RotateError};
+use crate::audit::Inputs;
+use crate::crash;
+use crate::locate::Locations;
+use crate::suggest::{quote, Suggest};
+use aws_credential_types::Credentials;
+use std::path::PathBuf;
+
+/// Times one run sends CreateAccessKey, when an answer is lost or AWS fails for a moment.
+const CREATE_ATTEMPTS: usize = 3;
+
+const RESUME: &str = "awscheck rotate --resume";
+
+/// Which key works for the call at hand: the old one until the files hold the new one.
+#[derive(Clone, Copy)]
+enum Phase {
+    Old,
+    New,
+}
+
+/// The files holding each key, read back from disk.
+struct Holding {
+    old: Vec<PathBuf>,
+    new: Vec<PathBuf>,
+}
+
+pub struct Rotation<'r, 'c> {
+    journal: Journal,
+    signer: Signer,
+    locations: Locations,
+    aws: Aws,
+    options: &'r Options,
+    ctx: &'r mut Context<'c>,
+    create_attempts: usize,
+}
+
+impl<'r, 'c> Rotation<'r, 'c> {
+    pub fn new(
+        started: Started,
+        locations: Locations,
+        aws: Aws,
+        options: &'r Options,
+        ctx: &'r mut Context<'c>,
+    ) -> Self {
+        Rotation {
+            journal: started.journal,
+            signer: started.signer,
+            locations,
+            aws,
+            options,
+            ctx,
+            create_attempts: 0,
+        }
+    }
+
+    pub async fn run(mut self) -> Result<(), RotateError> {
+        loop {
+            if self.journal.undo.is_some() {
+                return self.roll_back().await;
+            }
+            match self.journal.step {
+                Step::Started => self.make_room().await?,
+                Step::RoomMade => self.create().await?,
+                Step::Creating => self.settle_create(None).await?,
+                Step::Created => self.verify().await?,
+                Step::Verified => self.write()?,
+                Step::Written => self.deactivate().await?,
+                Step::Deactivated if self.journal.delete_old => self.delete_old().await?,
+                Step::Deactivated | Step::Deleted => return self.finish(),
+            }
+        }
+    }
+
+    // ----- the steps -----
+
+    async fn make_room(&mut self) -> Result<(), RotateError> {
+        crash::point("before-room");
+        if let Some(room) = self.journal.room_key.clone() {
+            let result = self
+                .signed(Phase::Old, async |aws: &Aws, c: &Credentials| {
+                    aws.delete_key(c, &room).await
+                })
+                .await?;
+            match result {
+                Ok(()) => {}
+                Err(e) if e.kind == Kind::NotFound => {}
+                Err(e) if e.kind == Kind::Permanent => {
+                    let state = format!(
+                        "Nothing was changed: the key {} is still there, and your files hold the old key, which works. Delete that key yourself, `{}`, then rotate: `{}`",
+                        self.show(&room),
+                        self.suggest().delete_key(&self.journal.profile, &room),
+                        self.rotate_command()
+                    );
+                    return Err(self.end(e.to_string(), state));
+                }
+                Err(e) => return Err(self.pause(e.to_string())),
+            }
+            crash::point("after-room");
+            self.say(format!(
+                "  deleted the key {} to make room",
+                self.show(&room)
+            ));
+        }
+        self.advance(Step::RoomMade)
+    }
+
+    async fn create(&mut self) -> Result<(), RotateError> {
+        self.advance(Step::Creating)?;
+        crash::point("before-create");
+        self.create_attempts += 1;
+        let result = self
+            .signed(Phase::Old, async |aws: &Aws, c: &Credentials| {
+                aws.create_key(c).await
+            })
+            .await?;
+        let (id, secret) = match result {
+            Ok(key) => key,
+            Err(error) => return self.settle_create(Some(error)).await,
+        };
+        crash::point("after-create");
+        self.journal.new_key_id = Some(id.clone());
+        self.journal.new_secret = Some(secret);
+        self.journal.step = Step::Created;
+        if let Err(e) = self.journal.save(&self.ctx.state_dir) {
+            // Only this process knows the secret: without the journal nobody will.
+            self.journal.undo = Some(format!("cannot record the new key in the journal: {e}"));
+            return Ok(());
+        }
+        self.say(format!("  created {}", self.show(&id)));
+        Ok(())
+    }
+
+    /// After CreateAccessKey failed, or a run died while it was under way: learn from IAM
+    /// whether it created a key, and delete one whose secret never arrived. `error` is the
+    /// failure this run saw (none on resume).
+    async fn settle_create(&mut self, error: Option<AwsError>) -> Result<(), RotateError> {
+        let listed = self
+            .signed(Phase::Old, async |aws: &Aws, c: &Credentials| {
+                aws.list_keys(c).await
+            })
+            .await?;
+        let keys = match listed {
+            Ok(keys) => keys,
+            Err(e) => {
+                let what = match &error {
+                    Some(first) => format!("{first}; then {e}"),
+                    None => e.to_string(),
+                };
+                return Err(self.pause(what));
+            }
+        };
+        let strays = self.strays(&keys).await?;
+        for stray in &strays {
+            let result = self
+                .signed(Phase::Old, async |aws: &Aws, c: &Credentials| {
+                    aws.delete_key(c, stray).await
+                })
+                .await?;
+            match result {
+                Ok(()) => {}
+                Err(e) if e.kind == Kind::NotFound => {}
+                Err(e) if e.kind == Kind::Permanent => {
+                    let state = format!(
+                        "Your files hold the old key, which works. IAM created the key {} but its answer, with the secret, was lost: nobody can use it. Delete it: `{}`",
+                        self.show(stray),
+                        self.suggest().delete_key(&self.journal.profile, stray)
+                    );
+                    return Err(self.end(e.to_string(), state));
+                }
+                Err(e) => return Err(self.pause(e.to_string())),
+            }
+            self.say(format!(
+                "  deleted {}, a new key whose answer from IAM was lost",
+                self.show(stray)
+            ));
+        }
+        self.advance(Step::RoomMade)?;
+        let Some(error) = error else {
+            return Ok(());
+        };
+        // A lost answer shows up as the SDK's retry hitting the quota our own new key filled.
+        let own_quota = error.code.as_deref() == Some("LimitExceeded") && !strays.is_empty();
+        let passing = matches!(error.kind, Kind::Transient | Kind::Expired);
+        if (passing || own_quota) && self.create_attempts < CREATE_ATTEMPTS {
+            return Ok(());
+        }
+        let state = format!(
+            "No key was created{}: your files hold the old key, which works. Try again: `{}`",
+            self.room_note(),
+            self.rotate_command()
+        );
+        Err(self.end(error.to_string(), state))
+    }
+
+    /// Keys that appeared since the rotation listed the user's keys, that no file holds and
+    /// that were never used: created by a CreateAccessKey whose answer was lost. Known by ID,
+    /// never by the clock; a key somebody made by hand is in a file or used soon after.
+    async fn strays(&mut self, keys: &[UserKey]) -> Result<Vec<String>, RotateError> {
+        let inputs = self.read_files().map_err(|e| self.pause(e))?;
+        let mut strays = Vec::new();
+        for key in keys {
+            let known = self.journal.keys_before.contains(&key.id)
+                || self.journal.new_key_id.as_deref() == Some(key.id.as_str());
+            if known || files::holds_key_id(&inputs, &key.id) {
+                continue;
+            }
+            let used = self
+                .signed(Phase::Old, async |aws: &Aws, c: &Credentials| {
+                    aws.last_used(c, &key.id).await
+                })
+                .await?;
+            if !matches!(used, Ok(Some(_))) {
+                strays.push(key.id.clone());
+            }
+        }
+        Ok(strays)
+    }
+
+    async fn verify(&mut self) -> Result<(), RotateError> {
+        crash::point("before-verify");
+        let new = self.credentials(Phase::New);
+        let limit = self.options.propagation_limit;
+        let aws = self.aws.clone();
+        match until_accepted(limit, || aws.whoami(&new)).await {
+            Ok(arn) if arn == self.journal.arn => {}
+            Ok(arn) => {
+                let reason = format!("the new key answers as {arn}, not {}", self.journal.arn);
+                return self.undo(reason);
+            }
+            Err(e) if e.is_rejection() => {
+                let reason = format!(
+                    "AWS did not accept the new key within {} s ({e})",
+                    limit.as_secs()
+                );
+                return self.undo(reason);
+            }
+            Err(e) => return Err(self.pause(format!("could not check the new key: {e}"))),
+        }
+        crash::point("after-verify");
+        self.say("  the new key works");
+        self.advance(Step::Verified)
+    }
+
+    fn write(&mut self) -> Result<(), RotateError> {
+        crash::point("before-write");
+        let inputs = self.read_files().map_err(|e| self.pause(e))?;
+        let written = files::replace(&inputs, self.old_pair(), self.new_pair());
+        // What the files hold decides, not what the write returned: a rename may be done
+        // whatever error follows it.
+        let holding = self.holding().map_err(|e| self.pause(e))?;
+        let failure = match written {
+            Ok(_) if holding.old.is_empty() && !holding.new.is_empty() => None,
+            Ok(_) => Some("the files changed while rotating".to_string()),
+            Err(e) => Some(e),
+        };
+        if let Some(why) = failure {
+            if !holding.old.is_empty() && !holding.new.is_empty() {
+                // Some files were written and some not: put the old key back where the new
+                // one went, so a failed write ends where it began.
+                let inputs = self.read_files().map_err(|e| self.pause(e))?;
+                let _ = files::replace(&inputs, self.new_pair(), self.old_pair());
+            }
+            let holding = self.holding().map_err(|e| self.pause(e))?;
+            if holding.new.is_empty() {
+                let why = if holding.old.is_empty() {
+                    format!("{why}: no file holds the old key any more; nothing was written")
+                } else {
+                    why
+                };
+                return self.undo(why);
+            }
+            if !holding.old.is_empty() {
+                return Err(self.pause(why));
+            }
+        }
+        crash::point("after-write");
+        let holding = self.holding().map_err(|e| self.pause(e))?;
+        self.say(format!("  wrote {}", names(&holding.new)));
+        self.advance(Step::Written)
+    }
+
+    async fn deactivate(&mut self) -> Result<(), RotateError> {
+        crash::point("before-deactivate");
+        let holding = self.no_file_holds_the_old_key()?;
+        if holding.new.is_empty() {
+            return self.undo(
+                "no file holds the new key any more (the profile was changed by hand?)".to_string(),
+            );
+        }
+        let old = self.journal.old_key_id.clone();
+        let limit = self.options.propagation_limit;
+        let result = self
+            .signed(Phase::New, async |aws: &Aws, c: &Credentials| {
+                until_accepted(limit, || aws.deactivate(c, &old)).await
+            })
+            .await?;
+        match result {
+            Ok(()) => {}
+            Err(e) if e.kind == Kind::NotFound => {}
+            Err(e) if e.kind == Kind::Permanent => {
+                let state = format!(
+                    "Your files hold the new key {}, which works, but the old key {} is still active. Deactivate it yourself: `{}`",
+                    self.show_new(),
+                    self.show(&old),
+                    self.suggest().deactivate_key(&self.journal.profile, &old)
+                );
+                return Err(self.end(e.to_string(), state));
+            }
+            Err(e) => return Err(self.pause(format!("could not deactivate the old key: {e}"))),
+        }
+        crash::point("after-deactivate");
+        self.say(format!("  deactivated the old key {}", self.show(&old)));
+        self.advance(Step::Deactivated)
+    }
+
+    async fn delete_old(&mut self) -> Result<(), RotateError> {
+        crash::point("before-delete");
+        self.no_file_holds_the_old_key()?;
+        let old = self.journal.old_key_id.clone();
+        let limit = self.options.propagation_limit;
+        let result = self
+            .signed(Phase::New, async |aws: &Aws, c: &Credentials| {
+                until_accepted(limit, || aws.delete_key(c, &old)).await
+            })
+            .await?;
+        match result {
+            Ok(()) => {}
+            // Already gone: a delete whose answer was lost, retried, is done.
+            Err(e) if e.kind == Kind::NotFound => {}
+            Err(e) if e.kind == Kind::Permanent => {
+                let state = format!(
+                    "Your files hold the new key {}, which works; the old key {} is inactive but not deleted. Delete it yourself: `{}`",
+                    self.show_new(),
+                    self.show(&old),
+                    self.suggest().delete_key(&self.journal.profile, &old)
+                );
+                return Err(self.end(e.to_string(), state));
+            }
+            Err(e) => return Err(self.pause(format!("could not delete the old key: {e}"))),
+        }
+        crash::point("after-delete");
+        self.say(format!("  deleted the old key {}", self.show(&old)));
+        self.advance(Step::Deleted)
+    }
+
+    fn finish(self) -> Result<(), RotateError> {
+        if let Err(e) = Journal::clear(&self.ctx.state_dir) {
+            return Err(RotateError::Failed {
+                message: format!("cannot remove the rotation journal: {e}"),
+                state: format!(
+                    "The rotation itself is complete: your files hold the new key, which works. Remove the journal: `rm {}`",
+                    quote(&Journal::path(&self.ctx.state_dir).to_string_lossy())
+                ),
+            });
+        }
+        let old = self.journal.old_key_id.clone();
+        let _ = writeln!(
+            self.ctx.out,
+            "Done: profile {} now uses {}.",
+            self.journal.profile,
+            self.show_new()
+        );
+        if !self.journal.delete_old {
+            let _ = writeln!(
+                self.ctx.out,
+                "The old key {} is inactive. Once nothing else needs it, delete it: {}",
+                self.show(&old),
+                self.suggest().delete_key(&self.journal.profile, &old)
+            );
+        }
+        Ok(())
+    }
+
+    /// Take the new key back: the files keep (or get back) the old key, then the new key is
+    /// deleted. Only ever before the old key is deactivated.
+    async fn roll_back(mut self) -> Result<(), RotateError> {
+        let reason = self.journal.undo.clone().unwrap_or_default();
+        let new_id = self.journal.new_key_id.clone();
+        if let Some(new_id) = &new_id {
+            let holding = self.holding().map_err(|e| self.pause(e))?;
+            if !holding.new.is_empty() {
+                let inputs = self.read_files().map_err(|e| self.pause(e))?;
+                if let Err(e) = files::replace(&inputs, self.new_pair(), self.old_pair()) {
+                    return Err(
+                        self.pause(format!("{reason}; putting the old key back failed: {e}"))
+                    );
+                }
+                self.say(format!(
+                    "  put the old key back into {}",
+                    names(&holding.new)
+                ));
+            }
+            crash::point("before-undo");
+            let result = self
+                .signed(Phase::Old, async |aws: &Aws, c: &Credentials| {
+                    aws.delete_key(c, new_id).await
+                })
+                .await?;
+            match result {
+                Ok(()) => {}
+                Err(e) if e.kind == Kind::NotFound => {}
+                Err(e) if e.kind == Kind::Permanent => {
+                    let state = format!(
+                        "Your files hold the old key, which works. The new key {} is used nowhere; delete it: `{}`",
+                        self.show(new_id),
+                        self.suggest().delete_key(&self.journal.profile, new_id)
+                    );
+                    return Err(self.end(format!("{reason}; then {e}"), state));
+                }
+                Err(e) => {
+                    return Err(
+                        self.pause(format!("{reason}; then deleting the new key failed: {e}"))
+                    )
+                }
+            }
+        }
+        let _ = Journal::clear(&self.ctx.state_dir);
+        let deleted = match &new_id {
+            Some(id) => format!("The new key {} was deleted again; ", self.show(id)),
+            None => String::new(),
+        };
+        Err(RotateError::Failed {
+            message: reason,
+            state: format!(
+                "{deleted}your files hold the old key, which works{}. Try again: `{}`",
+                self.room_note(),
+                self.rotate_command()
+            ),
+        })
+    }
+
+    // ----- journal and messages -----
+
+    /// Record that `step` is complete.
+    fn advance(&mut self, step: Step) -> Result<(), RotateError> {
+        self.journal.step = step;
+        self.journal
+            .save(&self.ctx.state_dir)
+            .map_err(|e| RotateError::Failed {
+                message: format!("cannot write the rotation journal: {e}"),
+                state: format!(
+                    "{} Once the state folder {} is writable, go on: `{RESUME}`",
+                    self.truth(),
+                    quote(&self.ctx.state_dir.to_string_lossy())
+                ),
+            })
+    }
+
+    /// Turn to undoing the rotation, for `reason`.
+    fn undo(&mut self, reason: String) -> Result<(), RotateError> {
+        self.journal.undo = Some(reason);
+        // Unsaved, the undo still runs now; a resume would decide again from the step.
+        let _ = self.journal.save(&self.ctx.state_dir);
+        Ok(())
+    }
+
+    /// Stop for now: the journal stays and resuming goes on from here.
+    fn pause(&self, what: impl Into<String>) -> RotateError {
+        RotateError::Failed {
+            message: what.into(),
+            state: format!("{} Go on: `{RESUME}`", self.truth()),
+        }
+    }
+
+    /// Stop for good: nothing is left that resuming could do, so the journal goes.
+    fn end(&self, message: String, state: String) -> RotateError {
+        let state = match Journal::clear(&self.ctx.state_dir) {
+            Ok(()) => state,
+            Err(e) => format!("{state} (the rotation journal could not be removed: {e})"),
+        };
+        RotateError::Failed { message, state }
+    }
+
+    /// What is true now, in a sentence or two: which key the files hold and whether it works,
+    /// and where IAM stands.
+    fn truth(&self) -> String {
+        let journal = &self.journal;
+        let old = self.show(&journal.old_key_id);
+        let new = self.show_new();
+        let old_works = journal.step < Step::Deactivated;
+        let new_works = journal.step >= Step::Verified && journal.undo.is_none();
+        let works = |yes: bool| if yes { ", which works" } else { "" };
+        let files = match self.holding() {
+            Err(e) => format!("awscheck cannot read your files now ({e})."),
+            Ok(h) if h.new.is_empty() => {
+                format!("Your files hold the old key {old}{}.", works(old_works))
+            }
+            Ok(h) if h.old.is_empty() => {
+                format!("Your files hold the new key {new}{}.", works(new_works))
+            }
+            Ok(h) => format!(
+                "{} hold the new key {new} and {} the old key {old}.",
+                names(&h.new),
+                names(&h.old)
+            ),
+        };
+        let iam = match journal.step {
+            Step::Started => "No new key exists yet.".to_string(),
+            Step::RoomMade => format!("No new key exists yet{}.", self.room_note()),
+            Step::Creating => {
+                "A new key may exist whose answer from IAM was lost; resuming finds it by its ID."
+                    .to_string()
+            }
+            Step::Created => format!("The new key {new} exists but is not yet proven to work."),
+            Step::Verified => format!("The new key {new} works; the old key is still active."),
+            Step::Written => format!("The old key {old} is still active."),
+            Step::Deactivated => format!("The old key {old} is inactive but not deleted."),
+            Step::Deleted => format!("The old key {old} is deleted."),
+        };
+        let undo = if journal.undo.is_some() {
+            " The rotation is being undone: the new key is to be deleted."
+        } else {
+            ""
+        };
+        format!("{files} {iam}{undo}")
+    }
+
+    fn room_note(&self) -> String {
+        match &self.journal.room_key {
+            Some(room) if self.journal.step >= Step::RoomMade => {
+                format!(" (the key {} was deleted to make room)", self.show(room))
+            }
+            _ => String::new(),
+        }
+    }
+
+    fn suggest(&self) -> Suggest<'_> {
+        Suggest::new(&self.locations, self.options.keys)
+    }
+
+    /// `awscheck rotate` for this profile and these files, to start again.
+    fn rotate_command(&self) -> String {
+        let mut args = vec!["rotate", "--profile", self.journal.profile.as_str()];
+        if self.journal.delete_old {
+            args.push("--delete");
+        }
+        self.suggest().awscheck(&args)
+    }
+
+    fn say(&mut self, line: impl AsRef<str>) {
+        let _ = writeln!(self.ctx.out, "{}", line.as_ref());
+    }
+
+    fn show(&self, key_id: &str) -> String {
+        self.options.keys.show(key_id)
+    }
+
+    fn show_new(&self) -> String {
+        self.journal
+            .new_key_id
+            .as_deref()
+            .map(|id| self.show(id))
+            .unwrap_or_default()
+    }
+
+    // ----- keys and files -----
+
+    fn old_pair(&self) -> KeyPair<'_> {
+        KeyPair {
+            id: &self.journal.old_key_id,
+            secret: &self.journal.old_secret,
+        }
+    }
+
+    /// The new key; before it exists, a pair nothing matches.
+    fn new_pair(&self) -> KeyPair<'_> {
+        KeyPair {
+            id: self.journal.new_key_id.as_deref().unwrap_or_default(),
+            secret: self.journal.new_secret.as_deref().unwrap_or_default(),
+        }
+    }
+
+    fn credentials(&self, phase: Phase) -> Credentials {
+        let pair = match phase {
+            Phase::New if self.journal.new_key_id.is_some() => self.new_pair(),
+            _ => self.old_pair(),
+        };
+        Credentials::new(pair.id, pair.secret, None, None, "awscheck")
+    }
+
+    /// The files as they are on disk now, where the rotation started.
+    fn read_files(&self) -> Result<Inputs, String> {
+        Inputs::read(self.locations.clone()).map_err(|e| e.to_string())
+    }
+
+    fn holding(&self) -> Result<Holding, String> {
+        let inputs = self.read_files()?;
+        let old = files::holders(&inputs, self.old_pair())?;
+        let new = if self.journal.new_key_id.is_some() {
+            files::holders(&inputs, self.new_pair())?
+        } else {
+            Vec::new()
+        };
+        Ok(Holding { old, new })
+    }
+
+    /// Before the old key stops working, no file may hold it: where it is back (a backup
+    /// restored by hand), the new key is written again.
+    fn no_file_holds_the_old_key(&mut self) -> Result<Holding, RotateError> {
+        let holding = self.holding().map_err(|e| self.pause(e))?;
+        if holding.old.is_empty() {
+            return Ok(holding);
+        }
+        let inputs = self.read_files().map_err(|e| self.pause(e))?;
+        if let Err(e) = files::replace(&inputs, self.old_pair(), self.new_pair()) {
+            return Err(self.pause(format!(
+                "{} holds the old key again and cannot be written ({e}), so the old key stays active",
+                names(&holding.old)
+            )));
+        }
+        self.say(format!(
+            "  wrote the new key again into {}",
+            names(&holding.old)
+        ));
+        let holding = self.holding().map_err(|e| self.pause(e))?;
+        if !holding.old.is_empty() {
+            return Err(self.pause(format!(
+                "{} still holds the old key, so the old key stays active",
+                names(&holding.old)
+            )));
+        }
+        Ok(holding)
+    }
+
+    /// Run `call` signed for `phase`: with the key itself, or an MFA session (renewed once
+    /// when AWS says it expired). The outer error means no credentials could be had at all.
+    async fn signed<T>(
+        &mut self,
+        phase: Phase,
+        call: impl AsyncFn(&Aws, &Credentials) -> Result<T, AwsError>,
+    ) -> Result<Result<T, AwsError>, RotateError> {
+        let mut renewed = false;
+        loop {
+            let key = self.credentials(phase);
+            let signing = self
+                .signer
+                .credentials(&self.aws, &key, &mut *self.ctx.ask, &mut *self.ctx.out)
+                .await;
+            let credentials = match signing {
+                Ok(credentials) => credentials,
+                Err(NoSession::NoCode { serial }) => {
+                    return Err(RotateError::Failed {
+                        message: format!(
+                            "profile {} uses MFA ({serial}) and no code was given",
+                            self.journal.profile
+                        ),
+                        state: format!(
+                            "{} Go on in a terminal, where it asks for the code: `{RESUME}`",
+                            self.truth()
+                        ),
+                    })
+                }
+                Err(NoSession::Aws(e)) => {
+                    return Err(self.pause(format!("cannot get an MFA session: {e}")))
+                }
+            };
+            match call(&self.aws, &credentials).await {
+                Err(e) if e.kind == Kind::Expired && !renewed && self.signer.expire() => {
+                    renewed = true;
+                    self.say("  the MFA session expired; a new one is needed");
+                }
+                result => return Ok(result),
+            }
+        }
+    }
+}
+
+/// `a` or `a and b`: file paths for a message.
+fn names(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    match names.as_slice() {
+        [] => "no file".to_string(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
