@@ -66,9 +66,10 @@ pub fn prepare(path: &Path, contents: &[u8], mode: u32) -> io::Result<Prepared> 
 }
 
 impl Prepared {
-    /// Rename over the target and sync the folder, so the rename itself survives a crash.
-    /// Once the rename is done the target holds the new contents, whatever the folder sync
-    /// then says: an error from it is returned, but the file is replaced.
+    /// Rename over the target, then sync the folder so the rename itself survives a crash.
+    /// Only the rename can fail: once it is done, every reader sees the new contents and
+    /// there is nothing to undo, so a folder sync that fails (or that the file system does
+    /// not support) does not turn a finished write into a failed one.
     pub fn commit(self) -> io::Result<()> {
         let result = fs::rename(&self.temp, &self.target);
         if result.is_err() {
@@ -78,20 +79,8 @@ impl Prepared {
         // Renamed or removed: nothing is left for Drop.
         std::mem::forget(self);
         result?;
-        match File::open(parent(&target)).and_then(|dir| dir.sync_all()) {
-            // Some file systems cannot sync a folder at all; the rename is as durable as
-            // they make anything.
-            // (EINVAL, ENOTSUP).
-            Err(error)
-                if matches!(
-                    error.kind(),
-                    io::ErrorKind::InvalidInput | io::ErrorKind::Unsupported
-                ) =>
-            {
-                Ok(())
-            }
-            other => other,
-        }
+        let _ = File::open(parent(&target)).and_then(|dir| dir.sync_all());
+        Ok(())
     }
 
     pub fn discard(self) {

@@ -4,7 +4,9 @@
 mod emulator_support;
 
 use chrono::{Duration, Utc};
-use emulator_support::{awscheck, home_with, python, Emulator, Key};
+use emulator_support::{
+    aws_cli_arn, awscheck, home_with, path_with_aws_cli, user_keys, Emulator, Key,
+};
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -64,31 +66,6 @@ fn status(emulator: &Emulator, key_id: &str) -> String {
         .as_str()
         .unwrap_or("")
         .to_string()
-}
-
-/// What a second, independent client (the AWS CLI) says when it uses the profile.
-fn aws_cli_arn(home: &Path, emulator: &Emulator, profile: &str) -> Option<String> {
-    let aws = python().with_file_name("aws");
-    let output = std::process::Command::new(aws)
-        .args([
-            "sts",
-            "get-caller-identity",
-            "--profile",
-            profile,
-            "--output",
-            "json",
-        ])
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", &emulator.url)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .output()
-        .unwrap();
-    output.status.success().then(|| {
-        let document: Value = serde_json::from_slice(&output.stdout).unwrap();
-        document["Arn"].as_str().unwrap().to_string()
-    })
 }
 
 /// Bytes that differ between two files, as (offset, before, after) runs.
@@ -172,11 +149,11 @@ fn happy_path_changes_only_the_two_values_and_the_aws_cli_uses_the_new_key() {
     assert_eq!(status(&emulator, &dev.id), "Inactive");
     assert_eq!(status(&emulator, &new_id), "Active");
     assert_eq!(
-        aws_cli_arn(home.path(), &emulator, "dev").as_deref(),
+        aws_cli_arn(home.path(), &emulator, "dev", &[]).as_deref(),
         Some("arn:aws:iam::123456789012:user/dev")
     );
     assert_eq!(
-        aws_cli_arn(home.path(), &emulator, "ci").as_deref(),
+        aws_cli_arn(home.path(), &emulator, "ci", &[]).as_deref(),
         Some("arn:aws:iam::123456789012:user/dev")
     );
 
@@ -216,6 +193,27 @@ fn happy_path_changes_only_the_two_values_and_the_aws_cli_uses_the_new_key() {
 
     // The audit sees the result at once.
     assert!(!audit(home.path()).contains(&"key-too-old".to_string()));
+
+    // The command printed for deleting the old key runs as printed and deletes exactly it.
+    let command = all
+        .lines()
+        .find_map(|line| line.strip_prefix("The old key "))
+        .and_then(|line| line.split('`').nth(1))
+        .unwrap_or_else(|| panic!("no delete command:\n{all}"));
+    let pasted = std::process::Command::new("sh")
+        .args(["-c", command])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", path_with_aws_cli())
+        .env("AWS_ENDPOINT_URL", &emulator.url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert!(pasted.status.success(), "{command}\n{}", text(&pasted));
+    assert_eq!(
+        user_keys(&emulator, "dev"),
+        [(new_id.clone(), "Active".to_string())]
+    );
 }
 
 #[test]
@@ -227,7 +225,7 @@ fn delete_removes_the_old_key() {
     assert!(output.status.success(), "{}", text(&output));
     let response = std::panic::catch_unwind(|| emulator.key(&key.id));
     assert!(response.is_err(), "old key still exists");
-    assert!(aws_cli_arn(home.path(), &emulator, "dev").is_some());
+    assert!(aws_cli_arn(home.path(), &emulator, "dev", &[]).is_some());
 }
 
 #[test]
@@ -269,7 +267,7 @@ fn an_inactive_second_key_is_deleted_only_when_confirmed() {
         std::panic::catch_unwind(|| emulator.key(&inactive.id)).is_err(),
         "inactive key deleted"
     );
-    assert!(aws_cli_arn(home.path(), &emulator, "dev").is_some());
+    assert!(aws_cli_arn(home.path(), &emulator, "dev", &[]).is_some());
 }
 
 #[test]
@@ -293,7 +291,57 @@ fn an_active_second_key_is_refused_unless_asked() {
         &["--profile", "dev", "--delete-other-key"],
     );
     assert!(output.status.success(), "{}", text(&output));
-    assert!(aws_cli_arn(home.path(), &emulator, "dev").is_some());
+    assert!(aws_cli_arn(home.path(), &emulator, "dev", &[]).is_some());
+}
+
+#[test]
+fn a_second_key_that_another_profile_holds_is_never_deleted() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": "two" }));
+    let other = emulator.create_key(json!({ "user": "two" }));
+    let home = home_with(&[("dev", &key), ("ci", &other)]);
+    let output = rotate(
+        home.path(),
+        &emulator,
+        &["--profile", "dev", "--delete-other-key"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let message = text(&output);
+    assert!(
+        message.contains("profile ci holds it")
+            && message.contains("`awscheck rotate --profile ci`"),
+        "{message}"
+    );
+    assert_eq!(user_keys(&emulator, "two").len(), 2);
+    assert!(aws_cli_arn(home.path(), &emulator, "ci", &[]).is_some());
+}
+
+#[test]
+fn no_key_is_deleted_to_make_room_when_a_later_check_refuses() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": "room" }));
+    let inactive = emulator.create_key(json!({ "user": "room", "status": "Inactive" }));
+    let home = home_with(&[("dev", &key)]);
+    // The backups cannot be written: a file stands where their folder would be.
+    let state = home.path().join(".local/state/awscheck");
+    std::fs::create_dir_all(&state).unwrap();
+    std::fs::write(state.join("backups"), "").unwrap();
+    let output = rotate(home.path(), &emulator, &["--profile", "dev", "--yes"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).contains("nothing was changed"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(
+        status(&emulator, &inactive.id),
+        "Inactive",
+        "the inactive key is still there"
+    );
+    assert!(!emulator
+        .calls()
+        .iter()
+        .any(|c| c["action"] == "DeleteAccessKey"));
 }
 
 #[test]
@@ -336,7 +384,7 @@ fn mfa_profiles_rotate_with_an_mfa_session() {
         "IAM calls use the MFA session: {create}"
     );
     assert_eq!(calls[session]["access_key_id"], key.id);
-    assert!(aws_cli_arn(home.path(), &emulator, "dev").is_some());
+    assert!(aws_cli_arn(home.path(), &emulator, "dev", &[]).is_some());
 }
 
 #[test]
@@ -380,82 +428,58 @@ fn dry_run_changes_nothing() {
         .calls()
         .iter()
         .any(|c| c["action"] == "CreateAccessKey"));
+    assert!(
+        !home.path().join(".local/state").exists(),
+        "a dry run writes nothing, not even the lock file"
+    );
 }
 
-/// After a failure before the files are written: files unchanged, the old key works, no new
-/// key left in IAM, no journal.
+#[test]
+fn a_dry_run_spends_no_mfa_code() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": "mfa-dry" }));
+    emulator.control(
+        "POST",
+        "users",
+        Some(json!({ "user": "mfa-dry", "require_mfa": true })),
+    );
+    let home = home_with(&[("dev", &key)]);
+    std::fs::write(
+        home.path().join(".aws/config"),
+        "[profile dev]\nmfa_serial = arn:aws:iam::123456789012:mfa/mfa-dry\n",
+    )
+    .unwrap();
+    let dry = rotate(
+        home.path(),
+        &emulator,
+        &["--profile", "dev", "--dry-run", "--mfa-code", "123456"],
+    );
+    assert!(dry.status.success(), "{}", text(&dry));
+    assert!(!emulator
+        .calls()
+        .iter()
+        .any(|c| c["action"] == "GetSessionToken"));
+    // AWS takes a code once; the dry run left it unused.
+    let output = rotate(
+        home.path(),
+        &emulator,
+        &["--profile", "dev", "--mfa-code", "123456"],
+    );
+    assert!(output.status.success(), "{}", text(&output));
+}
+
+/// After a failure before the files are written: files unchanged, the old key works and is
+/// the user's only key, no journal.
 fn assert_untouched(home: &Path, emulator: &Emulator, key: &Key, before: &[u8]) {
     assert_eq!(std::fs::read(credentials_path(home)).unwrap(), before);
-    assert_eq!(status(emulator, &key.id), "Active");
-    assert!(aws_cli_arn(home, emulator, "dev").is_some());
-    let keys: Vec<Value> = emulator.calls();
-    let _ = keys;
+    assert!(aws_cli_arn(home, emulator, "dev", &[]).is_some());
+    assert_eq!(
+        user_keys(emulator, &key.user),
+        [(key.id.clone(), "Active".to_string())]
+    );
     assert!(!home
         .join(".local/state/awscheck/rotation-journal.json")
         .exists());
-}
-
-fn user_key_count(emulator: &Emulator, user: &str, home: &Path) -> usize {
-    // Ask through the AWS CLI, signed by the profile's current key.
-    let aws = python().with_file_name("aws");
-    let output = std::process::Command::new(aws)
-        .args([
-            "iam",
-            "list-access-keys",
-            "--user-name",
-            user,
-            "--profile",
-            "dev",
-            "--output",
-            "json",
-        ])
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", &emulator.url)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .output()
-        .unwrap();
-    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
-    document["AccessKeyMetadata"].as_array().unwrap().len()
-}
-
-#[test]
-fn a_failure_to_create_the_key_changes_nothing() {
-    let emulator = Emulator::start();
-    let key = emulator.create_key(json!({ "user": "create-fails" }));
-    let home = home_with(&[("dev", &key)]);
-    let before = std::fs::read(credentials_path(home.path())).unwrap();
-    emulator.fault(json!({ "action": "CreateAccessKey", "kind": "server-error" }));
-    let output = rotate(home.path(), &emulator, &["--profile", "dev"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        text(&output).contains("No key was created"),
-        "{}",
-        text(&output)
-    );
-    emulator.control("DELETE", "faults", None);
-    assert_untouched(home.path(), &emulator, &key, &before);
-    assert_eq!(user_key_count(&emulator, "create-fails", home.path()), 1);
-}
-
-#[test]
-fn a_new_key_that_never_works_is_deleted_again() {
-    let emulator = Emulator::start();
-    let key = emulator.create_key(json!({ "user": "never-works" }));
-    let home = home_with(&[("dev", &key)]);
-    let before = std::fs::read(credentials_path(home.path())).unwrap();
-    emulator.fault(json!({ "action": "GetCallerIdentity", "kind": "invalid-token", "except_access_key_id": key.id }));
-    let output = rotate(home.path(), &emulator, &["--profile", "dev"]);
-    assert_eq!(output.status.code(), Some(2));
-    let message = text(&output);
-    assert!(
-        message.contains("did not accept the new key") && message.contains("deleted again"),
-        "{message}"
-    );
-    emulator.control("DELETE", "faults", None);
-    assert_untouched(home.path(), &emulator, &key, &before);
-    assert_eq!(user_key_count(&emulator, "never-works", home.path()), 1);
 }
 
 #[test]
@@ -483,48 +507,6 @@ fn a_read_only_folder_leaves_the_files_and_takes_the_new_key_back() {
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("deleted again"), "{}", text(&output));
     assert_untouched(home.path(), &emulator, &key, &before);
-    assert_eq!(user_key_count(&emulator, "read-only", home.path()), 1);
-}
-
-#[test]
-fn a_failure_to_deactivate_leaves_the_new_key_working_and_resume_finishes() {
-    let emulator = Emulator::start();
-    let key = emulator.create_key(json!({ "user": "deactivate-fails" }));
-    let home = home_with(&[("dev", &key)]);
-    emulator.fault(json!({ "action": "UpdateAccessKey", "kind": "access-denied" }));
-    let output = rotate(home.path(), &emulator, &["--profile", "dev"]);
-    assert_eq!(output.status.code(), Some(2));
-    let message = text(&output);
-    assert!(
-        message.contains("still active") && message.contains("awscheck rotate --resume"),
-        "{message}"
-    );
-    let (new_id, _) = key_in_file(home.path(), "dev");
-    assert_ne!(new_id, key.id);
-    assert!(
-        aws_cli_arn(home.path(), &emulator, "dev").is_some(),
-        "files hold a working key"
-    );
-    assert_eq!(status(&emulator, &key.id), "Active");
-
-    // Every other command points at the unfinished rotation.
-    let output = awscheck(home.path(), &emulator.url)
-        .args(["audit", "--offline"])
-        .output()
-        .unwrap();
-    assert!(String::from_utf8_lossy(&output.stderr).contains("awscheck rotate --resume"));
-
-    emulator.control("DELETE", "faults", None);
-    let output = awscheck(home.path(), &emulator.url)
-        .args(["rotate", "--resume"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
-    assert_eq!(status(&emulator, &key.id), "Inactive");
-    assert!(!home
-        .path()
-        .join(".local/state/awscheck/rotation-journal.json")
-        .exists());
 }
 
 #[test]
@@ -544,132 +526,4 @@ fn two_rotations_never_run_at_once() {
         text(&output)
     );
     drop(lock);
-}
-
-/// Kill the process at `point`, then check the files hold a working key and that `--resume`
-/// ends in a clean state: either rotated (new key in the files, old one inactive) or rolled
-/// back (old key in the files and active, no extra key).
-#[cfg(feature = "fault-injection")]
-fn crash_and_resume(point: &str, expect_rotated: bool) {
-    let emulator = Emulator::start();
-    let user = format!("crash-{point}");
-    let key = emulator.create_key(json!({ "user": user }));
-    let home = home_with(&[("dev", &key)]);
-    let output = awscheck(home.path(), &emulator.url)
-        .args(["rotate", "--profile", "dev", "--propagation-timeout", "3"])
-        .env("AWSCHECK_CRASH_AT", point)
-        .output()
-        .unwrap();
-    assert!(
-        !output.status.success(),
-        "{point}: the process should have died"
-    );
-    assert!(
-        aws_cli_arn(home.path(), &emulator, "dev").is_some(),
-        "{point}: the files hold a working key"
-    );
-
-    let output = awscheck(home.path(), &emulator.url)
-        .args(["rotate", "--resume"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{point}: {}", text(&output));
-    assert!(
-        aws_cli_arn(home.path(), &emulator, "dev").is_some(),
-        "{point}: working key after resume"
-    );
-    let (id, _) = key_in_file(home.path(), "dev");
-    if expect_rotated {
-        assert_ne!(id, key.id, "{point}: rotated");
-        assert_eq!(status(&emulator, &key.id), "Inactive", "{point}");
-    } else {
-        assert_eq!(id, key.id, "{point}: rolled back");
-        assert_eq!(status(&emulator, &key.id), "Active", "{point}");
-    }
-    assert_eq!(
-        user_key_count(&emulator, &user, home.path()),
-        2_usize.min(1 + usize::from(expect_rotated)),
-        "{point}: no stray key"
-    );
-    assert!(
-        !home
-            .path()
-            .join(".local/state/awscheck/rotation-journal.json")
-            .exists(),
-        "{point}"
-    );
-}
-
-#[cfg(feature = "fault-injection")]
-#[test]
-fn a_crash_before_the_key_is_created_rolls_back() {
-    crash_and_resume("before-create", false);
-}
-
-#[cfg(feature = "fault-injection")]
-#[test]
-fn a_crash_after_the_key_is_created_finishes() {
-    crash_and_resume("after-create", true);
-}
-
-#[cfg(feature = "fault-injection")]
-#[test]
-fn a_crash_after_verification_finishes() {
-    crash_and_resume("after-verify", true);
-}
-
-#[cfg(feature = "fault-injection")]
-#[test]
-fn a_crash_after_the_files_are_written_finishes() {
-    crash_and_resume("after-write", true);
-}
-
-#[cfg(feature = "fault-injection")]
-#[test]
-fn a_crash_after_deactivation_finishes() {
-    crash_and_resume("after-deactivate", true);
-}
-
-#[cfg(feature = "fault-injection")]
-#[test]
-fn a_crash_between_two_files_finishes_both() {
-    let emulator = Emulator::start();
-    let key = emulator.create_key(json!({ "user": "two-files" }));
-    let home = home_with(&[("dev", &key)]);
-    // The same key also sits in the config file, under another profile.
-    std::fs::write(
-        home.path().join(".aws/config"),
-        format!(
-            "[profile ci]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            key.id, key.secret
-        ),
-    )
-    .unwrap();
-    let output = awscheck(home.path(), &emulator.url)
-        .args(["rotate", "--profile", "dev", "--propagation-timeout", "3"])
-        .env("AWSCHECK_CRASH_AT", "between-files")
-        .output()
-        .unwrap();
-    assert!(!output.status.success());
-    let config = std::fs::read_to_string(home.path().join(".aws/config")).unwrap();
-    let credentials = std::fs::read_to_string(credentials_path(home.path())).unwrap();
-    assert!(
-        config.contains(&key.id) != credentials.contains(&key.id),
-        "exactly one file was written before the crash"
-    );
-
-    let output = awscheck(home.path(), &emulator.url)
-        .args(["rotate", "--resume"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
-    let (new_id, new_secret) = key_in_file(home.path(), "dev");
-    let config = std::fs::read_to_string(home.path().join(".aws/config")).unwrap();
-    assert!(
-        config.contains(&new_id) && config.contains(&new_secret),
-        "{config}"
-    );
-    assert!(!config.contains(&key.id) && !config.contains(&key.secret));
-    assert_eq!(status(&emulator, &key.id), "Inactive");
-    assert!(aws_cli_arn(home.path(), &emulator, "ci").is_some());
 }

@@ -123,6 +123,29 @@ impl<'r, 'c> Rotation<'r, 'c> {
     }
 
     async fn create(&mut self) -> Result<(), RotateError> {
+        // The keys as they are right before the call: a key that exists now is not the one
+        // this call creates, even if it appeared since the rotation started (made by hand
+        // after a crash, say).
+        let listed = self
+            .signed(Phase::Old, async |aws: &Aws, c: &Credentials| {
+                aws.list_keys(c).await
+            })
+            .await?;
+        let keys = listed.map_err(|e| self.pause(e.to_string()))?;
+        for key in &keys {
+            if !self.journal.keys_before.contains(&key.id) {
+                self.journal.keys_before.push(key.id.clone());
+            }
+        }
+        if let Some(other) = keys.iter().find(|k| k.id != self.journal.old_key_id) {
+            let state = format!(
+                "No key was created{}: the user has another key, {}, which awscheck did not make, and IAM allows two. Find out what uses it; then rotate: `{}`",
+                self.room_note(),
+                self.show(&other.id),
+                self.rotate_command_with(&["--delete-other-key"])
+            );
+            return Err(self.end("the user's 2-key quota is full".to_string(), state));
+        }
         self.advance(Step::Creating)?;
         crash::point("before-create");
         self.create_attempts += 1;
@@ -210,9 +233,11 @@ impl<'r, 'c> Rotation<'r, 'c> {
         Err(self.end(error.to_string(), state))
     }
 
-    /// Keys that appeared since the rotation listed the user's keys, that no file holds and
-    /// that were never used: created by a CreateAccessKey whose answer was lost. Known by ID,
-    /// never by the clock; a key somebody made by hand is in a file or used soon after.
+    /// Keys that appeared since the user's keys were listed right before CreateAccessKey,
+    /// that no file holds and that were never used: created by that call, its answer lost.
+    /// Known by ID, never by the clock. (Only a key made by hand in the moment between a run
+    /// dying inside that call and the resume, put nowhere and never used, would look the
+    /// same; and if the call did create a key, the quota leaves no room for one by hand.)
     async fn strays(&mut self, keys: &[UserKey]) -> Result<Vec<String>, RotateError> {
         let inputs = self.read_files().map_err(|e| self.pause(e))?;
         let mut strays = Vec::new();
@@ -266,10 +291,10 @@ impl<'r, 'c> Rotation<'r, 'c> {
         // What the files hold decides, not what the write returned: a rename may be done
         // whatever error follows it.
         let holding = self.holding().map_err(|e| self.pause(e))?;
-        let failure = match written {
+        let failure = match &written {
             Ok(_) if holding.old.is_empty() && !holding.new.is_empty() => None,
             Ok(_) => Some("the files changed while rotating".to_string()),
-            Err(e) => Some(e),
+            Err(e) => Some(e.clone()),
         };
         if let Some(why) = failure {
             if !holding.old.is_empty() && !holding.new.is_empty() {
@@ -292,8 +317,10 @@ impl<'r, 'c> Rotation<'r, 'c> {
             }
         }
         crash::point("after-write");
-        let holding = self.holding().map_err(|e| self.pause(e))?;
-        self.say(format!("  wrote {}", names(&holding.new)));
+        match written {
+            Ok(paths) if !paths.is_empty() => self.say(format!("  wrote {}", names(&paths))),
+            _ => self.say("  the files hold the new key"),
+        }
         self.advance(Step::Written)
     }
 
@@ -381,7 +408,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
         if !self.journal.delete_old {
             let _ = writeln!(
                 self.ctx.out,
-                "The old key {} is inactive. Once nothing else needs it, delete it: {}",
+                "The old key {} is inactive. Once nothing else needs it, delete it: `{}`",
                 self.show(&old),
                 self.suggest().delete_key(&self.journal.profile, &old)
             );
@@ -548,10 +575,15 @@ impl<'r, 'c> Rotation<'r, 'c> {
 
     /// `awscheck rotate` for this profile and these files, to start again.
     fn rotate_command(&self) -> String {
+        self.rotate_command_with(&[])
+    }
+
+    fn rotate_command_with(&self, extra: &[&str]) -> String {
         let mut args = vec!["rotate", "--profile", self.journal.profile.as_str()];
         if self.journal.delete_old {
             args.push("--delete");
         }
+        args.extend_from_slice(extra);
         self.suggest().awscheck(&args)
     }
 

@@ -70,7 +70,10 @@ impl std::fmt::Display for RotateError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RotateError::Refused(reason) => f.write_str(reason),
-            RotateError::Failed { message, state } => write!(f, "{message}. {state}"),
+            // AWS's own messages often end in a full stop already.
+            RotateError::Failed { message, state } => {
+                write!(f, "{}. {state}", message.trim_end_matches('.'))
+            }
         }
     }
 }

@@ -197,3 +197,64 @@ pub fn awscheck(home: &Path, endpoint: &str) -> BinCommand {
         .env("AWS_EC2_METADATA_DISABLED", "true");
     command
 }
+
+/// A user's keys as IAM holds them: (ID, status), oldest first. The ground truth, whether or
+/// not any of the keys works.
+pub fn user_keys(emulator: &Emulator, user: &str) -> Vec<(String, String)> {
+    emulator
+        .control("GET", &format!("users/{user}/keys"), None)
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .map(|key| {
+            (
+                key["access_key_id"].as_str().unwrap().to_string(),
+                key["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// PATH with the emulator's virtualenv first, so `aws` is the AWS CLI installed there.
+pub fn path_with_aws_cli() -> String {
+    format!(
+        "{}:{}",
+        python().parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// What the AWS CLI (an independent client, reading the files itself) says `profile` is,
+/// or `None` when its credentials do not work. `files` are the environment variables naming
+/// the files when they are not in `home/.aws`.
+pub fn aws_cli_arn(
+    home: &Path,
+    emulator: &Emulator,
+    profile: &str,
+    files: &[(&str, &Path)],
+) -> Option<String> {
+    let mut command = Command::new(python().with_file_name("aws"));
+    command
+        .args([
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            profile,
+            "--output",
+            "json",
+        ])
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", &emulator.url)
+        .env("AWS_DEFAULT_REGION", "us-east-1");
+    for (variable, path) in files {
+        command.env(variable, path);
+    }
+    let output = command.output().unwrap();
+    output.status.success().then(|| {
+        let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+        document["Arn"].as_str().unwrap().to_string()
+    })
+}
