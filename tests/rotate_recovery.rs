@@ -582,6 +582,59 @@ fn resume_refuses_another_profile_and_ignores_todays_file_flags() {
     world.assert_healthy("resume with other flags");
 }
 
+/// The new key is never accepted, so the rotation is undone; the undo itself is then cut
+/// short by `trouble` (a crash, or a failed delete) and finished by following the advice.
+fn interrupted_undo(trouble: &str) {
+    let mut world = world(At::Verify, Files::Default);
+    world.fault(At::Verify, "invalid-token", None);
+    let env = match trouble {
+        "crash" => crash_at("before-undo"),
+        _ => {
+            world
+                .emulator
+                .fault(json!({ "action": "DeleteAccessKey", "kind": "server-error" }));
+            Vec::new()
+        }
+    };
+    let first = world.first_run(At::Verify, &env);
+    assert!(!first.status.success());
+    world.clear_faults();
+    world.assert_files_work(trouble);
+    let said = match trouble {
+        "crash" => text(&world.paste("awscheck profiles")),
+        _ => text(&first),
+    };
+    assert_eq!(
+        last_command(&said).as_deref(),
+        Some("awscheck rotate --resume"),
+        "{said}"
+    );
+    // The resume finishes the undo: it ends saying the rotation did not happen.
+    let output = world.paste("awscheck rotate --resume");
+    let said = text(&output);
+    assert!(said.contains("was deleted again"), "{said}");
+    let keys = user_keys(&world.emulator, USER);
+    assert_eq!(
+        keys,
+        [(world.old.id.clone(), "Active".to_string())],
+        "{said}"
+    );
+    assert!(!world.journal().exists());
+    let output = world.paste(&last_command(&said).unwrap());
+    assert!(output.status.success(), "{}", text(&output));
+    world.assert_healthy(trouble);
+}
+
+#[test]
+fn an_undo_cut_short_by_a_crash_is_finished_by_resume() {
+    interrupted_undo("crash");
+}
+
+#[test]
+fn an_undo_whose_delete_fails_for_a_moment_is_finished_by_resume() {
+    interrupted_undo("transient");
+}
+
 /// A profile whose key ID and secret sit in different files, or in two sections of one
 /// file: the SDKs merge them, and resume must replace both halves.
 fn split_key(credentials: &str, config: &str) {

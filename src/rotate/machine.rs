@@ -36,6 +36,30 @@ enum Phase {
     New,
 }
 
+/// What happens to the old key once the files hold the new one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Retire {
+    Deactivate,
+    Delete,
+}
+
+impl Retire {
+    /// The step's verb, as the crash points name it.
+    fn point(self) -> &'static str {
+        match self {
+            Retire::Deactivate => "deactivate",
+            Retire::Delete => "delete",
+        }
+    }
+
+    fn done(self) -> &'static str {
+        match self {
+            Retire::Deactivate => "deactivated",
+            Retire::Delete => "deleted",
+        }
+    }
+}
+
 /// The files holding each key, read back from disk.
 struct Holding {
     old: Vec<PathBuf>,
@@ -82,8 +106,8 @@ impl<'r, 'c> Rotation<'r, 'c> {
                 Step::Creating => self.settle_create(None).await?,
                 Step::Created => self.verify().await?,
                 Step::Verified => self.write()?,
-                Step::Written => self.deactivate().await?,
-                Step::Deactivated if self.journal.delete_old => self.delete_old().await?,
+                Step::Written => self.retire(Retire::Deactivate).await?,
+                Step::Deactivated if self.journal.delete_old => self.retire(Retire::Delete).await?,
                 Step::Deactivated | Step::Deleted => return self.finish(),
             }
         }
@@ -192,24 +216,11 @@ impl<'r, 'c> Rotation<'r, 'c> {
         };
         let strays = self.strays(&keys).await?;
         for stray in &strays {
-            let result = self
-                .signed(Phase::Old, async |aws: &Aws, c: &Credentials| {
-                    aws.delete_key(c, stray).await
-                })
-                .await?;
-            match result {
-                Ok(()) => {}
-                Err(e) if e.kind == Kind::NotFound => {}
-                Err(e) if e.kind == Kind::Permanent => {
-                    let state = format!(
-                        "Your files hold the old key, which works. IAM created the key {} but its answer, with the secret, was lost: nobody can use it. Delete it: `{}`",
-                        self.show(stray),
-                        self.suggest().delete_key(&self.journal.profile, stray)
-                    );
-                    return Err(self.end(e.to_string(), state));
-                }
-                Err(e) => return Err(self.pause(e.to_string())),
-            }
+            let what = format!(
+                "IAM created the key {} but its answer, with the secret, was lost",
+                self.show(stray)
+            );
+            self.delete_unused(stray, &what, None).await?;
             self.say(format!(
                 "  deleted {}, a new key whose answer from IAM was lost",
                 self.show(stray)
@@ -324,10 +335,12 @@ impl<'r, 'c> Rotation<'r, 'c> {
         self.advance(Step::Written)
     }
 
-    async fn deactivate(&mut self) -> Result<(), RotateError> {
-        crash::point("before-deactivate");
+    /// Deactivate, then (with `--delete`) delete the old key, signing with the new one: that
+    /// also proves the new key can manage the user. Never while a file still holds the old key.
+    async fn retire(&mut self, how: Retire) -> Result<(), RotateError> {
+        crash::point(&format!("before-{}", how.point()));
         let holding = self.no_file_holds_the_old_key()?;
-        if holding.new.is_empty() {
+        if how == Retire::Deactivate && holding.new.is_empty() {
             return self.undo(
                 "no file holds the new key any more (the profile was changed by hand?)".to_string(),
             );
@@ -336,56 +349,45 @@ impl<'r, 'c> Rotation<'r, 'c> {
         let limit = self.options.propagation_limit;
         let result = self
             .signed(Phase::New, async |aws: &Aws, c: &Credentials| {
-                until_accepted(limit, || aws.deactivate(c, &old)).await
+                until_accepted(limit, || async {
+                    match how {
+                        Retire::Deactivate => aws.deactivate(c, &old).await,
+                        Retire::Delete => aws.delete_key(c, &old).await,
+                    }
+                })
+                .await
             })
             .await?;
         match result {
             Ok(()) => {}
+            // Already gone: a call whose answer was lost, retried, or a key deleted by hand.
             Err(e) if e.kind == Kind::NotFound => {}
             Err(e) if e.kind == Kind::Permanent => {
+                let (left, command) = match how {
+                    Retire::Deactivate => (
+                        "is still active. Deactivate it yourself",
+                        self.suggest().deactivate_key(&self.journal.profile, &old),
+                    ),
+                    Retire::Delete => (
+                        "is inactive but not deleted. Delete it yourself",
+                        self.suggest().delete_key(&self.journal.profile, &old),
+                    ),
+                };
                 let state = format!(
-                    "Your files hold the new key {}, which works, but the old key {} is still active. Deactivate it yourself: `{}`",
+                    "Your files hold the new key {}, which works; the old key {} {left}: `{command}`",
                     self.show_new(),
                     self.show(&old),
-                    self.suggest().deactivate_key(&self.journal.profile, &old)
                 );
                 return Err(self.end(e.to_string(), state));
             }
-            Err(e) => return Err(self.pause(format!("could not deactivate the old key: {e}"))),
+            Err(e) => return Err(self.pause(format!("could not {} the old key: {e}", how.point()))),
         }
-        crash::point("after-deactivate");
-        self.say(format!("  deactivated the old key {}", self.show(&old)));
-        self.advance(Step::Deactivated)
-    }
-
-    async fn delete_old(&mut self) -> Result<(), RotateError> {
-        crash::point("before-delete");
-        self.no_file_holds_the_old_key()?;
-        let old = self.journal.old_key_id.clone();
-        let limit = self.options.propagation_limit;
-        let result = self
-            .signed(Phase::New, async |aws: &Aws, c: &Credentials| {
-                until_accepted(limit, || aws.delete_key(c, &old)).await
-            })
-            .await?;
-        match result {
-            Ok(()) => {}
-            // Already gone: a delete whose answer was lost, retried, is done.
-            Err(e) if e.kind == Kind::NotFound => {}
-            Err(e) if e.kind == Kind::Permanent => {
-                let state = format!(
-                    "Your files hold the new key {}, which works; the old key {} is inactive but not deleted. Delete it yourself: `{}`",
-                    self.show_new(),
-                    self.show(&old),
-                    self.suggest().delete_key(&self.journal.profile, &old)
-                );
-                return Err(self.end(e.to_string(), state));
-            }
-            Err(e) => return Err(self.pause(format!("could not delete the old key: {e}"))),
-        }
-        crash::point("after-delete");
-        self.say(format!("  deleted the old key {}", self.show(&old)));
-        self.advance(Step::Deleted)
+        crash::point(&format!("after-{}", how.point()));
+        self.say(format!("  {} the old key {}", how.done(), self.show(&old)));
+        self.advance(match how {
+            Retire::Deactivate => Step::Deactivated,
+            Retire::Delete => Step::Deleted,
+        })
     }
 
     fn finish(self) -> Result<(), RotateError> {
@@ -436,28 +438,8 @@ impl<'r, 'c> Rotation<'r, 'c> {
                 ));
             }
             crash::point("before-undo");
-            let result = self
-                .signed(Phase::Old, async |aws: &Aws, c: &Credentials| {
-                    aws.delete_key(c, new_id).await
-                })
-                .await?;
-            match result {
-                Ok(()) => {}
-                Err(e) if e.kind == Kind::NotFound => {}
-                Err(e) if e.kind == Kind::Permanent => {
-                    let state = format!(
-                        "Your files hold the old key, which works. The new key {} is used nowhere; delete it: `{}`",
-                        self.show(new_id),
-                        self.suggest().delete_key(&self.journal.profile, new_id)
-                    );
-                    return Err(self.end(format!("{reason}; then {e}"), state));
-                }
-                Err(e) => {
-                    return Err(
-                        self.pause(format!("{reason}; then deleting the new key failed: {e}"))
-                    )
-                }
-            }
+            let what = format!("The new key {} is used nowhere", self.show(new_id));
+            self.delete_unused(new_id, &what, Some(&reason)).await?;
         }
         let _ = Journal::clear(&self.ctx.state_dir);
         let deleted = match &new_id {
@@ -472,6 +454,37 @@ impl<'r, 'c> Rotation<'r, 'c> {
                 self.rotate_command()
             ),
         })
+    }
+
+    /// Delete a new key that nothing uses (its secret lost, or the rotation undone), signing
+    /// with the old key. `what` says what the key is; `reason`, what led here.
+    async fn delete_unused(
+        &mut self,
+        key: &str,
+        what: &str,
+        reason: Option<&str>,
+    ) -> Result<(), RotateError> {
+        let result = self
+            .signed(Phase::Old, async |aws: &Aws, c: &Credentials| {
+                aws.delete_key(c, key).await
+            })
+            .await?;
+        let message = |e: &AwsError| match reason {
+            Some(reason) => format!("{reason}; then {e}"),
+            None => e.to_string(),
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind == Kind::NotFound => Ok(()),
+            Err(e) if e.kind == Kind::Permanent => {
+                let state = format!(
+                    "Your files hold the old key, which works. {what}: nobody can use it. Delete it: `{}`",
+                    self.suggest().delete_key(&self.journal.profile, key)
+                );
+                Err(self.end(message(&e), state))
+            }
+            Err(e) => Err(self.pause(message(&e))),
+        }
     }
 
     // ----- journal and messages -----
