@@ -44,6 +44,16 @@ pub enum Command {
     Rules(RulesArgs),
     /// Replace a profile's access key without ever leaving it without a working one.
     Rotate(RotateArgs),
+    /// Move a profile's key out of the credentials file into the OS's secret store.
+    Protect(ProtectArgs),
+    /// Put a protected profile's key back into the credentials file.
+    Unprotect(UnprotectArgs),
+    /// Print credentials for a protected key, as a profile's credential_process (for the SDKs).
+    CredentialProcess {
+        /// The protected key's access key ID.
+        #[arg(long, value_name = "ID")]
+        key_id: String,
+    },
     /// Show one rule: what it checks, why, and how to fix it.
     Explain {
         /// Rule ID (AK003) or slug (key-too-old).
@@ -171,6 +181,36 @@ pub struct RotateArgs {
     /// Seconds to keep retrying while AWS does not yet accept the new key.
     #[arg(long, value_name = "SECONDS", default_value_t = 120)]
     pub propagation_timeout: u64,
+    /// Show access key IDs in full instead of masked.
+    #[arg(long)]
+    pub show_key_ids: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ProtectArgs {
+    /// The profile whose key to protect; every profile holding the same key is protected too.
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub profile: String,
+    /// Hand out the long-term key itself (from the store) instead of 12-hour sessions, which
+    /// cannot call IAM without MFA.
+    #[arg(long)]
+    pub no_session: bool,
+    /// Show what would change and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Show access key IDs in full instead of masked.
+    #[arg(long)]
+    pub show_key_ids: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnprotectArgs {
+    /// The protected profile.
+    #[arg(long, short = 'p', value_name = "NAME")]
+    pub profile: String,
+    /// Show what would change and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Show access key IDs in full instead of masked.
     #[arg(long)]
     pub show_key_ids: bool,

@@ -16,6 +16,7 @@ pub mod document;
 pub mod env;
 pub mod facts;
 pub mod finding;
+pub mod keychain;
 pub mod locate;
 pub mod mask;
 pub mod model;
@@ -26,6 +27,8 @@ pub mod parse;
 pub mod paths;
 pub mod process;
 pub mod profile_set;
+#[cfg(feature = "online")]
+pub mod protect;
 pub mod remind;
 pub mod report;
 #[cfg(feature = "online")]

@@ -25,6 +25,9 @@ pub enum CredentialKind {
     SsoLegacy,
     LoginSession,
     CredentialProcess,
+    /// A long-term key `awscheck protect` moved into the OS's secret store, handed out by
+    /// `awscheck credential-process`.
+    ProtectedKey,
     /// Settings only (region, output): nothing to sign with.
     None,
     /// The SDKs would fail to resolve this profile.
@@ -43,6 +46,7 @@ impl CredentialKind {
             CredentialKind::SsoLegacy => "SSO (legacy)",
             CredentialKind::LoginSession => "login session",
             CredentialKind::CredentialProcess => "credential process",
+            CredentialKind::ProtectedKey => "long-term key in the keychain",
             CredentialKind::None => "none",
             CredentialKind::Invalid => "invalid",
         }
@@ -67,7 +71,12 @@ impl CredentialKind {
             Base::Sso(sso) if sso.session.is_some() => CredentialKind::Sso,
             Base::Sso(_) => CredentialKind::SsoLegacy,
             Base::LoginSession { .. } => CredentialKind::LoginSession,
-            Base::CredentialProcess { .. } => CredentialKind::CredentialProcess,
+            Base::CredentialProcess { command, .. } => {
+                match crate::keychain::protected_key_id(command) {
+                    Some(_) => CredentialKind::ProtectedKey,
+                    None => CredentialKind::CredentialProcess,
+                }
+            }
         }
     }
 }

@@ -4,6 +4,7 @@
 mod audit;
 mod catalog;
 mod profiles;
+mod protect;
 mod remind;
 mod rotate;
 mod schedule;
@@ -74,7 +75,11 @@ pub fn run(
     io: &mut Io,
     now: DateTime<Utc>,
 ) -> Result<Outcome, AppError> {
-    if !matches!(command, Command::Rotate(_)) {
+    // credential-process speaks to an SDK, whose user sees its stderr on every call.
+    if !matches!(
+        command,
+        Command::Rotate(_) | Command::CredentialProcess { .. }
+    ) {
         let journal =
             crate::paths::state_dir(env).map(|dir| dir.join(crate::state::ROTATION_JOURNAL_FILE));
         if journal.is_some_and(|path| path.exists()) {
@@ -88,6 +93,9 @@ pub fn run(
         Command::Profiles(args) => profiles::profiles(&args, global, env, io),
         Command::Rules(args) => catalog::rules(&args, io),
         Command::Rotate(args) => rotate::rotate(&args, global, env, io, now),
+        Command::Protect(args) => protect::protect(&args, global, env, io, now),
+        Command::Unprotect(args) => protect::unprotect(&args, global, env, io, now),
+        Command::CredentialProcess { key_id } => protect::credential_process(&key_id, env, io, now),
         Command::Explain { rule } => catalog::explain(&rule, io),
         Command::Remind(args) => remind::remind(&args, global, env, io, now),
         Command::Schedule { action } => schedule::schedule(&action, global, env, io, now),

@@ -12,7 +12,7 @@
 //! deactivates a key; it stops the run with the journal kept, saying what is true.
 
 mod aws;
-mod files;
+pub(crate) mod files;
 pub mod journal;
 mod machine;
 pub mod plan;

@@ -85,6 +85,9 @@ pub fn plan(inputs: &Inputs, model: &Model, profile: &str) -> Result<Plan, Refus
         (CredentialKind::LoginSession, _) => {
             return explain("uses `aws login`: its credentials are short-lived and renewed by logging in again; there is no key to rotate".to_string())
         }
+        (CredentialKind::ProtectedKey, _) => {
+            return explain(format!("keeps its key in the secret store (awscheck protect), which rotate cannot replace yet: take it back into the file with `awscheck unprotect --profile {}`, rotate, then protect it again", crate::suggest::quote(profile)))
+        }
         (CredentialKind::CredentialProcess, _) => {
             return explain("gets its credentials from a credential_process program: rotate them where that program keeps them".to_string())
         }

@@ -273,6 +273,13 @@ class Emulator:
                     return error_document(403, service, "AccessDenied", MFA_CODE_FAILED)
                 USED_MFA_CODES.add((serial, code))
             out = remember_session(akid, out, mfa=code is not None)
+        if action == "GetCallerIdentity" and akid in SESSIONS and status == 200:
+            # A GetSessionToken session acts as its IAM user, and AWS names that user; moto
+            # answers with a made-up `sts::...:user/moto`.
+            user = iam().users.get(SESSIONS[akid]["user"])
+            if user is not None:
+                out = re.sub(rb"<Arn>.*?</Arn>", f"<Arn>{user.arn}</Arn>".encode(), out)
+                out = re.sub(rb"<UserId>.*?</UserId>", f"<UserId>{user.id}</UserId>".encode(), out)
         if action == "GetCallerIdentity" and akid in self.root_keys and status == 200:
             out = re.sub(rb"<Arn>.*?</Arn>", f"<Arn>arn:aws:iam::{ACCOUNT}:root</Arn>".encode(), out)
             out = re.sub(rb"<UserId>.*?</UserId>", f"<UserId>{ACCOUNT}</UserId>".encode(), out)

@@ -1,0 +1,147 @@
+//! `awscheck protect`, `unprotect` and `credential-process`.
+
+use super::{AppError, Io, Outcome};
+use crate::cli::{GlobalArgs, ProtectArgs, UnprotectArgs};
+use crate::env::Env;
+use chrono::{DateTime, Utc};
+
+#[cfg(feature = "online")]
+mod online {
+    use super::*;
+    use crate::audit::Inputs;
+    use crate::commands::overrides;
+    use crate::keychain;
+    use crate::mask::KeyDisplay;
+    use crate::model::Model;
+    use crate::paths;
+    use crate::protect::{self, session, Context, Options};
+    use std::path::PathBuf;
+
+    fn state_dir(env: &Env) -> Result<PathBuf, AppError> {
+        paths::state_dir(env).ok_or_else(|| {
+            AppError::Usage("no home folder for awscheck's records (set HOME)".to_string())
+        })
+    }
+
+    pub fn protect(
+        args: &ProtectArgs,
+        global: &GlobalArgs,
+        env: &Env,
+        io: &mut Io,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, AppError> {
+        let inputs = Inputs::load(env, &overrides(global))?;
+        let set = inputs.profile_set()?;
+        let model = Model::build(&set);
+        let options = Options {
+            dry_run: args.dry_run,
+            no_session: args.no_session,
+            keys: KeyDisplay {
+                reveal: args.show_key_ids,
+            },
+        };
+        let mut ctx = Context {
+            env,
+            state_dir: state_dir(env)?,
+            out: io.out,
+            now,
+        };
+        protect::protect(&inputs, &model, &args.profile, &options, &mut ctx, &|| {
+            keychain::open(env)
+        })
+        .map(|()| Outcome::Clean)
+        .map_err(|refused| AppError::Usage(refused.0))
+    }
+
+    pub fn unprotect(
+        args: &UnprotectArgs,
+        global: &GlobalArgs,
+        env: &Env,
+        io: &mut Io,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, AppError> {
+        let inputs = Inputs::load(env, &overrides(global))?;
+        let set = inputs.profile_set()?;
+        let model = Model::build(&set);
+        let options = Options {
+            dry_run: args.dry_run,
+            no_session: false,
+            keys: KeyDisplay {
+                reveal: args.show_key_ids,
+            },
+        };
+        let mut ctx = Context {
+            env,
+            state_dir: state_dir(env)?,
+            out: io.out,
+            now,
+        };
+        protect::unprotect(&inputs, &model, &args.profile, &options, &mut ctx, &|| {
+            keychain::open(env)
+        })
+        .map(|()| Outcome::Clean)
+        .map_err(|refused| AppError::Usage(refused.0))
+    }
+
+    pub fn credential_process(
+        key_id: &str,
+        env: &Env,
+        io: &mut Io,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, AppError> {
+        let store = keychain::open(env).map_err(|e| AppError::Usage(e.to_string()))?;
+        let json = session::credentials(
+            env,
+            store.as_ref(),
+            key_id,
+            &state_dir(env)?,
+            &mut session::Tty,
+            now,
+        )
+        .map_err(AppError::Usage)?;
+        writeln!(io.out, "{json}")?;
+        Ok(Outcome::Clean)
+    }
+}
+
+#[cfg(feature = "online")]
+pub(super) use online::{credential_process, protect, unprotect};
+
+#[cfg(not(feature = "online"))]
+fn offline_only() -> Result<Outcome, AppError> {
+    Err(AppError::Usage(
+        "this build cannot protect keys (built without the `online` feature)".to_string(),
+    ))
+}
+
+#[cfg(not(feature = "online"))]
+pub(super) fn protect(
+    _: &ProtectArgs,
+    _: &GlobalArgs,
+    _: &Env,
+    _: &mut Io,
+    _: DateTime<Utc>,
+) -> Result<Outcome, AppError> {
+    offline_only()
+}
+
+#[cfg(not(feature = "online"))]
+pub(super) fn unprotect(
+    _: &UnprotectArgs,
+    _: &GlobalArgs,
+    _: &Env,
+    _: &mut Io,
+    _: DateTime<Utc>,
+) -> Result<Outcome, AppError> {
+    offline_only()
+}
+
+#[cfg(not(feature = "online"))]
+pub(super) fn credential_process(
+    _: &str,
+    _: &Env,
+    _: &mut Io,
+    _: DateTime<Utc>,
+) -> Result<Outcome, AppError> {
+    offline_only()
+}

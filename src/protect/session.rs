@@ -1,0 +1,191 @@
+//! `awscheck credential-process --key-id ID`: what the SDKs and the AWS CLI run for a protected
+//! profile. It prints the `credential_process` JSON on stdout and nothing else; every problem
+//! is one line on stderr and a non-zero exit, which the SDKs report as failed credentials.
+//!
+//! By default it hands out an `sts:GetSessionToken` session (with MFA when the key was
+//! protected from a profile with `mfa_serial`), kept in the store until five minutes before it
+//! expires: a script that makes a hundred calls makes one STS call and asks for one code. Runs
+//! that overlap wait for each other, so they share that one session.
+
+use crate::env::Env;
+use crate::keychain::{self, SecretStore, StoredKey, StoredSession};
+use crate::locate::{self, Overrides};
+use crate::mask::{mask_key_id, scrub, KeyDisplay};
+use crate::online::sdk::{error_code, innermost, Connection};
+use aws_credential_types::Credentials;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+/// A session is handed out again until this close to its end.
+const FRESH_FOR: Duration = Duration::minutes(5);
+/// Twelve hours: GetSessionToken's own default for an IAM user.
+const SESSION_SECONDS: i32 = 43_200;
+
+/// The JSON the SDKs read (Version 1).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ProcessCredentials<'a> {
+    version: u8,
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration: Option<String>,
+}
+
+/// Where an MFA code comes from.
+pub trait CodeSource {
+    fn code(&mut self, serial: &str) -> Option<String>;
+}
+
+/// The controlling terminal, even when stdin and stdout belong to the SDK that runs us.
+pub struct Tty;
+
+impl CodeSource for Tty {
+    fn code(&mut self, serial: &str) -> Option<String> {
+        let tty = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .ok()?;
+        let mut writer = &tty;
+        write!(writer, "MFA code for {serial}: ").ok()?;
+        writer.flush().ok()?;
+        let mut line = String::new();
+        std::io::BufReader::new(&tty).read_line(&mut line).ok()?;
+        Some(line.trim().to_string()).filter(|code| !code.is_empty())
+    }
+}
+
+/// The JSON for `key_id`, made or taken from the store.
+pub fn credentials(
+    env: &Env,
+    store: &dyn SecretStore,
+    key_id: &str,
+    state_dir: &Path,
+    codes: &mut dyn CodeSource,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let shown = mask_key_id(key_id);
+    let key = keychain::get_key(store, key_id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| {
+            format!(
+                "{} holds no key {shown}: the profile cannot get credentials. Run `awscheck audit` for the fix",
+                store.name()
+            )
+        })?;
+    if !key.sessions {
+        return Ok(json(&ProcessCredentials {
+            version: 1,
+            access_key_id: key_id,
+            secret_access_key: &key.secret_access_key,
+            session_token: None,
+            expiration: None,
+        }));
+    }
+    // One run at a time past this point, so overlapping runs share one new session.
+    let _lock = lock(state_dir)?;
+    let session = match keychain::get_session(store, key_id) {
+        Ok(Some(session)) if session.expiration - FRESH_FOR > now => session,
+        _ => {
+            let session = new_session(env, key_id, &key, codes)?;
+            // A session that cannot be kept still works; the next run just makes another.
+            let _ = keychain::set_session(store, key_id, &session);
+            session
+        }
+    };
+    Ok(json(&ProcessCredentials {
+        version: 1,
+        access_key_id: &session.access_key_id,
+        secret_access_key: &session.secret_access_key,
+        session_token: Some(&session.session_token),
+        expiration: Some(
+            session
+                .expiration
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ),
+    }))
+}
+
+fn json(credentials: &ProcessCredentials) -> String {
+    serde_json::to_string(credentials).expect("plain strings serialise")
+}
+
+fn lock(state_dir: &Path) -> Result<std::fs::File, String> {
+    crate::atomic::create_private_dir(state_dir)
+        .map_err(|e| format!("cannot create {}: {e}", state_dir.display()))?;
+    let file = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(state_dir.join("credential-process.lock"))
+        .map_err(|e| format!("cannot open the lock file: {e}"))?;
+    file.lock().map_err(|e| format!("cannot lock: {e}"))?;
+    Ok(file)
+}
+
+fn new_session(
+    env: &Env,
+    key_id: &str,
+    key: &StoredKey,
+    codes: &mut dyn CodeSource,
+) -> Result<StoredSession, String> {
+    let code = match &key.mfa_serial {
+        Some(serial) => Some((
+            serial.clone(),
+            codes.code(serial).ok_or_else(|| {
+                format!(
+                    "the key {} needs an MFA code ({serial}) and there is no terminal to ask on",
+                    mask_key_id(key_id)
+                )
+            })?,
+        )),
+        None => None,
+    };
+    let locations = locate::locate(env, &Overrides::default());
+    let profile = env.get("AWS_PROFILE").unwrap_or("default").to_string();
+    let connection = Connection::new(
+        &locations,
+        &profile,
+        None,
+        std::time::Duration::from_secs(3),
+        std::time::Duration::from_secs(20),
+    );
+    let long_term = Credentials::new(key_id, &key.secret_access_key, None, None, "awscheck");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    let output = runtime.block_on(async {
+        let sts = aws_sdk_sts::Client::new(&connection.config(long_term.clone()).await);
+        let mut request = sts.get_session_token().duration_seconds(SESSION_SECONDS);
+        if let Some((serial, code)) = &code {
+            request = request.serial_number(serial).token_code(code.trim());
+        }
+        request.send().await
+    });
+    let output = output.map_err(|error| {
+        let code = error_code(&error).unwrap_or_default();
+        let message = scrub(
+            &innermost(&error),
+            &[&key.secret_access_key],
+            KeyDisplay::default(),
+        );
+        format!("sts:GetSessionToken failed: {code} {message}").replace("  ", " ")
+    })?;
+    let credentials = output
+        .credentials()
+        .ok_or("sts:GetSessionToken answered without credentials")?;
+    let expiration = DateTime::from_timestamp(credentials.expiration().secs(), 0)
+        .ok_or("sts:GetSessionToken answered with no valid expiration")?;
+    Ok(StoredSession {
+        access_key_id: credentials.access_key_id().to_string(),
+        secret_access_key: credentials.secret_access_key().to_string(),
+        session_token: credentials.session_token().to_string(),
+        expiration,
+    })
+}

@@ -1,0 +1,313 @@
+//! `awscheck protect`, `credential-process` and `unprotect` on a real Secret Service
+//! (gnome-keyring on a private bus) against the IAM/STS emulator with authentication on.
+
+mod emulator_support;
+mod secret_store_support;
+
+use emulator_support::{aws_cli_arn, awscheck, home_with, path_with_aws_cli, Emulator, Key};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::process::Output;
+
+const ORIGINAL: &str = "# team keys\r\n[dev]\r\n; rotated in May\r\naws_access_key_id = {ID}\r\naws_secret_access_key={SECRET}\r\nregion = eu-west-1\r\n\r\n[ci]\r\naws_access_key_id = {ID}\r\naws_secret_access_key = {SECRET}\r\n[other]\r\naws_access_key_id = AKIAOTHEROTHEROTHER1\r\naws_secret_access_key = other\r\n";
+
+struct Setup {
+    emulator: Emulator,
+    home: tempfile::TempDir,
+    key: Key,
+    store: secret_store_support::SecretStore,
+    original: String,
+    printed: String,
+}
+
+fn setup(user: &str) -> Option<Setup> {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": user }));
+    let home = home_with(&[]);
+    let store = secret_store_support::start(home.path())?;
+    let original = ORIGINAL
+        .replace("{ID}", &key.id)
+        .replace("{SECRET}", &key.secret);
+    std::fs::write(home.path().join(".aws/credentials"), &original).unwrap();
+    Some(Setup {
+        emulator,
+        home,
+        key,
+        store,
+        original,
+        printed: String::new(),
+    })
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+impl Setup {
+    fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    fn run(&mut self, args: &[&str]) -> Output {
+        let output = awscheck(self.home(), &self.emulator.url)
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.store.address)
+            .output()
+            .unwrap();
+        self.printed.push_str(&text(&output));
+        output
+    }
+
+    fn credentials(&self) -> String {
+        std::fs::read_to_string(self.home().join(".aws/credentials")).unwrap()
+    }
+
+    /// What the AWS CLI gets through the protected profile.
+    fn aws_cli(&self, args: &[&str]) -> Output {
+        std::process::Command::new(emulator_support::python().with_file_name("aws"))
+            .args(args)
+            .env_clear()
+            .env("HOME", self.home())
+            .env("PATH", path_with_aws_cli())
+            .env("AWS_ENDPOINT_URL", &self.emulator.url)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.store.address)
+            .output()
+            .unwrap()
+    }
+
+    fn session_tokens(&self) -> usize {
+        self.emulator
+            .calls()
+            .iter()
+            .filter(|call| call["action"] == "GetSessionToken")
+            .count()
+    }
+}
+
+#[test]
+fn protect_hands_out_sessions_and_unprotect_gives_the_file_back_byte_for_byte() {
+    let Some(mut setup) = setup("kc") else {
+        return;
+    };
+    let output = setup.run(&["protect", "--profile", "dev"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let protected = setup.credentials();
+    assert!(
+        !protected.contains(&setup.key.secret),
+        "the secret left the file:\n{protected}"
+    );
+    assert!(!protected.contains("aws_access_key_id = ") || protected.contains("AKIAOTHER"));
+    assert_eq!(
+        protected.matches("credential-process --key-id").count(),
+        2,
+        "dev and ci, which held the same key, are protected together:\n{protected}"
+    );
+    assert!(protected.contains("region = eu-west-1\r\n"), "{protected}");
+
+    // The AWS CLI, an independent client, gets a working session through the profile.
+    let arn = aws_cli_arn(
+        setup.home(),
+        &setup.emulator,
+        "dev",
+        &[("DBUS_SESSION_BUS_ADDRESS", Path::new(&setup.store.address))],
+    );
+    assert_eq!(arn.as_deref(), Some("arn:aws:iam::123456789012:user/kc"));
+    let calls = setup.emulator.calls();
+    let identity = calls
+        .iter()
+        .rfind(|call| call["action"] == "GetCallerIdentity")
+        .unwrap();
+    assert!(
+        identity["access_key_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("ASIA"),
+        "signed with a session, not the long-term key: {identity}"
+    );
+
+    // Twenty more runs share that one session.
+    let sessions = setup.session_tokens();
+    for _ in 0..20 {
+        let output = setup.run(&["credential-process", "--key-id", &setup.key.id.clone()]);
+        assert!(output.status.success(), "{}", text(&output));
+        let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(document["Version"], 1);
+        assert!(document["Expiration"].is_string());
+        assert!(output.stderr.is_empty(), "{}", text(&output));
+    }
+    assert_eq!(
+        setup.session_tokens(),
+        sessions,
+        "one GetSessionToken in all"
+    );
+
+    // The audit knows the profile for what it is.
+    let output = setup.run(&["audit", "--offline", "--format", "json", "-p", "dev"]);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let slugs: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["slug"].as_str().unwrap())
+        .collect();
+    assert!(!slugs.contains(&"long-term-key"), "{slugs:?}");
+    let output = setup.run(&["profiles"]);
+    assert!(
+        text(&output).contains("long-term key in the keychain"),
+        "{}",
+        text(&output)
+    );
+
+    let output = setup.run(&["unprotect", "--profile", "dev"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(setup.credentials(), setup.original, "byte for byte");
+    assert!(aws_cli_arn(setup.home(), &setup.emulator, "dev", &[]).is_some());
+    let output = setup.run(&["credential-process", "--key-id", &setup.key.id.clone()]);
+    assert!(
+        !output.status.success(),
+        "the store no longer holds the key"
+    );
+
+    for secret in [&setup.key.secret, &setup.key.id] {
+        assert!(
+            !setup.printed.contains(secret.as_str()),
+            "printed:\n{}",
+            setup.printed
+        );
+    }
+    // No session token reached the output either, nor the state folder.
+    let state = std::fs::read_dir(setup.home().join(".local/state/awscheck")).unwrap();
+    for entry in state.flatten() {
+        if entry.path().is_file() {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(&setup.key.secret),
+                "{}",
+                entry.path().display()
+            );
+        }
+    }
+}
+
+#[test]
+fn unprotect_after_the_file_changed_puts_the_key_lines_back() {
+    let Some(mut setup) = setup("kc-changed") else {
+        return;
+    };
+    assert!(setup.run(&["protect", "--profile", "dev"]).status.success());
+    let mut changed = setup.credentials();
+    changed.push_str("[added]\r\nregion = us-west-2\r\n");
+    std::fs::write(setup.home().join(".aws/credentials"), &changed).unwrap();
+    let output = setup.run(&["unprotect", "--profile", "dev"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let back = setup.credentials();
+    assert!(back.contains("[added]\r\nregion = us-west-2\r\n"), "{back}");
+    assert!(!back.contains("credential_process"), "{back}");
+    assert!(aws_cli_arn(setup.home(), &setup.emulator, "dev", &[]).is_some());
+    assert!(aws_cli_arn(setup.home(), &setup.emulator, "ci", &[]).is_some());
+}
+
+#[test]
+fn without_a_secret_store_protect_changes_nothing() {
+    let Some(setup) = setup("kc-none") else {
+        return;
+    };
+    let output = awscheck(setup.home(), &setup.emulator.url)
+        .args(["protect", "--profile", "dev"])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output).contains("no usable secret store"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(setup.credentials(), setup.original);
+    assert!(!setup.home().join(".local/state/awscheck/backups").exists());
+}
+
+#[test]
+fn a_key_protected_with_mfa_asks_for_a_code_on_the_terminal() {
+    let Some(mut setup) = setup("kc-mfa") else {
+        return;
+    };
+    setup.emulator.control(
+        "POST",
+        "users",
+        Some(json!({ "user": "kc-mfa", "require_mfa": true })),
+    );
+    std::fs::write(
+        setup.home().join(".aws/config"),
+        "[profile dev]\nmfa_serial = arn:aws:iam::123456789012:mfa/kc-mfa\n",
+    )
+    .unwrap();
+    assert!(setup.run(&["protect", "--profile", "dev"]).status.success());
+    // No terminal: a clear one-line error, nothing on stdout.
+    let output = setup.run(&["credential-process", "--key-id", &setup.key.id.clone()]);
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    let error = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        error.contains("MFA code") && error.lines().count() == 1,
+        "{error}"
+    );
+
+    // On a terminal (`script` gives the run one), the code typed there makes an MFA session,
+    // which may call IAM.
+    let binary = assert_cmd::cargo::cargo_bin("awscheck");
+    let command = format!(
+        "{} credential-process --key-id {}",
+        binary.display(),
+        setup.key.id
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env_clear()
+        .env("HOME", setup.home())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", &setup.emulator.url)
+        .env("DBUS_SESSION_BUS_ADDRESS", &setup.store.address)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"123456\n").unwrap();
+    let output = child.wait_with_output().unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "{printed}");
+    assert!(
+        printed.contains("MFA code for arn:aws:iam::123456789012:mfa/kc-mfa"),
+        "{printed}"
+    );
+    let start = printed.find('{').unwrap();
+    let document: Value = serde_json::from_str(printed[start..].trim()).unwrap();
+    let session = document["AccessKeyId"].as_str().unwrap().to_string();
+    let output = setup.aws_cli(&[
+        "iam",
+        "list-access-keys",
+        "--profile",
+        "dev",
+        "--output",
+        "json",
+    ]);
+    assert!(
+        output.status.success(),
+        "an MFA session can call IAM: {}",
+        text(&output)
+    );
+    let signed_by: Vec<String> = setup
+        .emulator
+        .calls()
+        .iter()
+        .filter(|call| call["action"] == "ListAccessKeys")
+        .map(|call| call["access_key_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(signed_by, [session]);
+}
