@@ -9,7 +9,7 @@ use crate::profile_set::FileKind;
 use crate::source::SourceFile;
 use chrono::{DateTime, Utc};
 use rustc_hash::FxHashMap;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 
@@ -138,6 +138,8 @@ pub struct Facts {
     pub home: Option<PathBuf>,
     /// Directories of `PATH`, where a credential_process named without a path is found.
     pub search_path: Vec<PathBuf>,
+    /// Protected keys (`awscheck protect`) the secret store says it does not hold.
+    pub missing_from_store: BTreeSet<String>,
 }
 
 impl Facts {
@@ -158,6 +160,7 @@ impl Facts {
                 .get("PATH")
                 .map(|path| std::env::split_paths(path).collect())
                 .unwrap_or_default(),
+            missing_from_store: BTreeSet::new(),
         }
     }
 

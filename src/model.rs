@@ -102,9 +102,16 @@ impl<'a> ResolvedProfile<'a> {
         &self.section.name
     }
 
-    /// The static key this profile itself holds (not one reached through a role chain).
+    /// The long-term key this profile itself holds (not one reached through a role chain):
+    /// a static key in the files, or one `awscheck protect` keeps in the secret store.
     pub fn own_key(&self) -> Option<&'a str> {
         match &self.chain {
+            Ok(Chain {
+                base: Base::CredentialProcess { command, profile },
+                roles,
+            }) if roles.is_empty() && *profile == self.section.name => {
+                crate::keychain::protected_key_id(command)
+            }
             Ok(Chain {
                 base:
                     Base::AccessKey {

@@ -22,7 +22,8 @@ struct Setup {
 
 fn setup(user: &str) -> Option<Setup> {
     let emulator = Emulator::start();
-    let key = emulator.create_key(json!({ "user": user }));
+    let created = (chrono::Utc::now() - chrono::Duration::days(100)).to_rfc3339();
+    let key = emulator.create_key(json!({ "user": user, "created": created }));
     let home = home_with(&[]);
     let store = secret_store_support::start(home.path())?;
     let original = ORIGINAL
@@ -156,6 +157,20 @@ fn protect_hands_out_sessions_and_unprotect_gives_the_file_back_byte_for_byte() 
         .map(|f| f["slug"].as_str().unwrap())
         .collect();
     assert!(!slugs.contains(&"long-term-key"), "{slugs:?}");
+    // Online, the audit signs with the key from the store: IAM's age of the key still counts.
+    let output = setup.run(&["audit", "--format", "json", "-p", "dev"]);
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let slugs: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["slug"].as_str().unwrap())
+        .collect();
+    assert!(
+        slugs.contains(&"key-too-old"),
+        "{slugs:?}\n{}",
+        text(&output)
+    );
     let output = setup.run(&["profiles"]);
     assert!(
         text(&output).contains("long-term key in the keychain"),
@@ -210,6 +225,38 @@ fn unprotect_after_the_file_changed_puts_the_key_lines_back() {
     assert!(!back.contains("credential_process"), "{back}");
     assert!(aws_cli_arn(setup.home(), &setup.emulator, "dev", &[]).is_some());
     assert!(aws_cli_arn(setup.home(), &setup.emulator, "ci", &[]).is_some());
+}
+
+#[test]
+fn a_protected_key_the_store_does_not_hold_is_a_finding() {
+    let Some(mut setup) = setup("kc-moved") else {
+        return;
+    };
+    assert!(setup.run(&["protect", "--profile", "dev"]).status.success());
+    // The files move to a machine whose store never held the key: a fresh keyring.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let Some(other) = secret_store_support::start(elsewhere.path()) else {
+        return;
+    };
+    let output = awscheck(setup.home(), &setup.emulator.url)
+        .args(["audit", "--offline", "--format", "json"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &other.address)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let missing: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["slug"] == "protected-key-missing")
+        .map(|f| f["profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(missing, ["dev", "ci"], "{}", text(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a high finding fails the audit"
+    );
 }
 
 #[test]

@@ -38,6 +38,9 @@ struct Fixture {
     online: BTreeMap<String, OnlineKey>,
     #[serde(default)]
     executables: Vec<Executable>,
+    /// Protected keys the secret store does not hold.
+    #[serde(default)]
+    missing_from_store: Vec<String>,
     expect: Vec<Expected>,
     #[serde(default)]
     quiet: Vec<String>,
@@ -138,6 +141,7 @@ fn run_fixture(slug: &str) {
         .unwrap_or_else(|| "2026-11-24T12:00:00Z".parse().unwrap());
     let mut facts = Facts::gather(&env, &inputs.sources(), now);
     facts.first_seen = fixture.first_seen.clone().into_iter().collect();
+    facts.missing_from_store = fixture.missing_from_store.iter().cloned().collect();
     for (key_id, online) in &fixture.online {
         let check = match &online.rejected {
             Some(code) => KeyCheck::Rejected { code: code.clone() },
@@ -266,6 +270,7 @@ fixture_tests! {
     legacy_sso_config => "legacy-sso-config",
     long_term_key => "long-term-key",
     multiple_active_keys => "multiple-active-keys",
+    protected_key_missing => "protected-key-missing",
     role_chain_on_long_term_key => "role-chain-on-long-term-key",
     root_access_key => "root-access-key",
     session_key_in_file => "session-key-in-file",

@@ -130,12 +130,13 @@ fn audit_with<R>(
     }
     facts.first_seen = first_seen.keys.into_iter().collect();
     let mode = if args.offline {
+        protected_keys(env, &model, &mut facts, false);
         "offline"
     } else {
         check_online(
             args,
+            env,
             &model,
-            &set,
             &files.locations,
             &state,
             &mut facts,
@@ -248,12 +249,77 @@ pub(crate) fn heading(input: &InputFiles, profiles: usize, mode: &str) -> String
     line
 }
 
+/// Ask the secret store about the protected profiles' keys (`awscheck protect`): which keys
+/// it lacks, for the rule, and with `secrets` (the online audit) the keys themselves, to sign
+/// with. It never unlocks anything: an audit never prompts. Nothing is asked when no profile
+/// is protected.
+fn protected_keys(
+    env: &Env,
+    model: &Model,
+    facts: &mut Facts,
+    secrets: bool,
+) -> std::collections::HashMap<String, String> {
+    use crate::keychain::{self, Entry};
+    use crate::model::CredentialKind;
+    let mut found = std::collections::HashMap::new();
+    let protected: Vec<(&str, &str)> = model
+        .profiles
+        .iter()
+        .filter(|p| p.kind == CredentialKind::ProtectedKey)
+        .filter_map(|p| Some((p.name(), p.own_key()?)))
+        .collect();
+    if protected.is_empty() {
+        return found;
+    }
+    let mut note = |key_id: &str, text: String| {
+        for (profile, _) in protected.iter().filter(|(_, id)| *id == key_id) {
+            facts.notes.insert(profile.to_string(), text.clone());
+        }
+    };
+    let store = match keychain::open(env) {
+        Ok(store) => store,
+        Err(e) => {
+            for (_, key_id) in &protected {
+                note(
+                    key_id,
+                    format!("cannot ask the secret store about its key: {e}"),
+                );
+            }
+            return found;
+        }
+    };
+    let mut asked = std::collections::HashSet::new();
+    for (_, key_id) in &protected {
+        if !asked.insert(*key_id) {
+            continue;
+        }
+        match store.exists(Entry::Key(key_id)) {
+            Ok(false) => {
+                facts.missing_from_store.insert(key_id.to_string());
+            }
+            Ok(true) if secrets => match keychain::peek_key(store.as_ref(), key_id) {
+                Ok(Some(key)) => {
+                    found.insert(key_id.to_string(), key.secret_access_key);
+                }
+                Ok(None) => {}
+                Err(e) => note(key_id, format!("not checked online: {e}")),
+            },
+            Ok(true) => {}
+            Err(e) => note(
+                key_id,
+                format!("cannot ask the secret store about its key: {e}"),
+            ),
+        }
+    }
+    found
+}
+
 /// Ask IAM and STS about every long-term key; returns the audit's mode for the report.
 #[cfg(feature = "online")]
 fn check_online(
     args: &AuditArgs,
+    env: &Env,
     model: &Model,
-    set: &crate::profile_set::ProfileSet,
     locations: &Locations,
     state: &State,
     facts: &mut Facts,
@@ -262,7 +328,8 @@ fn check_online(
     use crate::online::{self, Limits, OwnUse};
     use crate::state::OWN_USE_FILE;
     use std::time::Duration;
-    let (jobs, notes) = online::plan(model, set);
+    let protected = protected_keys(env, model, facts, true);
+    let (jobs, notes) = online::plan(model, model.set, &protected);
     facts.notes.extend(notes);
     if jobs.is_empty() {
         return "online";
@@ -281,8 +348,8 @@ fn check_online(
 #[cfg(not(feature = "online"))]
 fn check_online(
     _: &AuditArgs,
+    _: &Env,
     _: &Model,
-    _: &crate::profile_set::ProfileSet,
     _: &Locations,
     _: &State,
     _: &mut Facts,

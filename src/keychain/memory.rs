@@ -22,6 +22,10 @@ impl SecretStore for MemoryStore {
         Ok(self.entries.borrow().get(&slot(entry)).cloned())
     }
 
+    fn peek(&self, entry: Entry) -> Result<Option<Vec<u8>>, StoreError> {
+        self.get(entry)
+    }
+
     fn exists(&self, entry: Entry) -> Result<bool, StoreError> {
         Ok(self.entries.borrow().contains_key(&slot(entry)))
     }

@@ -99,6 +99,9 @@ pub trait SecretStore {
     fn name(&self) -> String;
     /// The entry's secret, unlocking the store if it must (which may ask the user).
     fn get(&self, entry: Entry) -> Result<Option<Vec<u8>>, StoreError>;
+    /// The entry's secret when it can be had without unlocking anything (an audit never
+    /// prompts): a locked entry is an error saying so.
+    fn peek(&self, entry: Entry) -> Result<Option<Vec<u8>>, StoreError>;
     /// Whether the entry exists, without unlocking anything.
     fn exists(&self, entry: Entry) -> Result<bool, StoreError>;
     /// Create or replace the entry.
@@ -110,6 +113,11 @@ pub trait SecretStore {
 /// The store entries, typed.
 pub fn get_key(store: &dyn SecretStore, key_id: &str) -> Result<Option<StoredKey>, StoreError> {
     decode(store.get(Entry::Key(key_id))?, "key")
+}
+
+/// The key if the store gives it without unlocking anything.
+pub fn peek_key(store: &dyn SecretStore, key_id: &str) -> Result<Option<StoredKey>, StoreError> {
+    decode(store.peek(Entry::Key(key_id))?, "key")
 }
 
 pub fn set_key(store: &dyn SecretStore, key_id: &str, key: &StoredKey) -> Result<(), StoreError> {
@@ -150,22 +158,30 @@ fn decode<T: for<'de> Deserialize<'de>>(
 
 /// The key ID a profile's `credential_process` hands out from the store, when the command is
 /// `awscheck credential-process --key-id ID` (by name or path, quoted or not).
-pub fn protected_key_id(command: &str) -> Option<String> {
+pub fn protected_key_id(command: &str) -> Option<&str> {
     let words = shell_words(command);
     let at = words.iter().position(|w| w == "credential-process")?;
     let program = words.get(at.checked_sub(1)?)?;
-    let name = program.rsplit('/').next()?;
-    if name != "awscheck" {
+    if program.rsplit('/').next()? != "awscheck" {
         return None;
     }
     let rest = &words[at + 1..];
-    rest.iter()
+    let id = rest
+        .iter()
         .enumerate()
         .find_map(|(i, word)| match word.strip_prefix("--key-id") {
-            Some("") => rest.get(i + 1).cloned(),
-            Some(value) => value.strip_prefix('=').map(str::to_string),
+            Some("") => rest.get(i + 1).map(String::as_str),
+            Some(value) => value.strip_prefix('='),
             None => None,
-        })
+        })?;
+    // Access key IDs are letters and digits, so the ID is written in the line as it is: hand
+    // out that part of the line rather than a copy.
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let after = command.find("--key-id")?;
+    let start = after + command[after..].find(id)?;
+    Some(&command[start..start + id.len()])
 }
 
 /// Words as a POSIX shell splits them (quotes and backslashes), which is how the SDKs split a
@@ -220,13 +236,13 @@ mod tests {
 
     #[test]
     fn protected_key_ids_are_read_from_the_command() {
-        let id = |command: &str| protected_key_id(command);
+        let id = protected_key_id;
         assert_eq!(
-            id("awscheck credential-process --key-id AKIAEXAMPLE").as_deref(),
+            id("awscheck credential-process --key-id AKIAEXAMPLE"),
             Some("AKIAEXAMPLE")
         );
         assert_eq!(
-            id("'/opt/my tools/awscheck' credential-process --key-id=AKIAX").as_deref(),
+            id("'/opt/my tools/awscheck' credential-process --key-id=AKIAX"),
             Some("AKIAX")
         );
         assert_eq!(id("aws-vault exec dev --json"), None);

@@ -209,6 +209,23 @@ impl SecretStore for SecretService {
         })
     }
 
+    fn peek(&self, entry: Entry) -> Result<Option<Vec<u8>>, StoreError> {
+        let attributes = attributes(entry);
+        self.run(async move |bus: &Connection| {
+            let (unlocked, locked) = search(bus, attributes).await?;
+            let Some(item) = unlocked.first().cloned() else {
+                return match locked.is_empty() {
+                    true => Ok(None),
+                    false => Err(zbus::Error::Failure("the keyring is locked".to_string())),
+                };
+            };
+            let session = open_session(bus).await?;
+            let (_, _, value, _): Secret =
+                call(bus, item.as_str(), ITEM_IFACE, "GetSecret", &(session,)).await?;
+            Ok(Some(value))
+        })
+    }
+
     fn exists(&self, entry: Entry) -> Result<bool, StoreError> {
         let attributes = attributes(entry);
         self.run(async move |bus: &Connection| {

@@ -17,7 +17,7 @@ use crate::facts::{Facts, KeyCheck};
 use crate::locate::Locations;
 use crate::model::{CredentialKind, Model};
 use crate::profile_set::ProfileSet;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 /// Limits for the online audit.
@@ -62,12 +62,33 @@ impl std::fmt::Debug for KeyJob {
 
 /// The long-term keys worth asking about, one job per distinct key, and a note for every
 /// profile that is not asked about and why.
-pub fn plan(model: &Model, set: &ProfileSet) -> (Vec<KeyJob>, BTreeMap<String, String>) {
+/// `protected` holds the secrets of protected keys the store gave (`awscheck protect`).
+pub fn plan(
+    model: &Model,
+    set: &ProfileSet,
+    protected: &HashMap<String, String>,
+) -> (Vec<KeyJob>, BTreeMap<String, String>) {
     let mut jobs: Vec<KeyJob> = Vec::new();
     let mut notes = BTreeMap::new();
     for profile in &model.profiles {
         let name = profile.name().to_string();
         match (profile.kind, profile.own_key()) {
+            (CredentialKind::ProtectedKey, Some(key_id)) => {
+                if let Some(job) = jobs.iter_mut().find(|job| job.key_id == key_id) {
+                    job.profiles.push(name);
+                    continue;
+                }
+                // Without the secret (store locked or out of reach) a note says so already.
+                let Some(secret) = protected.get(key_id) else {
+                    continue;
+                };
+                jobs.push(KeyJob {
+                    key_id: key_id.to_string(),
+                    secret: secret.clone(),
+                    profiles: vec![name],
+                    region: profile.section.get("region").map(str::to_string),
+                });
+            }
             (CredentialKind::LongTermKey, Some(key_id)) => {
                 if let Some(job) = jobs.iter_mut().find(|job| job.key_id == key_id) {
                     job.profiles.push(name);

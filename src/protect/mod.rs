@@ -267,8 +267,8 @@ pub fn unprotect(
             "cannot reach the secret store ({e}); nothing was changed"
         ))
     })?;
-    let shown = options.keys.show(&key_id);
-    let stored = keychain::get_key(store.as_ref(), &key_id)
+    let shown = options.keys.show(key_id);
+    let stored = keychain::get_key(store.as_ref(), key_id)
         .map_err(|e| refused(format!("{e}; nothing was changed")))?
         .ok_or_else(|| {
             refused(format!(
@@ -278,7 +278,7 @@ pub fn unprotect(
             ))
         })?;
     let secret = stored.secret_access_key;
-    let record = Record::load(&ctx.state_dir, &key_id);
+    let record = Record::load(&ctx.state_dir, key_id);
 
     let mut changes = Vec::new();
     for source in inputs.sources() {
@@ -291,7 +291,7 @@ pub fn unprotect(
         let restored = match exact {
             Some(restored) => restored,
             // The file changed since: put the two key lines where the process line is.
-            None => match reinsert(source, &key_id, &secret) {
+            None => match reinsert(source, key_id, &secret) {
                 Some(restored) => restored,
                 None => continue,
             },
@@ -328,7 +328,7 @@ pub fn unprotect(
     let holders = files::holders(
         &back,
         KeyPair {
-            id: &key_id,
+            id: key_id,
             secret: &secret,
         },
     )
@@ -340,9 +340,9 @@ pub fn unprotect(
         )));
     }
     let emptied = store
-        .delete(keychain::Entry::Key(&key_id))
-        .and_then(|_| store.delete(keychain::Entry::Session(&key_id)));
-    let _ = std::fs::remove_file(Record::path(&ctx.state_dir, &key_id));
+        .delete(keychain::Entry::Key(key_id))
+        .and_then(|_| store.delete(keychain::Entry::Session(key_id)));
+    let _ = std::fs::remove_file(Record::path(&ctx.state_dir, key_id));
     let _ = writeln!(
         ctx.out,
         "Unprotected profile {profile}: the key {shown} is back in {}.",
@@ -353,7 +353,7 @@ pub fn unprotect(
             ctx.out,
             "A copy is still in {} ({e}); remove the item \"{}\" there yourself.",
             store.name(),
-            keychain::Entry::Key(&key_id).label()
+            keychain::Entry::Key(key_id).label()
         );
     }
     Ok(())
@@ -369,7 +369,7 @@ fn reinsert(source: &crate::source::SourceFile, key_id: &str, secret: &str) -> O
         .iter()
         .flat_map(|section| &section.properties)
         .filter(|p| p.key == "credential_process")
-        .filter(|p| keychain::protected_key_id(&p.value).as_deref() == Some(key_id))
+        .filter(|p| keychain::protected_key_id(&p.value) == Some(key_id))
         .map(|p| p.line)
         .collect();
     if lines.is_empty() {

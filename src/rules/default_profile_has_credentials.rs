@@ -13,14 +13,22 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
         CredentialKind::LongTermKey => ("a long-term access key", "aws_access_key_id"),
         CredentialKind::SessionKey => ("temporary credentials", "aws_access_key_id"),
         CredentialKind::CredentialProcess => ("a credential_process", "credential_process"),
+        // Off the disk, but still what every script that names no profile signs with.
+        CredentialKind::ProtectedKey => (
+            "a long-term access key (kept in the secret store)",
+            "credential_process",
+        ),
         _ => return,
     };
     let Some(value) = profile.section.property(property) else {
         return;
     };
-    let evidence = match profile.own_key() {
-        Some(key_id) => format!("aws_access_key_id = {}", ctx.keys.show(key_id)),
-        None => format!("credential_process = {}", value.value),
+    let evidence = match (profile.kind, profile.own_key()) {
+        (CredentialKind::ProtectedKey, Some(key_id)) => {
+            format!("credential_process hands out {}", ctx.keys.show(key_id))
+        }
+        (_, Some(key_id)) => format!("aws_access_key_id = {}", ctx.keys.show(key_id)),
+        (_, None) => format!("credential_process = {}", value.value),
     };
     let finding = rule
         .finding(format!(

@@ -23,6 +23,7 @@ mod key_unused;
 mod legacy_sso_config;
 mod long_term_key;
 mod multiple_active_keys;
+mod protected_key_missing;
 mod role_chain_on_long_term_key;
 mod root_access_key;
 mod session_key_in_file;
@@ -58,7 +59,10 @@ impl KeyHolder<'_> {
     /// a finding: most rules pass over most holders, and on a large setup the lookups add up.
     fn origin(&self) -> Option<Origin> {
         let section = &self.profile.section;
-        let key_line = section.property("aws_access_key_id").map(|p| p.origin);
+        let key_line = section
+            .property("aws_access_key_id")
+            .or_else(|| section.property("credential_process"))
+            .map(|p| p.origin);
         key_line.or_else(|| section.headers.first().copied())
     }
 }
@@ -156,6 +160,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("legacy-sso-config", legacy_sso_config::check),
     ("long-term-key", long_term_key::check),
     ("multiple-active-keys", multiple_active_keys::check),
+    ("protected-key-missing", protected_key_missing::check),
     ("role-chain-on-long-term-key", role_chain_on_long_term_key::check),
     ("root-access-key", root_access_key::check),
     ("session-key-in-file", session_key_in_file::check),

@@ -1,0 +1,28 @@
+//! `protected-key-missing` (rules/protected-key-missing.toml): a profile gets its key from
+//! `awscheck credential-process`, and the secret store does not hold that key.
+
+use super::{Context, Rule};
+use crate::finding::Finding;
+use crate::model::CredentialKind;
+
+pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
+    out.extend(
+        ctx.key_holders()
+            .filter(|holder| holder.profile.kind == CredentialKind::ProtectedKey)
+            .filter(|holder| ctx.facts.missing_from_store.contains(holder.key_id))
+            .map(|holder| {
+                let name = holder.profile.name();
+                let shown = ctx.keys.show(holder.key_id);
+                let finding = rule
+                    .finding(format!(
+                        "Profile {name} gets its key from the secret store, which holds no key {shown}: every command with it fails"
+                    ))
+                    .evidence(format!("credential_process hands out {shown}"))
+                    .fix(format!(
+                        "Put the key's two lines back in place of the credential_process line (awscheck's backups are in its state folder's backups/), then protect it again: `awscheck protect --profile {}`",
+                        crate::suggest::quote(name)
+                    ));
+                ctx.about_key(&holder, finding)
+            }),
+    );
+}
