@@ -358,3 +358,77 @@ fn a_key_protected_with_mfa_asks_for_a_code_on_the_terminal() {
         .collect();
     assert_eq!(signed_by, [session]);
 }
+
+/// The protected profile's key is replaced in the store, and the files only switch the ID
+/// their credential_process names; `point` kills the first run there, and resume finishes.
+fn rotate_protected(point: Option<&str>) {
+    let user = format!("kc-rotate-{}", point.unwrap_or("clean"));
+    let Some(mut setup) = setup(&user) else {
+        return;
+    };
+    assert!(setup.run(&["protect", "--profile", "dev"]).status.success());
+    let old = setup.key.id.clone();
+    let mut command = awscheck(setup.home(), &setup.emulator.url);
+    command
+        .args(["rotate", "--profile", "dev", "--propagation-timeout", "3"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &setup.store.address);
+    if let Some(point) = point {
+        command.env("AWSCHECK_CRASH_AT", point);
+    }
+    let output = command.output().unwrap();
+    setup.printed.push_str(&text(&output));
+    if point.is_some() {
+        assert!(!output.status.success());
+        // Whatever the moment, the profile still gets working credentials.
+        assert!(aws_cli_arn(
+            setup.home(),
+            &setup.emulator,
+            "dev",
+            &[("DBUS_SESSION_BUS_ADDRESS", Path::new(&setup.store.address),)]
+        )
+        .is_some());
+        let output = setup.run(&["rotate", "--resume"]);
+        assert!(output.status.success(), "{}", text(&output));
+    } else {
+        assert!(output.status.success(), "{}", text(&output));
+    }
+    let file = setup.credentials();
+    assert!(!file.contains(&old), "{file}");
+    assert_eq!(
+        file.matches("credential-process --key-id AKIA").count(),
+        2,
+        "{file}"
+    );
+    let arn = aws_cli_arn(
+        setup.home(),
+        &setup.emulator,
+        "ci",
+        &[("DBUS_SESSION_BUS_ADDRESS", Path::new(&setup.store.address))],
+    );
+    assert_eq!(arn, Some(format!("arn:aws:iam::123456789012:user/{user}")));
+    let keys = emulator_support::user_keys(&setup.emulator, &user);
+    assert!(
+        keys.contains(&(old.clone(), "Inactive".to_string())),
+        "{keys:?}"
+    );
+    let output = setup.run(&["credential-process", "--key-id", &old]);
+    assert!(!output.status.success(), "the old key left the store");
+    assert!(!setup.printed.contains(&setup.key.secret));
+}
+
+#[test]
+fn a_protected_key_is_rotated_in_the_store() {
+    rotate_protected(None);
+}
+
+#[cfg(feature = "fault-injection")]
+#[test]
+fn a_protected_rotation_killed_before_writing_is_finished_by_resume() {
+    rotate_protected(Some("before-write"));
+}
+
+#[cfg(feature = "fault-injection")]
+#[test]
+fn a_protected_rotation_killed_after_writing_is_finished_by_resume() {
+    rotate_protected(Some("after-write"));
+}

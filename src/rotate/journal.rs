@@ -79,6 +79,17 @@ pub struct Journal {
     /// Set once the rotation is being undone, with the reason: the new key goes, the files
     /// keep (or get back) the old key.
     pub undo: Option<String>,
+    /// The key is in the secret store (`awscheck protect`): the new one goes there too, and
+    /// the files only switch the ID their credential_process names.
+    #[serde(default)]
+    pub protected: Option<Protection>,
+}
+
+/// How a protected key is handed out, carried over to the new key.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Protection {
+    pub mfa_serial: Option<String>,
+    pub sessions: bool,
 }
 
 impl std::fmt::Debug for Journal {

@@ -19,6 +19,7 @@ use super::start::Started;
 use super::{Context, Options, RotateError};
 use crate::audit::Inputs;
 use crate::crash;
+use crate::keychain::{self, Entry, StoredKey};
 use crate::locate::Locations;
 use crate::suggest::{quote, Suggest};
 use aws_credential_types::Credentials;
@@ -297,6 +298,10 @@ impl<'r, 'c> Rotation<'r, 'c> {
 
     fn write(&mut self) -> Result<(), RotateError> {
         crash::point("before-write");
+        if self.journal.protected.is_some() {
+            // The store first: a file must never name a key the store does not hold.
+            self.store_new_key()?;
+        }
         let inputs = self.read_files().map_err(|e| self.pause(e))?;
         let written = files::replace(&inputs, self.old_pair(), self.new_pair());
         // What the files hold decides, not what the write returned: a rename may be done
@@ -390,7 +395,49 @@ impl<'r, 'c> Rotation<'r, 'c> {
         })
     }
 
-    fn finish(self) -> Result<(), RotateError> {
+    /// Put the new key of a protected profile into the secret store, read back to be sure.
+    fn store_new_key(&mut self) -> Result<(), RotateError> {
+        let Some(protection) = self.journal.protected.clone() else {
+            return Ok(());
+        };
+        let key = StoredKey {
+            secret_access_key: self.new_pair().secret.to_string(),
+            mfa_serial: protection.mfa_serial,
+            sessions: protection.sessions,
+        };
+        let new_id = self.new_pair().id.to_string();
+        let stored = keychain::open(self.ctx.env).and_then(|store| {
+            keychain::set_key(store.as_ref(), &new_id, &key)?;
+            let back = keychain::get_key(store.as_ref(), &new_id)?;
+            Ok((store.name(), back))
+        });
+        match stored {
+            Ok((name, Some(back))) if back.secret_access_key == key.secret_access_key => {
+                self.say(format!("  stored the new key in {name}"));
+                Ok(())
+            }
+            Ok((name, _)) => Err(self.pause(format!("{name} did not keep the new key"))),
+            Err(e) => Err(self.pause(format!("cannot store the new key: {e}"))),
+        }
+    }
+
+    /// Remove a protected key's entries from the store: the old key once the rotation is
+    /// done, the new one when it is undone. A leftover entry is harmless (its key no longer
+    /// works) and is named so it can be removed by hand.
+    fn forget_stored(&mut self, key_id: &str) {
+        let forgotten = keychain::open(self.ctx.env).and_then(|store| {
+            store.delete(Entry::Key(key_id))?;
+            store.delete(Entry::Session(key_id))
+        });
+        if let Err(e) = forgotten {
+            self.say(format!(
+                "  the secret store still holds \"{}\" ({e}); remove it there",
+                Entry::Key(key_id).label()
+            ));
+        }
+    }
+
+    fn finish(mut self) -> Result<(), RotateError> {
         if let Err(e) = Journal::clear(&self.ctx.state_dir) {
             return Err(RotateError::Failed {
                 message: format!("cannot remove the rotation journal: {e}"),
@@ -401,18 +448,36 @@ impl<'r, 'c> Rotation<'r, 'c> {
             });
         }
         let old = self.journal.old_key_id.clone();
+        if self.journal.protected.is_some() {
+            self.forget_stored(&old);
+        }
         let _ = writeln!(
             self.ctx.out,
             "Done: profile {} now uses {}.",
             self.journal.profile,
             self.show_new()
         );
+        let sessions_without_mfa = self
+            .journal
+            .protected
+            .as_ref()
+            .is_some_and(|p| p.sessions && p.mfa_serial.is_none());
         if !self.journal.delete_old {
+            // A protected profile's sessions cannot call IAM without MFA, so an AWS CLI command
+            // through it would be refused.
+            let how = match sessions_without_mfa {
+                false => self.suggest().delete_key(&self.journal.profile, &old),
+                true => self.rotate_command_with(&["--yes"]),
+            };
             let _ = writeln!(
                 self.ctx.out,
-                "The old key {} is inactive. Once nothing else needs it, delete it: `{}`",
+                "The old key {} is inactive. Once nothing else needs it, delete it{}: `{how}`",
                 self.show(&old),
-                self.suggest().delete_key(&self.journal.profile, &old)
+                if sessions_without_mfa {
+                    " (the next rotation does, with --yes)"
+                } else {
+                    ""
+                },
             );
         }
         Ok(())
@@ -440,6 +505,9 @@ impl<'r, 'c> Rotation<'r, 'c> {
             crash::point("before-undo");
             let what = format!("The new key {} is used nowhere", self.show(new_id));
             self.delete_unused(new_id, &what, Some(&reason)).await?;
+            if self.journal.protected.is_some() {
+                self.forget_stored(new_id);
+            }
         }
         let _ = Journal::clear(&self.ctx.state_dir);
         let deleted = match &new_id {

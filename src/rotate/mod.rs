@@ -143,7 +143,12 @@ pub fn rotate(
     options: &Options,
     ctx: &mut Context,
 ) -> Result<(), RotateError> {
-    let plan = plan::plan(inputs, model, profile).map_err(|plan::Refusal(text)| refused(text))?;
+    let mut plan =
+        plan::plan(inputs, model, profile).map_err(|plan::Refusal(text)| refused(text))?;
+    let protection = match plan.protected {
+        true => Some(protected_key(&mut plan, ctx.env)?),
+        false => None,
+    };
     // A dry run changes nothing, not even the lock file.
     let _lock = if options.dry_run {
         None
@@ -168,12 +173,40 @@ pub fn rotate(
         keys: options.keys,
     };
     runtime()?.block_on(async {
-        let Some(started) = start::start(&plan, inputs, model, &aws, options, ctx).await? else {
+        let Some(started) =
+            start::start(&plan, protection, inputs, model, &aws, options, ctx).await?
+        else {
             return Ok(());
         };
         machine::Rotation::new(started, inputs.locations.clone(), aws, options, ctx)
             .run()
             .await
+    })
+}
+
+/// The secret of a protected key, from the store, into the plan; and how it is handed out.
+fn protected_key(plan: &mut plan::Plan, env: &Env) -> Result<journal::Protection, RotateError> {
+    use crate::keychain;
+    let shown = crate::mask::mask_key_id(&plan.old_key_id);
+    let store = keychain::open(env).map_err(|e| {
+        refused(format!(
+            "profile {} keeps its key in the secret store, which cannot be reached: {e}",
+            plan.profile
+        ))
+    })?;
+    let key = keychain::get_key(store.as_ref(), &plan.old_key_id)
+        .map_err(|e| refused(format!("{e}; nothing was changed")))?
+        .ok_or_else(|| {
+            refused(format!(
+                "{} holds no key {shown}, which profile {} names; see `awscheck audit`",
+                store.name(),
+                plan.profile
+            ))
+        })?;
+    plan.old_secret = key.secret_access_key;
+    Ok(journal::Protection {
+        mfa_serial: key.mfa_serial,
+        sessions: key.sessions,
     })
 }
 

@@ -21,6 +21,8 @@ pub struct Plan {
     pub files: Vec<FileEdit>,
     pub mfa_serial: Option<String>,
     pub region: Option<String>,
+    /// The key is in the secret store (`awscheck protect`); the files name only its ID.
+    pub protected: bool,
 }
 
 impl std::fmt::Debug for Plan {
@@ -85,9 +87,7 @@ pub fn plan(inputs: &Inputs, model: &Model, profile: &str) -> Result<Plan, Refus
         (CredentialKind::LoginSession, _) => {
             return explain("uses `aws login`: its credentials are short-lived and renewed by logging in again; there is no key to rotate".to_string())
         }
-        (CredentialKind::ProtectedKey, _) => {
-            return explain(format!("keeps its key in the secret store (awscheck protect), which rotate cannot replace yet: take it back into the file with `awscheck unprotect --profile {}`, rotate, then protect it again", crate::suggest::quote(profile)))
-        }
+        (CredentialKind::ProtectedKey, _) => {}
         (CredentialKind::CredentialProcess, _) => {
             return explain("gets its credentials from a credential_process program: rotate them where that program keeps them".to_string())
         }
@@ -98,10 +98,13 @@ pub fn plan(inputs: &Inputs, model: &Model, profile: &str) -> Result<Plan, Refus
         (CredentialKind::Invalid, Err(error)) => return explain(format!("cannot be resolved: {error}")),
         (CredentialKind::Invalid, Ok(_)) => return explain("cannot be resolved".to_string()),
     }
-    let (Some(old_key_id), Some(old_secret)) = (
-        resolved.own_key(),
-        resolved.section.get("aws_secret_access_key"),
-    ) else {
+    let protected = resolved.kind == CredentialKind::ProtectedKey;
+    // A protected key's secret is in the secret store, not the files: the caller reads it.
+    let secret = match protected {
+        true => Some(""),
+        false => resolved.section.get("aws_secret_access_key"),
+    };
+    let (Some(old_key_id), Some(old_secret)) = (resolved.own_key(), secret) else {
         return explain("holds no complete key of its own".to_string());
     };
     let profiles: Vec<String> = model
@@ -110,7 +113,7 @@ pub fn plan(inputs: &Inputs, model: &Model, profile: &str) -> Result<Plan, Refus
         .filter(|p| p.own_key() == Some(old_key_id))
         .map(|p| p.name().to_string())
         .collect();
-    let files = edits_for_key(inputs, old_key_id, Some(old_secret))?;
+    let files = edits_for_key(inputs, old_key_id, Some(old_secret).filter(|_| !protected))?;
     Ok(Plan {
         profile: profile.to_string(),
         old_key_id: old_key_id.to_string(),
@@ -119,6 +122,7 @@ pub fn plan(inputs: &Inputs, model: &Model, profile: &str) -> Result<Plan, Refus
         files,
         mfa_serial: resolved.section.get("mfa_serial").map(str::to_string),
         region: resolved.section.get("region").map(str::to_string),
+        protected,
     })
 }
 
@@ -163,8 +167,23 @@ fn file_edit(
                 span: property.value_span.clone(),
                 line: property.line,
             };
+            let mut place = place;
             let target = match property.key.as_str() {
                 "aws_access_key_id" if property.value == key_id => &mut edit.key_ids,
+                // A protected profile names the key in its credential_process line: the ID's
+                // own bytes there are what changes.
+                "credential_process" => {
+                    let raw = &source.document.text()[property.value_span.clone()];
+                    let Some(id) =
+                        crate::keychain::protected_key_id(raw).filter(|id| *id == key_id)
+                    else {
+                        continue;
+                    };
+                    let start =
+                        property.value_span.start + (id.as_ptr() as usize - raw.as_ptr() as usize);
+                    place.span = start..start + id.len();
+                    &mut edit.key_ids
+                }
                 "aws_secret_access_key" if secret == Some(property.value.as_str()) || holds_key => {
                     &mut edit.secrets
                 }

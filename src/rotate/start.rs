@@ -5,7 +5,7 @@
 
 use super::aws::{Aws, UserKey};
 use super::files;
-use super::journal::{self, Backup, Journal, Step};
+use super::journal::{self, Backup, Journal, Protection, Step};
 use super::plan::Plan;
 use super::signer::{NoSession, Signer};
 use super::{refused, Context, Options, RotateError};
@@ -24,6 +24,7 @@ pub struct Started {
 /// Check, back up and journal; `None` after a dry run.
 pub async fn start(
     plan: &Plan,
+    protected: Option<Protection>,
     inputs: &Inputs,
     model: &Model<'_>,
     aws: &Aws,
@@ -185,6 +186,7 @@ pub async fn start(
         new_key_id: None,
         new_secret: None,
         undo: None,
+        protected,
     };
     journal.save(&ctx.state_dir).map_err(|e| {
         refused(format!(
