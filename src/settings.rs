@@ -16,6 +16,9 @@
 //!
 //! [remind]
 //! min_severity = "high"   # what the weekly reminder speaks up about (default medium)
+//!
+//! [protect]
+//! mfa_prompt = "zenity"   # without a terminal, ask for MFA codes in a dialog (zenity, kdialog, osascript)
 //! ```
 //!
 //! Unknown keys, rules or parameters are errors: a typo must not silently turn a check off.
@@ -36,6 +39,7 @@ pub struct Settings {
     pub rules: BTreeMap<String, RuleSettings>,
     pub ignores: Vec<Ignore>,
     pub remind: RemindSettings,
+    pub protect: ProtectSettings,
 }
 
 /// The `[remind]` table: what `awscheck remind` notifies about.
@@ -43,6 +47,22 @@ pub struct Settings {
 #[serde(deny_unknown_fields)]
 pub struct RemindSettings {
     pub min_severity: Option<Severity>,
+}
+
+/// The `[protect]` table: how `awscheck credential-process` asks for an MFA code when there
+/// is no terminal (an IDE or a desktop app running an SDK).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProtectSettings {
+    pub mfa_prompt: Option<MfaPrompt>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MfaPrompt {
+    Zenity,
+    Kdialog,
+    Osascript,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -81,6 +101,8 @@ struct RawSettings {
     ignore: Vec<Spanned<RawIgnore>>,
     #[serde(default)]
     remind: RemindSettings,
+    #[serde(default)]
+    protect: ProtectSettings,
 }
 
 #[derive(Deserialize)]
@@ -186,6 +208,7 @@ impl Settings {
             rules,
             ignores,
             remind: raw.remind,
+            protect: raw.protect,
         })
     }
 

@@ -89,13 +89,18 @@ mod online {
         io: &mut Io,
         now: DateTime<Utc>,
     ) -> Result<Outcome, AppError> {
+        let settings = crate::settings::Settings::load(None, paths::settings_file(env))?;
         let store = keychain::open(env).map_err(|e| AppError::Usage(e.to_string()))?;
+        let mut prompt = session::Prompt {
+            env,
+            dialog: settings.protect.mfa_prompt,
+        };
         let json = session::credentials(
             env,
             store.as_ref(),
             key_id,
             &state_dir(env)?,
-            &mut session::Tty,
+            &mut prompt,
             now,
         )
         .map_err(AppError::Usage)?;

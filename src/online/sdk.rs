@@ -22,7 +22,8 @@ use std::time::Duration;
 #[derive(Clone, Debug)]
 pub struct Connection {
     http: SharedHttpClient,
-    files: EnvConfigFiles,
+    /// `None` when neither file exists: the SDK refuses an empty set of files.
+    files: Option<EnvConfigFiles>,
     profile: String,
     region: String,
     connect_timeout: Duration,
@@ -71,11 +72,14 @@ impl Connection {
 
     /// SDK configuration signing with exactly `credentials`.
     pub async fn config(&self, credentials: Credentials) -> SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(files) = &self.files {
+            loader = loader.profile_files(files.clone());
+        }
+        loader
             .http_client(self.http.clone())
             .credentials_provider(credentials)
             .region(Region::new(self.region.clone()))
-            .profile_files(self.files.clone())
             .profile_name(&self.profile)
             .timeout_config(
                 TimeoutConfig::builder()
@@ -97,17 +101,19 @@ fn http_client() -> SharedHttpClient {
 }
 
 /// The files awscheck read, so the SDK sees the same profiles (and nothing else).
-fn profile_files(locations: &Locations) -> EnvConfigFiles {
+fn profile_files(locations: &Locations) -> Option<EnvConfigFiles> {
     let mut files = EnvConfigFiles::builder();
+    let mut any = false;
     for (kind, location) in [
         (EnvConfigFileKind::Config, &locations.config),
         (EnvConfigFileKind::Credentials, &locations.credentials),
     ] {
         if location.path.is_file() {
             files = files.with_file(kind, &location.path);
+            any = true;
         }
     }
-    files.build()
+    any.then(|| files.build())
 }
 
 fn region(profile_region: Option<&str>) -> String {

@@ -12,6 +12,7 @@ use crate::keychain::{self, SecretStore, StoredKey, StoredSession};
 use crate::locate::{self, Overrides};
 use crate::mask::{mask_key_id, scrub, KeyDisplay};
 use crate::online::sdk::{error_code, innermost, Connection};
+use crate::settings::MfaPrompt;
 use aws_credential_types::Credentials;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -41,23 +42,68 @@ pub trait CodeSource {
     fn code(&mut self, serial: &str) -> Option<String>;
 }
 
-/// The controlling terminal, even when stdin and stdout belong to the SDK that runs us.
-pub struct Tty;
+/// The controlling terminal, even when stdin and stdout belong to the SDK that runs us; with
+/// no terminal, the dialog the settings name (`[protect] mfa_prompt`).
+pub struct Prompt<'a> {
+    pub env: &'a Env,
+    pub dialog: Option<MfaPrompt>,
+}
 
-impl CodeSource for Tty {
+impl CodeSource for Prompt<'_> {
     fn code(&mut self, serial: &str) -> Option<String> {
-        let tty = std::fs::File::options()
-            .read(true)
-            .write(true)
-            .open("/dev/tty")
-            .ok()?;
-        let mut writer = &tty;
-        write!(writer, "MFA code for {serial}: ").ok()?;
-        writer.flush().ok()?;
-        let mut line = String::new();
-        std::io::BufReader::new(&tty).read_line(&mut line).ok()?;
-        Some(line.trim().to_string()).filter(|code| !code.is_empty())
+        terminal(serial).or_else(|| dialog(self.env, self.dialog?, serial))
     }
+}
+
+fn terminal(serial: &str) -> Option<String> {
+    let tty = std::fs::File::options()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    let mut writer = &tty;
+    write!(writer, "MFA code for {serial}: ").ok()?;
+    writer.flush().ok()?;
+    let mut line = String::new();
+    std::io::BufReader::new(&tty).read_line(&mut line).ok()?;
+    Some(line.trim().to_string()).filter(|code| !code.is_empty())
+}
+
+/// A desktop dialog asking for the code; the serial goes in as an argument, never into a
+/// script.
+fn dialog(env: &Env, kind: MfaPrompt, serial: &str) -> Option<String> {
+    let question = format!("MFA code for {serial}");
+    let (program, args): (&str, Vec<String>) = match kind {
+        MfaPrompt::Zenity => (
+            "zenity",
+            vec!["--entry".into(), "--title=awscheck".into(), format!("--text={question}")],
+        ),
+        MfaPrompt::Kdialog => (
+            "kdialog",
+            vec!["--title".into(), "awscheck".into(), "--inputbox".into(), question],
+        ),
+        MfaPrompt::Osascript => (
+            "osascript",
+            [
+                "-e",
+                "on run argv",
+                "-e",
+                "text returned of (display dialog (item 1 of argv) default answer \"\" with title \"awscheck\")",
+                "-e",
+                "end run",
+                &question,
+            ]
+            .iter()
+            .map(|arg| arg.to_string())
+            .collect(),
+        ),
+    };
+    let program = crate::process::find_program(env, program)?;
+    // A person types the code; two minutes is plenty, and a dialog nobody answers ends.
+    let output =
+        crate::process::run(&program, &args, None, std::time::Duration::from_secs(120)).ok()?;
+    let code = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    (output.success() && !code.is_empty()).then_some(code)
 }
 
 /// The JSON for `key_id`, made or taken from the store.
@@ -188,4 +234,96 @@ fn new_session(
         session_token: credentials.session_token().to_string(),
         expiration,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keychain::MemoryStore;
+    use std::os::unix::fs::PermissionsExt;
+
+    struct NoCodes;
+
+    impl CodeSource for NoCodes {
+        fn code(&mut self, _: &str) -> Option<String> {
+            None
+        }
+    }
+
+    fn stored(sessions: bool) -> StoredKey {
+        StoredKey {
+            secret_access_key: "long-term-secret".to_string(),
+            mfa_serial: None,
+            sessions,
+        }
+    }
+
+    #[test]
+    fn a_fresh_session_in_the_store_is_handed_out_without_asking_aws() {
+        let store = MemoryStore::default();
+        let state = tempfile::tempdir().unwrap();
+        let now: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
+        keychain::set_key(&store, "AKIAKEY", &stored(true)).unwrap();
+        let session = StoredSession {
+            access_key_id: "ASIASESSION".to_string(),
+            secret_access_key: "session-secret".to_string(),
+            session_token: "token".to_string(),
+            expiration: now + Duration::hours(1),
+        };
+        keychain::set_session(&store, "AKIAKEY", &session).unwrap();
+        // No endpoint at all: a call to AWS would fail.
+        let env = Env::from_pairs([("AWS_ENDPOINT_URL", "http://127.0.0.1:9")]);
+        let json = credentials(&env, &store, "AKIAKEY", state.path(), &mut NoCodes, now).unwrap();
+        let document: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(document["Version"], 1);
+        assert_eq!(document["AccessKeyId"], "ASIASESSION");
+        assert_eq!(document["Expiration"], "2026-12-01T13:00:00Z");
+        // Within five minutes of its end it is not handed out again.
+        let late = now + Duration::minutes(56);
+        let error = credentials(&env, &store, "AKIAKEY", state.path(), &mut NoCodes, late);
+        assert!(error.unwrap_err().starts_with("sts:GetSessionToken failed"));
+    }
+
+    #[test]
+    fn without_sessions_the_long_term_key_is_handed_out_with_no_expiration() {
+        let store = MemoryStore::default();
+        let state = tempfile::tempdir().unwrap();
+        keychain::set_key(&store, "AKIAKEY", &stored(false)).unwrap();
+        let env = Env::from_pairs([("HOME", "/nonexistent")]);
+        let json = credentials(
+            &env,
+            &store,
+            "AKIAKEY",
+            state.path(),
+            &mut NoCodes,
+            Utc::now(),
+        )
+        .unwrap();
+        assert_eq!(
+            json,
+            r#"{"Version":1,"AccessKeyId":"AKIAKEY","SecretAccessKey":"long-term-secret"}"#
+        );
+        let other = "AKIAIOSFODNN7EXAMPLE";
+        let error =
+            credentials(&env, &store, other, state.path(), &mut NoCodes, Utc::now()).unwrap_err();
+        assert!(error.contains("holds no key AKIA…MPLE"), "{error}");
+    }
+
+    #[test]
+    fn a_dialog_named_in_the_settings_asks_when_there_is_no_terminal() {
+        let bin = tempfile::tempdir().unwrap();
+        let zenity = bin.path().join("zenity");
+        std::fs::write(&zenity, "#!/bin/sh\necho 654321\n").unwrap();
+        std::fs::set_permissions(&zenity, PermissionsExt::from_mode(0o755)).unwrap();
+        let env = Env::from_pairs([("PATH", bin.path().to_str().unwrap())]);
+        assert_eq!(
+            dialog(&env, MfaPrompt::Zenity, "arn:aws:iam::1:mfa/me").as_deref(),
+            Some("654321")
+        );
+        assert_eq!(
+            dialog(&env, MfaPrompt::Kdialog, "arn"),
+            None,
+            "not installed"
+        );
+    }
 }
