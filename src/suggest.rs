@@ -5,21 +5,8 @@
 
 use crate::locate::{Location, Locations, Reason};
 use crate::mask::{self, KeyDisplay};
-use std::borrow::Cow;
 
-/// `arg` as one word for a POSIX shell: unchanged when it is safe as it is, else in single
-/// quotes.
-pub fn quote(arg: &str) -> Cow<'_, str> {
-    let safe = !arg.is_empty()
-        && arg
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@,+%".contains(&b));
-    if safe {
-        Cow::Borrowed(arg)
-    } else {
-        Cow::Owned(format!("'{}'", arg.replace('\'', r"'\''")))
-    }
-}
+pub use crate::process::shell_quote as quote;
 
 /// Suggestions for one setup: which files, and how key IDs are shown.
 #[derive(Clone, Copy)]
@@ -67,7 +54,7 @@ impl<'a> Suggest<'a> {
         let key = if self.keys.reveal || !plain(head) || !plain(tail) || head.is_empty() {
             // An ID that is not AWS-shaped cannot be matched on its visible part; it is not a
             // real key either, so it is shown.
-            quote(key_id).into_owned()
+            quote(key_id)
         } else {
             let mut query = format!("AccessKeyMetadata[?starts_with(AccessKeyId, '{head}')");
             if !tail.is_empty() {
@@ -122,16 +109,6 @@ mod tests {
     use super::*;
     use crate::env::Env;
     use crate::locate::{locate, Overrides};
-
-    #[test]
-    fn quoting() {
-        assert_eq!(quote("dev"), "dev");
-        assert_eq!(quote("/home/me/.aws/x"), "/home/me/.aws/x");
-        assert_eq!(quote("my profile"), "'my profile'");
-        assert_eq!(quote("it's"), r"'it'\''s'");
-        assert_eq!(quote(""), "''");
-        assert_eq!(quote("$(rm -rf ~)"), "'$(rm -rf ~)'");
-    }
 
     fn locations(credentials: Option<&str>) -> Locations {
         let env = Env::from_pairs([("HOME", "/home/me")]);

@@ -198,6 +198,35 @@ fn second_active_key_elsewhere_and_inactive_keys() {
         "{dave:?}"
     );
     assert!(!text.contains(&elsewhere.id));
+
+    // The fix for the inactive key runs as printed, key ID masked and all, and deletes it.
+    let fix = document["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["profile"] == "dave" && f["slug"] == "inactive-key-present")
+        .and_then(|f| f["remediation"].as_str())
+        .unwrap()
+        .to_string();
+    let command = fix.split('`').nth(1).unwrap();
+    assert!(
+        !command.contains('…') || command.contains("list-access-keys"),
+        "{command}"
+    );
+    let pasted = std::process::Command::new("sh")
+        .args(["-c", command])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", emulator_support::path_with_aws_cli())
+        .env("AWS_ENDPOINT_URL", &emulator.url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    assert!(pasted.status.success(), "{command}\n{pasted:?}");
+    assert_eq!(
+        emulator_support::user_keys(&emulator, "dave"),
+        [(mine.id.clone(), "Active".to_string())]
+    );
 }
 
 #[test]

@@ -99,7 +99,7 @@ pub fn process_line(env: &Env, key_id: &str) -> Result<String, Refused> {
     let program = if on_path.as_deref() == Some(this.as_path()) {
         "awscheck".to_string()
     } else {
-        quote(&this.to_string_lossy()).into_owned()
+        quote(&this.to_string_lossy())
     };
     Ok(format!(
         "credential_process = {program} credential-process --key-id {}",

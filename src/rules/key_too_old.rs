@@ -23,8 +23,9 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
             ))
             .evidence(format!("{source} {} days ago", age.days))
             .fix(format!(
-                "Rotate it: `awscheck rotate --profile {}`",
-                holder.profile.name()
+                "Rotate it: `{}`",
+                ctx.suggest()
+                    .awscheck(&["rotate", "--profile", holder.profile.name()])
             ));
         Some(ctx.about_key(&holder, finding))
     }));

@@ -10,12 +10,13 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
             .filter(|holder| holder.profile.kind == CredentialKind::LongTermKey)
             .map(|holder| {
                 let name = holder.profile.name();
-                let quoted = crate::suggest::quote(name);
+                let protect = ctx.suggest().awscheck(&["protect", "--profile", name]);
+                let rotate = ctx.suggest().awscheck(&["rotate", "--profile", name]);
                 let finding = rule
                     .finding(format!("Profile {name} holds a long-term access key"))
                     .evidence(format!("aws_access_key_id = {}", ctx.keys.show(holder.key_id)))
                     .fix(format!(
-                        "Prefer IAM Identity Center (`aws configure sso`) or a role. If the key must stay, take it off the disk into the OS's secret store, `awscheck protect --profile {quoted}`, and rotate it regularly: `awscheck rotate --profile {quoted}`"
+                        "Prefer IAM Identity Center (`aws configure sso`) or a role. If the key must stay, take it off the disk into the OS's secret store, `{protect}`, and rotate it regularly: `{rotate}`"
                     ));
                 ctx.about_key(&holder, finding)
             }),

@@ -19,8 +19,8 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                     ))
                     .evidence(format!("credential_process hands out {shown}"))
                     .fix(format!(
-                        "Put the key's two lines back in place of the credential_process line (awscheck's backups are in its state folder's backups/), then protect it again: `awscheck protect --profile {}`",
-                        crate::suggest::quote(name)
+                        "Put the key's two lines back in place of the credential_process line (awscheck's backups are in its state folder's backups/), then protect it again: `{}`",
+                        ctx.suggest().awscheck(&["protect", "--profile", name])
                     ));
                 ctx.about_key(&holder, finding)
             }),
