@@ -73,6 +73,9 @@ pub struct RemindArgs {
     /// Read the files only: no IAM or STS calls.
     #[arg(long)]
     pub offline: bool,
+    /// Do not look for copies of keys outside the two files.
+    #[arg(long)]
+    pub no_scan: bool,
     /// Remind about findings at least this severe [default: medium, or [remind] min_severity].
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub min_severity: Option<Severity>,
@@ -122,6 +125,9 @@ pub struct AuditArgs {
     /// Read the files only: no IAM or STS calls.
     #[arg(long)]
     pub offline: bool,
+    /// Do not look for copies of keys outside the two files (history, backups, other tools).
+    #[arg(long)]
+    pub no_scan: bool,
     /// Audit only this profile (repeatable). Machine-wide findings are always shown.
     #[arg(long = "profile", short = 'p', value_name = "NAME")]
     pub profiles: Vec<String>,

@@ -140,6 +140,8 @@ pub struct Facts {
     pub search_path: Vec<PathBuf>,
     /// Protected keys (`awscheck protect`) the secret store says it does not hold.
     pub missing_from_store: BTreeSet<String>,
+    /// Copies of keys outside the two files, and exposed caches; `None` when not scanned.
+    pub scan: Option<crate::scan::Scan>,
 }
 
 impl Facts {
@@ -161,6 +163,7 @@ impl Facts {
                 .map(|path| std::env::split_paths(path).collect())
                 .unwrap_or_default(),
             missing_from_store: BTreeSet::new(),
+            scan: None,
         }
     }
 

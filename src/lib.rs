@@ -34,6 +34,7 @@ pub mod report;
 #[cfg(feature = "online")]
 pub mod rotate;
 pub mod rules;
+pub mod scan;
 pub mod schedule;
 pub mod settings;
 pub mod severity;

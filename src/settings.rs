@@ -17,6 +17,10 @@
 //! [remind]
 //! min_severity = "high"   # what the weekly reminder speaks up about (default medium)
 //!
+//! [scan]
+//! enabled = true          # look for copies of keys outside the two files (default true)
+//! extra_paths = ["~/notes/aws.txt"]
+//!
 //! [protect]
 //! mfa_prompt = "zenity"   # without a terminal, ask for MFA codes in a dialog (zenity, kdialog, osascript)
 //! ```
@@ -40,6 +44,16 @@ pub struct Settings {
     pub ignores: Vec<Ignore>,
     pub remind: RemindSettings,
     pub protect: ProtectSettings,
+    pub scan: ScanSettings,
+}
+
+/// The `[scan]` table: where else the audit looks for copies of keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanSettings {
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub extra_paths: Vec<PathBuf>,
 }
 
 /// The `[remind]` table: what `awscheck remind` notifies about.
@@ -103,6 +117,8 @@ struct RawSettings {
     remind: RemindSettings,
     #[serde(default)]
     protect: ProtectSettings,
+    #[serde(default)]
+    scan: ScanSettings,
 }
 
 #[derive(Deserialize)]
@@ -209,6 +225,7 @@ impl Settings {
             ignores,
             remind: raw.remind,
             protect: raw.protect,
+            scan: raw.scan,
         })
     }
 

@@ -117,6 +117,15 @@ fn audit_with<R>(
         }
     }
     let mut facts = Facts::gather(env, &inputs.sources(), now);
+    if !args.no_scan && settings.scan.enabled != Some(false) {
+        let cwd = std::env::current_dir().ok();
+        facts.scan = Some(crate::scan::scan(
+            env,
+            &inputs.locations,
+            cwd.as_deref(),
+            &settings.scan.extra_paths,
+        ));
+    }
     let files = inputs.into_files();
     let state = State::new(paths::state_dir(env));
     let mut first_seen: FirstSeen = state.read(FIRST_SEEN_FILE, warnings);

@@ -60,6 +60,7 @@ pub(super) fn remind(
         .unwrap_or(DEFAULT_MIN_SEVERITY);
     let audit_args = AuditArgs {
         offline,
+        no_scan: args.no_scan,
         profiles: Vec::new(),
         format: AuditFormat::Json,
         fail_on: None,

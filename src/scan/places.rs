@@ -1,0 +1,106 @@
+//! Where copies of keys are looked for: a fixed, documented list, never a crawl of the home
+//! folder, so the audit stays instant.
+
+use crate::env::Env;
+use crate::locate::Locations;
+use std::path::{Path, PathBuf};
+
+/// What kind of place a file is, for the finding's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Another file beside the config or credentials file: a backup, an editor's leftover.
+    BesideTheFiles,
+    History,
+    OtherTool,
+    /// `.env` / `.envrc` in the current folder.
+    EnvFile,
+    /// Named in the settings' `[scan] extra_paths`.
+    Extra,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub path: PathBuf,
+    pub kind: Kind,
+}
+
+/// The folders of the AWS CLI's caches: live tokens and role credentials, never scanned for
+/// keys but checked for who can read them.
+pub const CACHES: [&str; 2] = ["sso/cache", "cli/cache"];
+
+/// Every file to scan, each once; the two shared files themselves are not among them.
+pub fn places(
+    env: &Env,
+    locations: &Locations,
+    cwd: Option<&Path>,
+    extra: &[PathBuf],
+) -> Vec<Place> {
+    let home = crate::locate::home_dir(env);
+    let mut places = Vec::new();
+    let mut add = |path: PathBuf, kind: Kind| {
+        if !places.iter().any(|p: &Place| p.path == path) {
+            places.push(Place { path, kind });
+        }
+    };
+    let shared = [&locations.config.path, &locations.credentials.path];
+    let mut folders: Vec<PathBuf> = home.iter().map(|h| h.join(".aws")).collect();
+    folders.extend(
+        shared
+            .iter()
+            .filter_map(|p| p.parent().map(Path::to_path_buf)),
+    );
+    folders.dedup();
+    for folder in &folders {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+            .map(|entry| entry.path())
+            .filter(|path| !shared.contains(&path))
+            .collect();
+        files.sort();
+        for file in files {
+            add(file, Kind::BesideTheFiles);
+        }
+    }
+    if let Some(home) = &home {
+        let histfile = env.get("HISTFILE").map(PathBuf::from);
+        for path in histfile.into_iter().chain(
+            [
+                ".bash_history",
+                ".zsh_history",
+                ".local/share/fish/fish_history",
+                ".python_history",
+                ".node_repl_history",
+            ]
+            .iter()
+            .map(|name| home.join(name)),
+        ) {
+            add(path, Kind::History);
+        }
+        for name in [
+            ".s3cfg",
+            ".boto",
+            ".passwd-s3fs",
+            ".config/rclone/rclone.conf",
+            ".netrc",
+        ] {
+            add(home.join(name), Kind::OtherTool);
+        }
+    }
+    if let Some(cwd) = cwd {
+        for name in [".env", ".envrc"] {
+            add(cwd.join(name), Kind::EnvFile);
+        }
+    }
+    for path in extra {
+        let path = match (path.strip_prefix("~"), &home) {
+            (Ok(rest), Some(home)) => home.join(rest),
+            _ => path.clone(),
+        };
+        add(path, Kind::Extra);
+    }
+    places
+}

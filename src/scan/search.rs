@@ -1,0 +1,169 @@
+//! Finding access keys in a file's bytes, whatever its format: shell history (zsh's
+//! `: 1700000000:0;` prefixes and metafied bytes, fish's `- cmd:` lines), env files, other
+//! tools' INI or `ID:SECRET` files, editor swap files. Key IDs and the markers near them are
+//! ASCII, which zsh's metafication (bytes >= 0x80 only) never touches.
+//!
+//! Fast on large files: `memchr` jumps from one `A` to the next and only those are looked at,
+//! rather than a pattern tried at every byte. Nothing found is ever copied out but the key
+//! ID: a secret is only noted as being there.
+
+use memchr::memchr_iter;
+
+/// The prefixes AWS documents for access key IDs: `AKIA` long-term, `ASIA` temporary, and
+/// the rarer ones of other credential kinds.
+const KEY_PREFIXES: [&[u8; 4]; 4] = [b"AKIA", b"ASIA", b"ABIA", b"ACCA"];
+/// AWS key IDs are 20 characters today; older or future ones may differ a little.
+const KEY_LENGTHS: std::ops::RangeInclusive<usize> = 16..=128;
+/// A secret access key is 40 characters of base64.
+const SECRET_LENGTH: usize = 40;
+/// How many lines after a key ID its secret may be on (an INI section, an `export` list).
+const SECRET_WINDOW: usize = 4;
+
+/// One key ID found, and whether its secret sits with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hit {
+    pub key_id: String,
+    /// 1-based.
+    pub line: usize,
+    pub with_secret: bool,
+}
+
+/// Every key ID in `bytes`, in order.
+pub fn find_keys(bytes: &[u8]) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    let mut line = 1;
+    let mut counted_to = 0;
+    for at in memchr_iter(b'A', bytes) {
+        let Some(id) = key_id_at(bytes, at) else {
+            continue;
+        };
+        line += memchr_iter(b'\n', &bytes[counted_to..at]).count();
+        counted_to = at;
+        hits.push(Hit {
+            key_id: String::from_utf8_lossy(id).into_owned(),
+            line,
+            with_secret: secret_near(bytes, at),
+        });
+    }
+    hits
+}
+
+/// Whether `bytes` hold any key ID at all: the quick first look at every file.
+pub fn contains_key(bytes: &[u8]) -> bool {
+    memchr_iter(b'A', bytes).any(|at| key_id_at(bytes, at).is_some())
+}
+
+/// The key ID starting at `at`, if one does: a documented prefix, then upper-case letters and
+/// digits, standing as a word of its own.
+fn key_id_at(bytes: &[u8], at: usize) -> Option<&[u8]> {
+    let rest = &bytes[at..];
+    if !KEY_PREFIXES.iter().any(|prefix| rest.starts_with(*prefix)) {
+        return None;
+    }
+    if at > 0 && bytes[at - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    let length = rest
+        .iter()
+        .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        .count();
+    let after = rest.get(length);
+    let standalone = after.is_none_or(|b| !b.is_ascii_alphanumeric());
+    (KEY_LENGTHS.contains(&length) && standalone).then(|| &rest[..length])
+}
+
+/// Whether a secret sits with the key ID at `at`: a 40-character base64 word on its own line
+/// after the ID (`AKIA…:secret`, `key=AKIA… secret=…`), or on one of the next few lines that
+/// names a secret (`aws_secret_access_key`, `AWS_SECRET_ACCESS_KEY`, `secret_key`, …).
+fn secret_near(bytes: &[u8], at: usize) -> bool {
+    let line_end =
+        |from: usize| memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i);
+    let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+    let end = line_end(at);
+    if has_secret_word(&bytes[at..end])
+        || names_secret(&bytes[line_start..at]) && has_secret_word(&bytes[line_start..at])
+    {
+        return true;
+    }
+    let mut from = end;
+    for _ in 0..SECRET_WINDOW {
+        if from >= bytes.len() {
+            break;
+        }
+        let start = from + 1;
+        let end = line_end(start);
+        let line = &bytes[start..end];
+        if names_secret(line) && has_secret_word(line) {
+            return true;
+        }
+        from = end;
+    }
+    false
+}
+
+/// A line that says it holds a secret.
+fn names_secret(line: &[u8]) -> bool {
+    line.windows(6).any(|w| w.eq_ignore_ascii_case(b"secret"))
+}
+
+/// A word of exactly 40 base64 characters with letters and digits in it.
+fn has_secret_word(line: &[u8]) -> bool {
+    let base64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+');
+    line.split(|b| !base64(b)).any(|word| {
+        word.len() == SECRET_LENGTH
+            && word.iter().any(u8::is_ascii_digit)
+            && word.iter().any(u8::is_ascii_lowercase)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "AKIAIOSFODNN7EXAMPLE";
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+    fn hits(text: &str) -> Vec<(String, usize, bool)> {
+        find_keys(text.as_bytes())
+            .into_iter()
+            .map(|hit| (hit.key_id, hit.line, hit.with_secret))
+            .collect()
+    }
+
+    #[test]
+    fn finds_keys_in_every_format_with_their_line_and_secret() {
+        let zsh = format!(
+            ": 1700000000:0;ls\n: 1700000001:0;export AWS_ACCESS_KEY_ID={ID}\n: 1700000002:0;export AWS_SECRET_ACCESS_KEY={SECRET}\n"
+        );
+        assert_eq!(hits(&zsh), [(ID.to_string(), 2, true)]);
+        let fish = format!("- cmd: aws s3 ls --profile x\n  when: 1700000000\n- cmd: export AWS_ACCESS_KEY_ID={ID}\n  when: 1\n");
+        assert_eq!(hits(&fish), [(ID.to_string(), 3, false)]);
+        let s3fs = format!("{ID}:{SECRET}\n");
+        assert_eq!(hits(&s3fs), [(ID.to_string(), 1, true)]);
+        let s3cfg = format!(
+            "[default]\naccess_key = {ID}\nhost_base = s3.amazonaws.com\nsecret_key = {SECRET}\n"
+        );
+        assert_eq!(hits(&s3cfg), [(ID.to_string(), 2, true)]);
+    }
+
+    #[test]
+    fn metafied_zsh_bytes_and_binary_neighbours_do_not_hide_a_key() {
+        let mut bytes = b": 1700000000:0;echo \x83\xa9t\xc3\n: 1:0;x=".to_vec();
+        bytes.extend_from_slice(ID.as_bytes());
+        bytes.extend_from_slice(b"\x00\x01");
+        let found = find_keys(&bytes);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].line, 2);
+    }
+
+    #[test]
+    fn words_that_only_look_like_keys_are_not_keys() {
+        assert!(hits("AKIA1234 short").is_empty());
+        assert!(hits("XAKIAIOSFODNN7EXAMPLE inside a word").is_empty());
+        assert!(hits("AKIAIOSFODNN7EXAMPLEabc lower-case tail").is_empty());
+        assert!(hits("ABCDIOSFODNN7EXAMPLE no prefix").is_empty());
+        // A secret far from the ID, or a line that names no secret, does not count.
+        let far = format!("id = {ID}\n\n\n\n\n\nsecret = {SECRET}\n");
+        assert_eq!(hits(&far), [(ID.to_string(), 1, false)]);
+    }
+}
