@@ -24,6 +24,7 @@ pub mod notify;
 pub mod online;
 pub mod parse;
 pub mod paths;
+pub(crate) mod pipe;
 pub mod process;
 pub mod profile_set;
 pub mod remind;
