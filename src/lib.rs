@@ -38,3 +38,4 @@ pub mod severity;
 pub mod source;
 pub mod state;
 pub mod suggest;
+pub mod terminal;

@@ -61,7 +61,8 @@ pub struct Io<'a> {
     pub out: &'a mut dyn Write,
     pub warnings: &'a mut Vec<String>,
     pub stdout_is_terminal: bool,
-    pub terminal_width: Option<u16>,
+    /// Columns the tables may take (see [`crate::terminal`]).
+    pub table_width: u16,
 }
 
 /// Default when neither the flag nor the settings file says: only what needs action soon.
@@ -108,7 +109,7 @@ pub(crate) fn style(global: &GlobalArgs, env: &Env, io: &Io) -> Style {
     let color = color && env.get("NO_COLOR").is_none();
     Style {
         color,
-        width: io.terminal_width.unwrap_or(120),
+        width: io.table_width,
     }
 }
 
