@@ -3,6 +3,8 @@
 
 mod audit;
 mod catalog;
+mod completions;
+mod man;
 mod profiles;
 mod remind;
 mod rotate;
@@ -92,6 +94,8 @@ pub fn run(
         Command::Explain { rule } => catalog::explain(&rule, io),
         Command::Remind(args) => remind::remind(&args, global, env, io, now),
         Command::Schedule { action } => schedule::schedule(&action, global, env, io, now),
+        Command::Completions { shell } => completions::completions(shell, io),
+        Command::Man => man::man(io),
     }
 }
 
