@@ -566,8 +566,8 @@ fn dev_zero_is_refused_as_a_device() {
 #[test]
 fn process_substitution_is_read_like_a_file() {
     let home = Home::new();
-    let config = home.write("team/config", &good_config());
-    let credentials = home.write("team/credentials", &good_credentials());
+    let config = home.write("team/config", good_config());
+    let credentials = home.write("team/credentials", good_credentials());
     let binary = assert_cmd::cargo::cargo_bin("awscheck");
     let mut cmd = assert_cmd::Command::new("bash");
     cmd.env_clear()
