@@ -66,6 +66,13 @@ pub enum Command {
         #[command(subcommand)]
         action: ScheduleAction,
     },
+    /// Print the shell completion script for SHELL on stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout: `awscheck man > awscheck.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,7 @@ pub mod notify;
 pub mod online;
 pub mod parse;
 pub mod paths;
+pub(crate) mod pipe;
 pub mod process;
 pub mod profile_set;
 #[cfg(feature = "online")]
@@ -41,3 +42,4 @@ pub mod severity;
 pub mod source;
 pub mod state;
 pub mod suggest;
+pub mod terminal;

@@ -3,6 +3,7 @@
 use awscheck::cli::Cli;
 use awscheck::commands::{self, AppError, Io, Outcome};
 use awscheck::env::Env;
+use awscheck::terminal;
 use clap::Parser;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -12,13 +13,14 @@ fn main() -> ExitCode {
     let env = Env::from_process();
     let stdout = std::io::stdout();
     let stdout_is_terminal = stdout.is_terminal();
+    let table_width = terminal::table_width(&stdout, stdout_is_terminal, env.get("COLUMNS"));
     let mut out = stdout.lock();
     let mut warnings = Vec::new();
     let mut io = Io {
         out: &mut out,
         warnings: &mut warnings,
         stdout_is_terminal,
-        terminal_width: terminal_width(stdout_is_terminal),
+        table_width,
     };
     let result = commands::run(cli.command, &cli.global, &env, &mut io, chrono::Utc::now());
     let flushed = out.flush();
@@ -37,14 +39,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn terminal_width(is_terminal: bool) -> Option<u16> {
-    if !is_terminal {
-        return None;
-    }
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|columns| columns.parse().ok())
-        .or(Some(120))
 }

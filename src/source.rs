@@ -1,16 +1,20 @@
 //! Reading one of the shared files from disk, refusing what is not a small UTF-8 text file.
 //!
 //! A missing file is normal (many people have only one of the two) and comes back as `None`.
-//! Everything else that is wrong (a folder, a binary file, a file too large, bytes that are not
-//! UTF-8, a file that cannot be read, a symlink loop) is an [`InputError`] naming the file and,
-//! where there is one, the line.
+//! Everything else that is wrong (a folder, a device, a socket, a named pipe nothing writes
+//! to, a binary file, a file too large, bytes that are not UTF-8, a file that cannot be read,
+//! a symlink loop) is an [`InputError`] naming the file and, where there is one, the line.
+//! A pipe with a writer, as process substitution gives, is read like a file.
 
 use crate::document::Document;
 use crate::locate::Location;
 use crate::parse::{self, ParseError, RawSection};
+use crate::pipe;
 use crate::profile_set::FileKind;
 use std::fmt;
+use std::fs::Metadata;
 use std::io::{self, Read};
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 /// Far beyond any real config; a larger file is a mistake and is not worth holding in memory.
@@ -72,10 +76,11 @@ pub fn read(location: &Location) -> Result<Option<SourceFile>, InputError> {
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(fail(None, describe(&error))),
     };
-    if metadata.is_dir() {
-        return Err(fail(None, "is a directory, not a file".to_string()));
+    // Refused before opening: opening a device can itself do something (a tape rewinds).
+    if let Some(refusal) = refusal(&metadata) {
+        return Err(fail(None, refusal));
     }
-    let bytes = read_capped(path, metadata.len()).map_err(|error| fail(None, describe(&error)))?;
+    let bytes = read_bytes(path, &metadata).map_err(|message| fail(None, message))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(fail(
             None,
@@ -93,13 +98,47 @@ pub fn read(location: &Location) -> Result<Option<SourceFile>, InputError> {
     }))
 }
 
-/// Read at most one byte past the limit, so `/dev/zero` or a huge file costs nothing.
-/// `expected` is the size the file had a moment ago: reading into a buffer of that size,
-/// rather than one grown while reading, copies nothing and holds no spare megabytes.
-fn read_capped(path: &Path, expected: u64) -> io::Result<Vec<u8>> {
-    let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::with_capacity(expected.min(MAX_FILE_BYTES) as usize + 1);
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+/// Why a file of this type is not read, if it is not.
+fn refusal(metadata: &Metadata) -> Option<String> {
+    let kind = metadata.file_type();
+    let what = if kind.is_dir() {
+        "a directory"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        // `/dev/zero` would be read forever, a terminal would wait for typing. `/dev/null`
+        // too: the permission rules would tell the user to chmod it.
+        "a device"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        return None;
+    };
+    Some(format!("is {what}, not a file"))
+}
+
+/// The file's bytes, at most one past the limit so a huge file costs nothing. `expected` is
+/// the metadata the path had a moment ago.
+fn read_bytes(path: &Path, expected: &Metadata) -> Result<Vec<u8>, String> {
+    let file = pipe::open(path).map_err(|error| describe(&error))?;
+    // What was opened, which is not always what the path named a moment ago.
+    let metadata = file.metadata().map_err(|error| describe(&error))?;
+    if let Some(refusal) = refusal(&metadata) {
+        return Err(refusal);
+    }
+    if metadata.file_type().is_fifo() {
+        return pipe::read(file, MAX_FILE_BYTES + 1).map_err(|error| match error {
+            pipe::PipeError::NoWriter => format!(
+                "is a named pipe that nothing writes to (no writer within {} ms)",
+                pipe::WRITER_GRACE.as_millis()
+            ),
+            pipe::PipeError::Io(error) => describe(&error),
+        });
+    }
+    // A buffer of the size the file had, rather than one grown while reading, copies nothing
+    // and holds no spare megabytes.
+    let mut bytes = Vec::with_capacity(expected.len().min(MAX_FILE_BYTES) as usize + 1);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|error| describe(&error))?;
     Ok(bytes)
 }
 

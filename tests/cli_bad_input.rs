@@ -9,6 +9,8 @@ mod cli_support;
 use cli_support::{assert_input_error, long_term_key_id, run, secret_key, Home, Snapshot};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// A valid credentials file with one long-term key.
 fn good_credentials() -> String {
@@ -458,6 +460,138 @@ fn settings_that_are_not_utf8_name_the_line() {
         message.starts_with(&format!("{}:5: ", settings.display())),
         "the byte that is not UTF-8 is on line 5: {message}"
     );
+}
+
+/// Far beyond what any of these takes, but short of what a quadratic wrap or a wait for a
+/// writer would: a regression fails here instead of hanging the suite.
+const DOES_NOT_HANG: Duration = Duration::from_secs(10);
+
+/// `cmd` with a time limit, and how long it ran.
+fn timed(cmd: &mut assert_cmd::Command) -> (cli_support::Run, Duration) {
+    let started = Instant::now();
+    let result = run(cmd.timeout(DOES_NOT_HANG * 3));
+    (result, started.elapsed())
+}
+
+#[test]
+fn value_of_5_mb_is_drawn_without_delay() {
+    let home = Home::new();
+    home.credentials(&good_credentials());
+    let value = "x".repeat(5 * 1024 * 1024);
+    home.config(&format!(
+        "[default]\nregion = eu-central-1\n\n[profile blob]\nregion = {value}\n"
+    ));
+    for args in [&["audit", "--offline"][..], &["profiles"]] {
+        let (result, took) = timed(home.cmd().args(args));
+        let result = result.expect_code(0);
+        assert!(took < DOES_NOT_HANG, "{args:?} took {took:?}");
+        // The value is drawn whole, cut into lines of the table's width.
+        assert!(result.stdout.contains("│ blob "), "{args:?}");
+        let drawn: usize = result
+            .stdout
+            .lines()
+            .filter_map(|line| line.split(' ').find(|word| word.starts_with("xxx")))
+            .map(str::len)
+            .sum();
+        assert_eq!(drawn, value.len(), "{args:?}");
+    }
+}
+
+/// A named pipe, as `mkfifo` makes one.
+fn fifo(home: &Home, rel: &str) -> PathBuf {
+    let path = home.join(rel);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+    path
+}
+
+#[test]
+fn named_pipe_that_nothing_writes_to() {
+    let home = Home::new();
+    home.credentials(&good_credentials());
+    let pipe = fifo(&home, "team/config.pipe");
+    let flag = || {
+        let mut cmd = home.cmd();
+        cmd.arg("--config-file").arg(&pipe);
+        cmd
+    };
+    let variable = || {
+        let mut cmd = home.cmd();
+        cmd.env("AWS_CONFIG_FILE", &pipe);
+        cmd
+    };
+    for (how, mut cmd) in [("flag", flag()), ("AWS_CONFIG_FILE", variable())] {
+        let started = Instant::now();
+        let message = assert_input_error(
+            &home,
+            cmd.args(["audit", "--offline"]).timeout(DOES_NOT_HANG * 3),
+            &format!("{}: ", pipe.display()),
+        );
+        assert!(started.elapsed() < DOES_NOT_HANG, "{how}");
+        assert!(message.contains("named pipe"), "{how}: {message}");
+    }
+    let message = assert_input_error(
+        &home,
+        home.cmd()
+            .arg("--credentials-file")
+            .arg(&pipe)
+            .arg("profiles")
+            .timeout(DOES_NOT_HANG * 3),
+        &format!("{}: ", pipe.display()),
+    );
+    assert!(message.contains("named pipe"), "{message}");
+}
+
+#[test]
+fn dev_zero_is_refused_as_a_device() {
+    let home = Home::new();
+    home.credentials(&good_credentials());
+    for args in [&["audit", "--offline"][..], &["profiles"]] {
+        let message = assert_input_error(
+            &home,
+            home.cmd()
+                .args(["--config-file", "/dev/zero"])
+                .args(args)
+                .timeout(DOES_NOT_HANG * 3),
+            "/dev/zero: ",
+        );
+        assert!(message.contains("device"), "{message}");
+    }
+}
+
+#[test]
+fn process_substitution_is_read_like_a_file() {
+    let home = Home::new();
+    let config = home.write("team/config", good_config());
+    let credentials = home.write("team/credentials", good_credentials());
+    let binary = assert_cmd::cargo::cargo_bin("awscheck");
+    let mut cmd = assert_cmd::Command::new("bash");
+    cmd.env_clear()
+        .env("HOME", home.path())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .current_dir(home.path())
+        .args([
+            "-c",
+            r#"exec "$0" --config-file <(cat "$1") --credentials-file <(sleep 0.7; cat "$2") audit --offline --format json"#,
+        ])
+        .arg(&binary)
+        .arg(&config)
+        .arg(&credentials);
+    let (result, took) = timed(&mut cmd);
+    let result = result.expect_code(0);
+    assert!(took < DOES_NOT_HANG, "took {took:?}");
+    let document = result.json();
+    let names: Vec<&str> = document["profiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|profile| profile["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["default", "build", "dev"], "{}", result.stdout);
 }
 
 #[test]

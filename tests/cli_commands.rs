@@ -519,7 +519,8 @@ fn rules_lists_every_rule_file() {
     let home = Home::new();
     let slugs = rule_slugs();
     assert!(!slugs.is_empty());
-    let table = run(home.cmd().arg("rules")).expect_code(0);
+    // Wide enough that no slug is cut over two lines.
+    let table = run(home.cmd().env("COLUMNS", "160").arg("rules")).expect_code(0);
     for slug in &slugs {
         assert!(
             table.stdout.contains(slug.as_str()),
@@ -735,7 +736,8 @@ fn escape_sequences_planted_in_a_file_never_reach_the_terminal() {
             result.stdout
         );
     }
-    let table = run(home.cmd().args(["profiles"]));
+    // Wide enough that the escaped value is not cut over two lines.
+    let table = run(home.cmd().env("COLUMNS", "160").args(["profiles"]));
     assert!(
         table.stdout.contains(r"\u{1b}[31mred\u{1b}]0;pwned\u{7}"),
         "shown escaped:\n{}",

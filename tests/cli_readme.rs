@@ -49,7 +49,8 @@ fn the_readme_example_is_what_its_command_prints() {
         fs::copy(root.join("examples/aws").join(name), &copy).unwrap();
         fs::set_permissions(&copy, fs::Permissions::from_mode(0o644)).unwrap();
     }
-    let result = run(home.cmd().args(&args));
+    // The README shows the tables as a terminal of 130 columns draws them.
+    let result = run(home.cmd().env("COLUMNS", "130").args(&args));
     assert_eq!(result.code, Some(1), "{}", result.stderr);
     let printed: Vec<&str> = result.stdout.lines().collect();
     assert_eq!(

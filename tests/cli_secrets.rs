@@ -194,7 +194,9 @@ aws_secret_access_key = {broken_secret}
 
 fn with_env(home: &Home, creds: &Credentials) -> assert_cmd::Command {
     let mut cmd = home.cmd();
-    cmd.env("AWS_ACCESS_KEY_ID", &creds.env_key)
+    // Tables wide enough that no key ID, nor a leaked secret, is cut over two lines.
+    cmd.env("COLUMNS", "200")
+        .env("AWS_ACCESS_KEY_ID", &creds.env_key)
         .env("AWS_SECRET_ACCESS_KEY", creds.secret("env"))
         .env("AWS_SESSION_TOKEN", creds.token("env"));
     cmd

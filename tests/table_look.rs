@@ -36,6 +36,24 @@ fn cell_text() -> impl Strategy<Value = String> {
     prop::collection::vec(line, 1..4).prop_map(|lines| lines.join("\n"))
 }
 
+/// A cell holding a word far longer than any column: a pasted blob, certificate or token.
+/// It is split over many lines, which must cost its length once, not once a line.
+fn long_word_cell() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(&["a", "Z9", "/", "é", "日本", "…", "プロ"][..]);
+    (
+        prop::collection::vec(piece, 1..1_500),
+        prop::collection::vec(prop::sample::select(WORDS), 0..3),
+    )
+        .prop_map(|(pieces, words)| {
+            let mut text = words.join(" ");
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(&pieces.concat());
+            text
+        })
+}
+
 fn paint() -> impl Strategy<Value = Paint> {
     prop_oneof![
         3 => Just(None),
@@ -133,6 +151,35 @@ proptest! {
 
     #[test]
     fn grid_draws_what_comfy_table_draws(drawing in drawing()) {
+        let expected = with_comfy_table(&drawing);
+        let actual = with_grid(&drawing);
+        prop_assert_eq!(actual, expected, "\n{:#?}", drawing);
+    }
+}
+
+/// Tables with a very long word in one cell, next to ordinary ones.
+fn long_word_drawing() -> impl Strategy<Value = Drawing> {
+    (1usize..=4, 0u16..=160, any::<bool>()).prop_flat_map(|(columns, width, color)| {
+        let header = prop::collection::vec(cell_text(), columns);
+        let row = prop::collection::vec((cell_text(), paint()), columns);
+        let long = (0..columns, long_word_cell(), paint());
+        (header, row, long).prop_map(move |(header, mut row, (column, text, paint))| {
+            row[column] = (text, paint);
+            Drawing {
+                width,
+                color,
+                header,
+                rows: vec![row],
+            }
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn long_words_split_as_comfy_table_splits_them(drawing in long_word_drawing()) {
         let expected = with_comfy_table(&drawing);
         let actual = with_grid(&drawing);
         prop_assert_eq!(actual, expected, "\n{:#?}", drawing);

@@ -11,7 +11,7 @@ pub(super) fn rules(args: &RulesArgs, io: &mut Io) -> Result<Outcome, AppError> 
         ListFormat::Table => {
             let style = Style {
                 color: false,
-                width: io.terminal_width.unwrap_or(120),
+                width: io.table_width,
             };
             let mut table = report::table::new_table(style, &["ID", "Slug", "Severity", "Title"]);
             for rule in catalog::rules() {

@@ -3,6 +3,8 @@
 
 mod audit;
 mod catalog;
+mod completions;
+mod man;
 mod profiles;
 mod protect;
 mod remind;
@@ -62,7 +64,8 @@ pub struct Io<'a> {
     pub out: &'a mut dyn Write,
     pub warnings: &'a mut Vec<String>,
     pub stdout_is_terminal: bool,
-    pub terminal_width: Option<u16>,
+    /// Columns the tables may take (see [`crate::terminal`]).
+    pub table_width: u16,
 }
 
 /// Default when neither the flag nor the settings file says: only what needs action soon.
@@ -99,6 +102,8 @@ pub fn run(
         Command::Explain { rule } => catalog::explain(&rule, io),
         Command::Remind(args) => remind::remind(&args, global, env, io, now),
         Command::Schedule { action } => schedule::schedule(&action, global, env, io, now),
+        Command::Completions { shell } => completions::completions(shell, io),
+        Command::Man => man::man(io),
     }
 }
 
@@ -116,7 +121,7 @@ pub(crate) fn style(global: &GlobalArgs, env: &Env, io: &Io) -> Style {
     let color = color && env.get("NO_COLOR").is_none();
     Style {
         color,
-        width: io.terminal_width.unwrap_or(120),
+        width: io.table_width,
     }
 }
 

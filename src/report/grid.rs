@@ -22,6 +22,10 @@ const PADDING: usize = 1;
 const MIN_FREE_CHARS: usize = 2;
 /// Words are split at spaces only, as comfy-table does by default.
 const DELIMITER: u8 = b' ';
+/// More bytes than a column of text takes, zero-width marks and emoji sequences included
+/// (a family emoji is 25 bytes over 2 columns). A word longer than this per column of a
+/// line cannot fit in it; see [`wrap`].
+const MAX_BYTES_PER_COLUMN: usize = 32;
 
 /// A cell's foreground colour, written as the 256-colour codes comfy-table (crossterm) used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -621,8 +625,14 @@ fn lines_of(text: &str, cell: Range<usize>) -> impl Iterator<Item = Range<usize>
 fn wrap(text: &str, line: Range<usize>, width: usize, out: &mut Vec<Line>) {
     // Nearly every line is printable ASCII, where a word's width is its length.
     let ascii = is_printable_ascii(&text[line.clone()]);
+    // What is left of a long word is measured again after every split: measuring all of it
+    // each time would make wrapping quadratic in the word's length (a 5 MB value took half a
+    // minute). A word of more bytes than any `width` columns of text can hold cannot fit, so
+    // only its first part is ever looked at.
+    let fit_bytes = width.saturating_mul(MAX_BYTES_PER_COLUMN) + MAX_BYTES_PER_COLUMN;
     let width_of = |range: &Range<usize>| match ascii {
         true => range.len(),
+        false if range.len() > fit_bytes => width + 1,
         false => display_width(&text[range.clone()]),
     };
     let mut words = words(text, line);
@@ -656,7 +666,7 @@ fn wrap(text: &str, line: Range<usize>, width: usize, out: &mut Vec<Line>) {
             pending = Some(word);
             finish(&mut current, &mut current_width);
         } else if word_width > width {
-            let (head, head_width, tail) = split_word(text, word, room);
+            let (head, head_width, tail) = split_word(text, word, room, ascii);
             let rest = if started {
                 current = current.start..head.end;
                 current_width += separator + head_width;
@@ -705,10 +715,16 @@ fn words(text: &str, line: Range<usize>) -> impl Iterator<Item = Range<usize>> +
 }
 
 /// Split `word` after at most `width` columns, never inside a character: the head, its
-/// width, and the tail.
-fn split_word(text: &str, word: Range<usize>, width: usize) -> (Range<usize>, usize, Range<usize>) {
+/// width, and the tail. `ascii` says the word is printable ASCII; the tail is never read, so
+/// splitting a long word again and again costs its length once in all.
+fn split_word(
+    text: &str,
+    word: Range<usize>,
+    width: usize,
+    ascii: bool,
+) -> (Range<usize>, usize, Range<usize>) {
     let slice = &text[word.clone()];
-    let (cut, used) = if is_printable_ascii(slice) {
+    let (cut, used) = if ascii {
         let cut = slice.len().min(width);
         (cut, cut)
     } else {
@@ -765,6 +781,21 @@ mod tests {
             wrapped("日本語のテキスト", 5),
             ["日本", "語の", "テキ", "スト"]
         );
+    }
+
+    #[test]
+    fn a_word_longer_than_many_lines_is_cut_into_full_lines() {
+        let word = "ab".repeat(50_000);
+        let parts = wrapped(&word, 30);
+        assert_eq!(parts.len(), 100_000 / 30 + 1);
+        assert!(parts[..parts.len() - 1].iter().all(|part| part.len() == 30));
+        let word = format!("é{}", "日".repeat(50_000));
+        let parts = wrapped(&word, 9);
+        assert_eq!(parts[0], "é日日日日");
+        assert!(parts[1..parts.len() - 1]
+            .iter()
+            .all(|part| *part == "日日日日"));
+        assert_eq!(parts.concat(), word);
     }
 
     #[test]

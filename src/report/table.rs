@@ -66,6 +66,9 @@ fn add_profile(table: &mut Table, row: &ProfileRow, online: bool) {
         .cell(row.access_key_id.as_deref().unwrap_or(""));
     match (row.key_age_days, row.key_age_exact) {
         (Some(days), Some(true)) => cells.cell_fmt(format_args!("{days} d")),
+        // Offline, the age counts from the day awscheck first saw the key: on that day "≥ 0 d"
+        // is true but reads like a bug.
+        (Some(0), _) => cells.cell("first seen today"),
         (Some(days), _) => cells.cell_fmt(format_args!("≥ {days} d")),
         (None, _) => cells.cell(""),
     };
