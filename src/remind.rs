@@ -201,6 +201,13 @@ fn predicate(finding: &Finding, row: Option<&ProfileRow>) -> Option<String> {
         "session-key-in-file" => "stores temporary credentials in a file".to_string(),
         "legacy-sso-config" => "uses the legacy SSO settings".to_string(),
         "inactive-key-present" => "belongs to a user keeping an inactive key".to_string(),
+        // The file, never its line: a notification stays short, and says nothing of what the
+        // line holds.
+        "key-copied-outside-credentials" => match &finding.file {
+            Some(file) => format!("has its key also in {}", clean(&file.to_string_lossy())),
+            None => "has its key copied outside the credentials file".to_string(),
+        },
+        "protected-key-missing" => "names a key the secret store does not hold".to_string(),
         _ => return None,
     })
 }
@@ -337,6 +344,18 @@ mod tests {
         for secret in ["AKIAIOSFODNN7EXAMPLE", "AKIA", "wJalrXUtnFEMI", "EXAMPLE"] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
+    }
+
+    #[test]
+    fn a_copied_key_is_named_by_its_file_never_its_line() {
+        let copied = finding("key-copied-outside-credentials", Some("dev"))
+            .at(std::path::Path::new("/home/me/.zsh_history"), Some(2041));
+        let reminder = reminder(&[copied], &[row("dev")], Severity::Medium).unwrap();
+        assert_eq!(
+            reminder.text,
+            "1 AWS credential issue needs attention: dev has its key also in /home/me/.zsh_history. Run: awscheck audit --profile dev"
+        );
+        assert!(!reminder.text.contains("2041"));
     }
 
     #[test]

@@ -41,6 +41,12 @@ struct Fixture {
     /// Protected keys the secret store does not hold.
     #[serde(default)]
     missing_from_store: Vec<String>,
+    /// Other files in the home folder (path relative to it -> text), for the scan.
+    #[serde(default)]
+    files: BTreeMap<String, String>,
+    /// Folders to create in the home folder, with their modes.
+    #[serde(default)]
+    folders: BTreeMap<String, u32>,
     expect: Vec<Expected>,
     #[serde(default)]
     quiet: Vec<String>,
@@ -125,6 +131,19 @@ fn run_fixture(slug: &str) {
         std::fs::set_permissions(&file, PermissionsExt::from_mode(executable.mode)).unwrap();
     }
 
+    for (folder, mode) in &fixture.folders {
+        let folder = home.path().join(folder);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::set_permissions(&folder, PermissionsExt::from_mode(*mode)).unwrap();
+    }
+    for (name, text) in &fixture.files {
+        let file = home.path().join(name);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, text).unwrap();
+        if let Some(mode) = fixture.modes.get(name) {
+            std::fs::set_permissions(&file, PermissionsExt::from_mode(*mode)).unwrap();
+        }
+    }
     let mut vars: Vec<(String, String)> = vec![("HOME".into(), home_str.clone())];
     vars.extend(
         fixture
@@ -142,6 +161,12 @@ fn run_fixture(slug: &str) {
     let mut facts = Facts::gather(&env, &inputs.sources(), now);
     facts.first_seen = fixture.first_seen.clone().into_iter().collect();
     facts.missing_from_store = fixture.missing_from_store.iter().cloned().collect();
+    facts.scan = Some(awscheck::scan::scan(
+        &env,
+        &inputs.locations,
+        Some(home.path()),
+        &[],
+    ));
     for (key_id, online) in &fixture.online {
         let check = match &online.rejected {
             Some(code) => KeyCheck::Rejected { code: code.clone() },
@@ -191,7 +216,10 @@ fn run_fixture(slug: &str) {
     let file_of = |name: &Option<String>| -> Option<PathBuf> {
         name.as_deref().map(|name| match name {
             "aws_dir" => aws_dir.clone(),
-            other => aws_dir.join(other),
+            other => match other.strip_prefix("~/") {
+                Some(in_home) => home.path().join(in_home),
+                None => aws_dir.join(other),
+            },
         })
     };
     let describe = |f: &&awscheck::finding::Finding| {
@@ -252,6 +280,7 @@ macro_rules! fixture_tests {
 }
 
 fixture_tests! {
+    credential_cache_exposed => "credential-cache-exposed",
     credential_process_unsafe => "credential-process-unsafe",
     default_profile_has_credentials => "default-profile-has-credentials",
     duplicate_section => "duplicate-section",
@@ -260,6 +289,7 @@ fixture_tests! {
     incomplete_credentials => "incomplete-credentials",
     inline_comment_in_value => "inline-comment-in-value",
     insecure_file_permissions => "insecure-file-permissions",
+    key_copied_outside_credentials => "key-copied-outside-credentials",
     key_in_config_file => "key-in-config-file",
     key_in_environment => "key-in-environment",
     key_not_on_this_machine => "key-not-on-this-machine",

@@ -119,12 +119,15 @@ fn audit_with<R>(
     let mut facts = Facts::gather(env, &inputs.sources(), now);
     if !args.no_scan && settings.scan.enabled != Some(false) {
         let cwd = std::env::current_dir().ok();
-        facts.scan = Some(crate::scan::scan(
+        let scan = crate::scan::scan(
             env,
             &inputs.locations,
             cwd.as_deref(),
             &settings.scan.extra_paths,
-        ));
+        );
+        // A file that cannot be read is worth a line, never a failed audit.
+        warnings.extend(scan.notes.iter().map(|note| format!("not scanned: {note}")));
+        facts.scan = Some(scan);
     }
     let files = inputs.into_files();
     let state = State::new(paths::state_dir(env));

@@ -5,6 +5,7 @@
 //! here with its `check`, its line in [`CHECKS`], and a fixture in `tests/fixtures/`. The test
 //! suite fails when any of the four is missing.
 
+mod credential_cache_exposed;
 mod credential_process_unsafe;
 mod default_profile_has_credentials;
 mod duplicate_section;
@@ -13,6 +14,7 @@ mod inactive_key_present;
 mod incomplete_credentials;
 mod inline_comment_in_value;
 mod insecure_file_permissions;
+mod key_copied_outside_credentials;
 mod key_in_config_file;
 mod key_in_environment;
 mod key_not_on_this_machine;
@@ -142,6 +144,7 @@ pub type Check = fn(&Rule, &Context, out: &mut Vec<Finding>);
 /// Rule slug -> its check.
 #[rustfmt::skip]
 pub const CHECKS: &[(&str, Check)] = &[
+    ("credential-cache-exposed", credential_cache_exposed::check),
     ("credential-process-unsafe", credential_process_unsafe::check),
     ("default-profile-has-credentials", default_profile_has_credentials::check),
     ("duplicate-section", duplicate_section::check),
@@ -150,6 +153,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("incomplete-credentials", incomplete_credentials::check),
     ("inline-comment-in-value", inline_comment_in_value::check),
     ("insecure-file-permissions", insecure_file_permissions::check),
+    ("key-copied-outside-credentials", key_copied_outside_credentials::check),
     ("key-in-config-file", key_in_config_file::check),
     ("key-in-environment", key_in_environment::check),
     ("key-not-on-this-machine", key_not_on_this_machine::check),

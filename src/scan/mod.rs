@@ -37,9 +37,9 @@ pub struct Copy {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExposedCache {
     pub path: PathBuf,
-    /// The folder's mode, when the folder itself is open to others.
+    /// The folder's mode.
     pub open_folder: Option<u32>,
-    /// Files in it that others may read.
+    /// Files in it that others can read.
     pub open_files: usize,
 }
 
@@ -69,7 +69,7 @@ pub fn scan(env: &Env, locations: &Locations, cwd: Option<&Path>, extra: &[PathB
     }
     if let Some(home) = crate::locate::home_dir(env) {
         for cache in places::CACHES {
-            if let Some(exposed) = exposed_cache(&home.join(".aws").join(cache)) {
+            if let Some(exposed) = exposed_cache(&home, &home.join(".aws").join(cache)) {
                 scan.exposed.push(exposed);
             }
         }
@@ -127,11 +127,33 @@ fn any_key(reader: &mut impl Read) -> io::Result<bool> {
     }
 }
 
-/// The cache folder, when it or a file in it can be read by others. The AWS CLI writes them
-/// 0600 in a 0700 folder; a copy, a sync tool or a umask can open them.
-fn exposed_cache(folder: &Path) -> Option<ExposedCache> {
-    let mode = std::fs::symlink_metadata(folder).ok()?.permissions().mode();
-    let open_folder = (mode & 0o055 != 0).then_some(mode & 0o7777);
+/// The cache folder, when others can read a file in it: every folder on the way to the file
+/// lets them through and the file lets them read. The AWS CLI writes them 0600 in a 0700
+/// folder; a copy, a sync tool or a loose umask opens them.
+fn exposed_cache(home: &Path, folder: &Path) -> Option<ExposedCache> {
+    let mode = |path: &Path| {
+        std::fs::symlink_metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode())
+    };
+    // Group and others, separately: each needs every folder's x bit and then the file's r.
+    let mut through = [0o010, 0o001];
+    let mut path = home.to_path_buf();
+    let steps: Vec<_> = folder.strip_prefix(home).ok()?.components().collect();
+    for step in std::iter::once(None).chain(steps.into_iter().map(Some)) {
+        if let Some(step) = step {
+            path.push(step);
+        }
+        let m = mode(&path)?;
+        for bit in &mut through {
+            if m & *bit == 0 {
+                *bit = 0;
+            }
+        }
+    }
+    let readable = |file_mode: u32| {
+        (through[0] != 0 && file_mode & 0o040 != 0) || (through[1] != 0 && file_mode & 0o004 != 0)
+    };
     let open_files = std::fs::read_dir(folder)
         .into_iter()
         .flatten()
@@ -139,12 +161,13 @@ fn exposed_cache(folder: &Path) -> Option<ExposedCache> {
         .filter(|entry| {
             entry
                 .metadata()
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o044 != 0)
+                .is_ok_and(|m| m.is_file() && readable(m.permissions().mode()))
         })
         .count();
-    (open_folder.is_some() || open_files > 0).then(|| ExposedCache {
+    let folder_mode = mode(folder)? & 0o7777;
+    (open_files > 0).then(|| ExposedCache {
         path: folder.to_path_buf(),
-        open_folder,
+        open_folder: Some(folder_mode),
         open_files,
     })
 }
