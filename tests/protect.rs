@@ -171,9 +171,9 @@ fn protect_hands_out_sessions_and_unprotect_gives_the_file_back_byte_for_byte() 
         "{slugs:?}\n{}",
         text(&output)
     );
-    let output = setup.run(&["profiles"]);
+    let output = setup.run(&["profiles", "--format", "json"]);
     assert!(
-        text(&output).contains("long-term key in the keychain"),
+        text(&output).contains("\"credential_kind\": \"protected-key\""),
         "{}",
         text(&output)
     );

@@ -30,6 +30,10 @@ fn rotate(home: &Path, emulator: &Emulator, args: &[&str]) -> Output {
 }
 
 fn text(output: &Output) -> String {
+    text_of(output)
+}
+
+fn text_of(output: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -526,4 +530,30 @@ fn two_rotations_never_run_at_once() {
         text(&output)
     );
     drop(lock);
+}
+
+#[test]
+fn the_copies_of_the_old_key_are_named_when_it_is_done_and_left_alone() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": "copied" }));
+    let home = home_with(&[("dev", &key)]);
+    let history = home.path().join(".bash_history");
+    let before = format!("ls\nexport AWS_ACCESS_KEY_ID={}\n", key.id);
+    std::fs::write(&history, &before).unwrap();
+    let output = rotate(home.path(), &emulator, &["--profile", "dev"]);
+    let all = text(&output);
+    assert!(output.status.success(), "{all}");
+    assert!(
+        all.contains(&format!(
+            "Copies of the old key are still in {}:2",
+            history.display()
+        )),
+        "{all}"
+    );
+    assert!(!all.contains(&key.id));
+    assert_eq!(
+        std::fs::read_to_string(&history).unwrap(),
+        before,
+        "never edited"
+    );
 }

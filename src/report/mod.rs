@@ -124,7 +124,8 @@ fn base_key_id<'a>(profile: &ResolvedProfile<'a>) -> Option<&'a str> {
             base: crate::chain::Base::AccessKey { access_key_id, .. },
             ..
         }) => Some(*access_key_id),
-        _ => None,
+        // A protected profile's key is in the secret store; the files name its ID.
+        _ => profile.own_key(),
     }
 }
 

@@ -47,7 +47,8 @@ fn properties(section: &Section, keys: KeyDisplay) -> Value {
         } else if property.is_sub_property_block {
             sub_properties(&property.value)
         } else {
-            Value::from(property.value.as_str())
+            // A protected profile's credential_process names its key ID: masked like any other.
+            Value::from(crate::mask::scrub(&property.value, &[], keys))
         };
         map.insert(key.clone(), value);
     }

@@ -480,7 +480,27 @@ impl<'r, 'c> Rotation<'r, 'c> {
                 },
             );
         }
+        self.name_copies(&old);
         Ok(())
+    }
+
+    /// Where else the old key sits (history, backups, other tools' files): dead now, but the
+    /// places the next key will leak from. Named, never edited.
+    fn name_copies(&mut self, old: &str) {
+        let cwd = std::env::current_dir().ok();
+        let scan = crate::scan::scan(self.ctx.env, &self.locations, cwd.as_deref(), &[]);
+        let places: Vec<String> = scan
+            .copies
+            .iter()
+            .filter(|copy| copy.key_id == old)
+            .map(|copy| format!("{}:{}", copy.path.display(), copy.line))
+            .collect();
+        if !places.is_empty() {
+            self.say(format!(
+                "Copies of the old key are still in {}: it no longer works there, but remove them, and keep the new one out of such places.",
+                places.join(", ")
+            ));
+        }
     }
 
     /// Take the new key back: the files keep (or get back) the old key, then the new key is
