@@ -69,6 +69,22 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
         );
         out.push(finding.evidence(evidence).at(&copy.path, Some(copy.line)));
     }
+    for token in &scan.tokens {
+        let file = token.path.display();
+        let finding = rule
+            .finding(format!(
+                "A session token is in {file}: anyone who reads the file can use it until it expires (up to 36 hours)"
+            ))
+            .severity(Severity::Medium)
+            .evidence(format!("a session token on line {}", token.line))
+            .fix(format!(
+                "Remove line {} of {file}{}",
+                token.line,
+                history_advice(token.kind)
+            ))
+            .at(&token.path, Some(token.line));
+        out.push(finding);
+    }
 }
 
 /// What else to do about a whole file that should not exist at all.

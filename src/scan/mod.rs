@@ -43,9 +43,18 @@ pub struct ExposedCache {
     pub open_files: usize,
 }
 
+/// A session token found outside the shared files, with no key ID just before it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub path: PathBuf,
+    pub kind: Kind,
+    pub line: usize,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Scan {
     pub copies: Vec<Copy>,
+    pub tokens: Vec<Token>,
     pub exposed: Vec<ExposedCache>,
     /// A file that could not be read, and why: one line each.
     pub notes: Vec<String>,
@@ -56,13 +65,31 @@ pub fn scan(env: &Env, locations: &Locations, cwd: Option<&Path>, extra: &[PathB
     let mut scan = Scan::default();
     for Place { path, kind } in places::places(env, locations, cwd, extra) {
         match read_keys(&path) {
-            Ok(hits) => scan.copies.extend(hits.into_iter().map(|hit| Copy {
-                path: path.clone(),
-                kind,
-                line: hit.line,
-                key_id: hit.key_id,
-                with_secret: hit.with_secret,
-            })),
+            Ok((hits, tokens)) => {
+                // A token a few lines after a key ID belongs to that key's finding.
+                let after_a_key = |line: usize| {
+                    hits.iter()
+                        .any(|hit| hit.line <= line && line <= hit.line + 4)
+                };
+                scan.tokens
+                    .extend(
+                        tokens
+                            .into_iter()
+                            .filter(|line| !after_a_key(*line))
+                            .map(|line| Token {
+                                path: path.clone(),
+                                kind,
+                                line,
+                            }),
+                    );
+                scan.copies.extend(hits.into_iter().map(|hit| Copy {
+                    path: path.clone(),
+                    kind,
+                    line: hit.line,
+                    key_id: hit.key_id,
+                    with_secret: hit.with_secret,
+                }));
+            }
             Err(None) => {}
             Err(Some(why)) => scan.notes.push(format!("{}: {why}", path.display())),
         }
@@ -77,9 +104,9 @@ pub fn scan(env: &Env, locations: &Locations, cwd: Option<&Path>, extra: &[PathB
     scan
 }
 
-/// The key IDs in one file. `Err(None)`: nothing to read there (missing, or not a regular
+/// The key IDs and lone session tokens in one file. `Err(None)`: nothing to read there (missing, or not a regular
 /// file the user means as one); `Err(Some(why))`: it could not be read.
-fn read_keys(path: &Path) -> Result<Vec<search::Hit>, Option<String>> {
+fn read_keys(path: &Path) -> Result<(Vec<search::Hit>, Vec<usize>), Option<String>> {
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(None),
@@ -96,14 +123,14 @@ fn read_keys(path: &Path) -> Result<Vec<search::Hit>, Option<String>> {
     }
     let limited = &mut file.by_ref().take(MAX_BYTES);
     if !any_key(limited).map_err(|e| Some(e.to_string()))? {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     // Rare: a key is in there. Read it whole (within the limit) for lines and secrets.
     let mut bytes = Vec::new();
     File::open(path)
         .and_then(|f| f.take(MAX_BYTES).read_to_end(&mut bytes))
         .map_err(|e| Some(e.to_string()))?;
-    Ok(search::find_keys(&bytes))
+    Ok((search::find_keys(&bytes), search::find_tokens(&bytes)))
 }
 
 /// Whether any key ID is in the stream, reading it a piece at a time; the end of each piece

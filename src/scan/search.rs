@@ -48,9 +48,52 @@ pub fn find_keys(bytes: &[u8]) -> Vec<Hit> {
     hits
 }
 
-/// Whether `bytes` hold any key ID at all: the quick first look at every file.
+/// Whether `bytes` hold any key ID or session token at all: the quick first look at every
+/// file.
 pub fn contains_key(bytes: &[u8]) -> bool {
     memchr_iter(b'A', bytes).any(|at| key_id_at(bytes, at).is_some())
+        || !find_tokens(bytes).is_empty()
+}
+
+/// Names under which a session token is written: `AWS_SESSION_TOKEN`, `aws_session_token`,
+/// the older `aws_security_token`, and the same in other cases.
+const TOKEN_MARKERS: [&[u8]; 4] = [
+    b"ESSION_TOKEN",
+    b"ession_token",
+    b"ECURITY_TOKEN",
+    b"ecurity_token",
+];
+/// STS session tokens run to hundreds of characters; shorter values are something else.
+const TOKEN_MIN_LENGTH: usize = 100;
+
+/// The lines (1-based) holding a session token's value after its name.
+pub fn find_tokens(bytes: &[u8]) -> Vec<usize> {
+    let mut found: Vec<usize> = Vec::new();
+    for marker in TOKEN_MARKERS {
+        for at in memchr::memmem::find_iter(bytes, marker) {
+            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+            let value = &bytes[at + marker.len()..end];
+            let token = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+' | b'=');
+            let long = value
+                .split(|b| !token(b))
+                .any(|word| word.len() >= TOKEN_MIN_LENGTH);
+            if long {
+                found.push(at);
+            }
+        }
+    }
+    found.sort_unstable();
+    found.dedup();
+    let mut lines = Vec::with_capacity(found.len());
+    let (mut line, mut counted_to) = (1, 0);
+    for at in found {
+        line += memchr_iter(b'\n', &bytes[counted_to..at]).count();
+        counted_to = at;
+        if lines.last() != Some(&line) {
+            lines.push(line);
+        }
+    }
+    lines
 }
 
 /// The key ID starting at `at`, if one does: a documented prefix, then upper-case letters and
@@ -154,6 +197,17 @@ mod tests {
         let found = find_keys(&bytes);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].line, 2);
+    }
+
+    #[test]
+    fn session_tokens_are_found_by_their_name_and_length() {
+        let token = "IQoJb3JpZ2luX2Vj".to_string() + &"A1b2C3d4".repeat(40);
+        let text = format!("ls\nexport AWS_SESSION_TOKEN={token}\n[x]\naws_session_token = {token}\nAWS_SESSION_TOKEN=short\n");
+        assert_eq!(find_tokens(text.as_bytes()), [2, 4]);
+        assert!(contains_key(
+            format!("x aws_security_token={token}").as_bytes()
+        ));
+        assert!(!contains_key(b"echo AWS_SESSION_TOKEN is unset"));
     }
 
     #[test]
