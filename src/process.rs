@@ -134,13 +134,17 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Ve
     })
 }
 
-/// `arg` as a POSIX shell word: as is when that is safe, else single-quoted.
-pub fn shell_quote(arg: &str) -> String {
-    let plain = !arg.is_empty()
+/// Whether `arg` is a POSIX shell word as it is, with nothing to quote.
+pub fn is_shell_word(arg: &str) -> bool {
+    !arg.is_empty()
         && arg
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
-    if plain {
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
+}
+
+/// `arg` as a POSIX shell word: as is when that is safe, else single-quoted.
+pub fn shell_quote(arg: &str) -> String {
+    if is_shell_word(arg) {
         arg.to_string()
     } else {
         format!("'{}'", arg.replace('\'', r"'\''"))

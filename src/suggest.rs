@@ -36,7 +36,11 @@ impl<'a> Suggest<'a> {
         let mut command = String::from("awscheck");
         for arg in args {
             command.push(' ');
-            command.push_str(&quote(arg));
+            // Rules build one of these per profile: a plain word is copied, not quoted anew.
+            match crate::process::is_shell_word(arg) {
+                true => command.push_str(arg),
+                false => command.push_str(&quote(arg)),
+            }
         }
         for (flag, location) in self.given() {
             command.push_str(&format!(

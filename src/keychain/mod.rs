@@ -159,6 +159,11 @@ fn decode<T: for<'de> Deserialize<'de>>(
 /// The key ID a profile's `credential_process` hands out from the store, when the command is
 /// `awscheck credential-process --key-id ID` (by name or path, quoted or not).
 pub fn protected_key_id(command: &str) -> Option<&str> {
+    // Asked for every credential_process profile by every rule: most name another program,
+    // and a substring test rules them out without splitting the line.
+    if !command.contains("credential-process") {
+        return None;
+    }
     let words = shell_words(command);
     let at = words.iter().position(|w| w == "credential-process")?;
     let program = words.get(at.checked_sub(1)?)?;
