@@ -135,6 +135,9 @@ pub struct AuditArgs {
     /// Do not look for copies of keys outside the two files (history, backups, other tools).
     #[arg(long)]
     pub no_scan: bool,
+    /// Show every profile in the table, also those with nothing to report.
+    #[arg(long)]
+    pub all: bool,
     /// Audit only this profile (repeatable). Machine-wide findings are always shown.
     #[arg(long = "profile", short = 'p', value_name = "NAME")]
     pub profiles: Vec<String>,

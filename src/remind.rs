@@ -317,6 +317,7 @@ mod tests {
             note: None,
             selected: false,
             error: None,
+            sso_session: None,
         }
     }
 

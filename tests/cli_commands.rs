@@ -757,3 +757,47 @@ fn escape_sequences_planted_in_a_file_never_reach_the_terminal() {
         audit.stdout
     );
 }
+
+#[test]
+fn profiles_with_nothing_to_report_fold_into_one_line() {
+    let home = Home::new();
+    let mut config = String::from(
+        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n",
+    );
+    for n in 1..=3 {
+        config.push_str(&format!(
+            "[profile sso-{n}]\nsso_session = corp\nsso_account_id = 11112222333{n}\nsso_role_name = Dev\n"
+        ));
+    }
+    config.push_str("[profile admin]\nrole_arn = arn:aws:iam::111122223331:role/Admin\nsource_profile = sso-1\n");
+    home.config(&config);
+    home.credentials(&format!(
+        "[dev]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+        long_term_key_id("dev"),
+        secret_key("dev")
+    ));
+    let folded = run(home
+        .cmd()
+        .env("COLUMNS", "200")
+        .args(["audit", "--offline"]));
+    assert!(folded.stdout.contains("│ dev "), "{}", folded.stdout);
+    assert!(!folded.stdout.contains("sso-2"), "{}", folded.stdout);
+    assert!(
+        folded.stdout.contains(
+            "3 SSO profiles (sso-session corp), 1 assume role profile: nothing to report."
+        ),
+        "{}",
+        folded.stdout
+    );
+    let all = run(home
+        .cmd()
+        .env("COLUMNS", "200")
+        .args(["audit", "--offline", "--all"]));
+    assert!(all.stdout.contains("sso-2") && !all.stdout.contains("nothing to report"));
+    let json = run(home.cmd().args(["audit", "--offline", "--format", "json"]));
+    assert_eq!(
+        json.json()["profiles"].as_array().unwrap().len(),
+        5,
+        "JSON keeps every profile"
+    );
+}

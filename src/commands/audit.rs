@@ -194,7 +194,7 @@ pub(super) fn audit(
         // Reports are written in many small pieces; stdout is line-buffered, so without a
         // buffer of our own a large report would cost a write call per line.
         let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, &mut **out);
-        write_report(&mut out, args.format, audit, style, now)?;
+        write_report(&mut out, args, audit, style, now)?;
         out.flush()?;
         Ok(outcome(&audit.evaluation, audit.fail_on))
     })?
@@ -202,12 +202,12 @@ pub(super) fn audit(
 
 fn write_report<W: Write>(
     out: &mut W,
-    format: AuditFormat,
+    args: &AuditArgs,
     audit: &Audit,
     style: Style,
     now: DateTime<Utc>,
 ) -> io::Result<()> {
-    match format {
+    match args.format {
         AuditFormat::Table => {
             let heading = heading(audit.files, audit.rows.len(), audit.mode);
             report::table::write_audit(
@@ -217,6 +217,7 @@ fn write_report<W: Write>(
                 &audit.evaluation,
                 audit.fail_on,
                 style,
+                args.all,
             )
         }
         AuditFormat::Json => report::json::AuditJson {

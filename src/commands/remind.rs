@@ -61,6 +61,7 @@ pub(super) fn remind(
     let audit_args = AuditArgs {
         offline,
         no_scan: args.no_scan,
+        all: false,
         profiles: Vec::new(),
         format: AuditFormat::Json,
         fail_on: None,

@@ -143,6 +143,11 @@ impl Table {
         self.text.reserve(bytes);
     }
 
+    /// Whether the table has no rows beyond its header.
+    pub fn is_empty(&self) -> bool {
+        self.cells.len() <= self.columns
+    }
+
     /// Start a row; fill it with exactly one call per column.
     pub fn row(&mut self) -> Row<'_> {
         debug_assert_eq!(self.cells.len() % self.columns, 0, "a row was left short");

@@ -49,6 +49,9 @@ pub struct ProfileRow {
     pub selected: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The `[sso-session]` an SSO profile signs in through, to fold such profiles by it.
+    #[serde(skip)]
+    pub sso_session: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -112,6 +115,7 @@ impl ProfileRow {
             note: facts.and_then(|facts| facts.notes.get(profile.name()).cloned()),
             selected: profile.name() == locations.selected_profile,
             error: profile.chain.as_ref().err().map(ToString::to_string),
+            sso_session: profile.section.get("sso_session").map(str::to_string),
         }
     }
 }

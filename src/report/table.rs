@@ -7,7 +7,9 @@ use super::grid::{self, Color, Table};
 use super::{ProfileRow, Rows};
 use crate::audit::Evaluation;
 use crate::finding::Finding;
+use crate::model::CredentialKind;
 use crate::severity::Severity;
+use rustc_hash::FxHashSet;
 use std::fmt;
 use std::io::{self, Write};
 
@@ -32,8 +34,93 @@ pub struct Footnotes {
     pub notes: Vec<(String, String)>,
 }
 
+/// Profiles left out of the audit's table because there is nothing to say about them, counted
+/// by kind (and SSO session) for one line under it.
+#[derive(Debug, Default)]
+pub struct Folded {
+    /// `(what, how many)`, in the order first seen.
+    groups: Vec<(String, usize)>,
+}
+
+impl Folded {
+    fn add(&mut self, row: &ProfileRow) {
+        let what = match (row.credential_kind, &row.sso_session) {
+            (CredentialKind::Sso, Some(session)) => format!("SSO (sso-session {session})"),
+            (kind, _) => kind.label().to_string(),
+        };
+        match self.groups.iter_mut().find(|(group, _)| *group == what) {
+            Some((_, count)) => *count += 1,
+            None => self.groups.push((what, 1)),
+        }
+    }
+
+    /// `3,000 SSO profiles (sso-session corp), 30 assume role profiles: nothing to report.`
+    fn line(&self) -> Option<String> {
+        if self.groups.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = self
+            .groups
+            .iter()
+            .map(|(what, count)| {
+                let noun = if *count == 1 { "profile" } else { "profiles" };
+                match what.split_once(" (") {
+                    Some((kind, detail)) => {
+                        format!("{} {kind} {noun} ({detail}", thousands(*count))
+                    }
+                    None => format!("{} {what} {noun}", thousands(*count)),
+                }
+            })
+            .collect();
+        Some(format!(
+            "{}: nothing to report. `awscheck profiles` lists them; `awscheck audit --all` shows them here.",
+            parts.join(", ")
+        ))
+    }
+}
+
+/// `10000` -> `10,000`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Whether a profile earns its row in the audit: it holds or uses a long-term or temporary
+/// key, it has a finding or a note, or it cannot be resolved. The rest (SSO, roles on SSO,
+/// credential processes, settings only) fold into one line.
+fn worth_a_row(row: &ProfileRow, with_findings: &FxHashSet<&str>) -> bool {
+    let keyed = |kind: CredentialKind| {
+        matches!(
+            kind,
+            CredentialKind::LongTermKey | CredentialKind::SessionKey | CredentialKind::ProtectedKey
+        )
+    };
+    keyed(row.credential_kind)
+        || row.root_kind.is_some_and(keyed)
+        || row.credential_kind == CredentialKind::Invalid
+        || row.note.is_some()
+        || row.error.is_some()
+        || with_findings.contains(row.name.as_str())
+}
+
 /// The profiles table, made from each row as it comes, and what to say under it.
 pub fn profiles_table(rows: Rows<'_>, style: Style) -> (Table, Footnotes) {
+    profiles_table_where(rows, style, |_| true).0
+}
+
+/// The profiles table of the rows `keep` accepts; the others are counted in [`Folded`].
+fn profiles_table_where(
+    rows: Rows<'_>,
+    style: Style,
+    keep: impl Fn(&ProfileRow) -> bool,
+) -> ((Table, Footnotes), Folded) {
     let online = rows.any_last_used();
     let mut header = vec!["Profile", "Credential", "Access key", "Key age"];
     if online {
@@ -45,14 +132,19 @@ pub fn profiles_table(rows: Rows<'_>, style: Style) -> (Table, Footnotes) {
     let count = rows.len();
     table.reserve(count, count * PROFILE_ROW_BYTES);
     let mut footnotes = Footnotes::default();
+    let mut folded = Folded::default();
     for row in rows.iter() {
+        if !keep(&row) {
+            folded.add(&row);
+            continue;
+        }
         add_profile(&mut table, &row, online);
         footnotes.selected |= row.selected;
         if let Some(note) = row.note {
             footnotes.notes.push((row.name, note));
         }
     }
-    (table, footnotes)
+    ((table, footnotes), folded)
 }
 
 fn add_profile(table: &mut Table, row: &ProfileRow, online: bool) {
@@ -95,6 +187,8 @@ fn last_used(row: &ProfileRow) -> String {
 
 /// The audit as text: header line, profiles, findings by profile, summary. Written straight
 /// to `out`, so no copy of the whole report is ever held in memory.
+/// With `all` false, profiles with nothing to report fold into one line: on a setup with
+/// thousands of SSO profiles the findings would otherwise scroll away under them.
 pub fn write_audit(
     out: &mut dyn Write,
     heading: &str,
@@ -102,12 +196,24 @@ pub fn write_audit(
     evaluation: &Evaluation,
     fail_on: Severity,
     style: Style,
+    all: bool,
 ) -> io::Result<()> {
     writeln!(out, "{}\n", grid::escaped(heading))?;
     let mut drawn = None;
     if !rows.is_empty() {
-        let (table, footnotes) = profiles_table(rows, style);
-        table.write_to(out)?;
+        let with_findings: FxHashSet<&str> = evaluation
+            .findings
+            .iter()
+            .filter_map(|f| f.profile.as_deref())
+            .collect();
+        let ((table, footnotes), folded) =
+            profiles_table_where(rows, style, |row| all || worth_a_row(row, &with_findings));
+        if !table.is_empty() {
+            table.write_to(out)?;
+        }
+        if let Some(line) = folded.line() {
+            writeln!(out, "{line}")?;
+        }
         drawn = Some(table);
         if footnotes.selected {
             writeln!(
