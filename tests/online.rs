@@ -413,3 +413,36 @@ fn many_keys_are_checked_concurrently_within_limits() {
         );
     }
 }
+
+/// What the binary prints on a terminal (`script` gives it one), stdout and stderr together.
+fn on_a_terminal(home: &Path, endpoint: &str, args: &str) -> String {
+    let binary = assert_cmd::cargo::cargo_bin("awscheck");
+    let output = std::process::Command::new("script")
+        .args(["-qec", &format!("{} {args}", binary.display()), "/dev/null"])
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("TERM", "dumb")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+#[test]
+fn a_slow_online_audit_shows_its_progress_on_a_terminal_only() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": "slow" }));
+    let home = home_with(&[("dev", &key)]);
+    // Four calls for the key at 400 ms each: well past the one second before progress shows.
+    emulator.latency(400);
+    let table = on_a_terminal(home.path(), &emulator.url, "audit");
+    assert!(table.contains("0 of 1 keys checked"), "{table}");
+    let json = on_a_terminal(home.path(), &emulator.url, "audit --format json");
+    assert!(!json.contains("keys checked"), "{json}");
+    // Off a terminal, nothing.
+    let (_, text) = audit_json(home.path(), &emulator.url, &[]);
+    assert!(!text.contains("keys checked"));
+}

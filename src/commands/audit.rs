@@ -347,7 +347,12 @@ fn check_online(
     if jobs.is_empty() {
         return "online";
     }
+    // The table is for a person; JSON and SARIF (and `remind`, which reads JSON) are for
+    // programs, whose stderr may still be a terminal.
+    let progress = args.format == crate::cli::AuditFormat::Table
+        && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let limits = Limits {
+        progress,
         jobs: usize::from(args.jobs),
         connect_timeout: Duration::from_secs(args.connect_timeout),
         key_timeout: Duration::from_secs(args.timeout),

@@ -10,6 +10,8 @@ use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use chrono::{DateTime, Utc};
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -50,21 +52,29 @@ pub fn run(jobs: Vec<KeyJob>, locations: &Locations, limits: Limits) -> Vec<KeyC
     );
     runtime.block_on(async move {
         let permits = Arc::new(Semaphore::new(limits.jobs.max(1)));
+        let done = Arc::new(AtomicUsize::new(0));
+        let progress = limits
+            .progress
+            .then(|| tokio::spawn(show_progress(done.clone(), jobs.len())));
         let mut tasks = Vec::new();
         for job in jobs {
             let connection = base.for_profile(&job.profiles[0], job.region.as_deref());
             let permits = permits.clone();
+            let done = done.clone();
             tasks.push(tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let seconds = limits.key_timeout.as_secs();
-                match tokio::time::timeout(limits.key_timeout, ask(&job, connection)).await {
-                    Ok(check) => check,
-                    Err(_) => KeyCheck::Failed {
-                        note: format!(
+                let check =
+                    match tokio::time::timeout(limits.key_timeout, ask(&job, connection)).await {
+                        Ok(check) => check,
+                        Err(_) => KeyCheck::Failed {
+                            note: format!(
                             "no answer from AWS within {seconds} s; offline findings still apply"
                         ),
-                    },
-                }
+                        },
+                    };
+                done.fetch_add(1, Ordering::Relaxed);
+                check
             }));
         }
         let mut results = Vec::new();
@@ -73,8 +83,33 @@ pub fn run(jobs: Vec<KeyJob>, locations: &Locations, limits: Limits) -> Vec<KeyC
                 note: format!("online check stopped: {error}"),
             }));
         }
+        if let Some(progress) = progress {
+            progress.abort();
+            let _ = progress.await;
+            // Wipe the progress line, so the report starts on a clean one.
+            let mut stderr = std::io::stderr();
+            let _ = write!(stderr, "\r\x1b[2K");
+            let _ = stderr.flush();
+        }
         results
     })
+}
+
+/// After a second of checks, `N of M keys checked` on one line of stderr, redrawn as keys
+/// finish; a check that answers within the second shows nothing.
+async fn show_progress(done: Arc<AtomicUsize>, total: usize) {
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let mut shown = usize::MAX;
+    loop {
+        let now = done.load(Ordering::Relaxed);
+        if now != shown {
+            let mut stderr = std::io::stderr();
+            let _ = write!(stderr, "\r\x1b[2K{now} of {total} keys checked");
+            let _ = stderr.flush();
+            shown = now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {

@@ -28,6 +28,9 @@ pub struct Limits {
     pub connect_timeout: Duration,
     /// Everything about one key, retries included.
     pub key_timeout: Duration,
+    /// Show "N of M keys checked" on stderr once the checks take longer than a second: only
+    /// for a person watching a terminal, never under a report read by a program.
+    pub progress: bool,
 }
 
 impl Default for Limits {
@@ -36,6 +39,7 @@ impl Default for Limits {
             jobs: 8,
             connect_timeout: Duration::from_secs(3),
             key_timeout: Duration::from_secs(10),
+            progress: false,
         }
     }
 }
