@@ -76,6 +76,8 @@ impl KeyActivity {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Identity {
     pub account: String,
+    /// The account's alias (`iam:ListAccountAliases`), when it has one and the key may ask.
+    pub alias: Option<String>,
     pub arn: String,
     /// Every access key of the key's user, this one included, by key ID.
     pub user_keys: Vec<(String, KeyActivity)>,

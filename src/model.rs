@@ -126,6 +126,37 @@ impl<'a> ResolvedProfile<'a> {
     }
 }
 
+impl<'a> ResolvedProfile<'a> {
+    /// The AWS account this profile's credentials act in, as its own settings name it: the
+    /// last role's ARN, the SSO account, the web identity role, or for a key the account its
+    /// `aws_account_id` or MFA device names. Never a guess from a profile's name.
+    pub fn account(&self) -> Option<&'a str> {
+        let chain = self.chain.as_ref().ok()?;
+        if let Some(role) = chain.roles.last() {
+            return account_in_arn(role.role_arn);
+        }
+        match &chain.base {
+            Base::Sso(sso) => sso.account_id.filter(|id| is_account_id(id)),
+            Base::WebIdentity { role_arn, .. } => account_in_arn(role_arn),
+            Base::AccessKey { account_id, .. } => account_id
+                .filter(|id| is_account_id(id))
+                .or_else(|| self.section.get("mfa_serial").and_then(account_in_arn)),
+            _ => None,
+        }
+    }
+}
+
+/// The account field of an ARN (`arn:aws:iam::123456789012:role/Admin`).
+pub fn account_in_arn(arn: &str) -> Option<&str> {
+    let mut fields = arn.split(':');
+    (fields.next()? == "arn").then_some(())?;
+    fields.nth(3).filter(|id| is_account_id(id))
+}
+
+fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// All profiles, resolved, in the order they first appear.
 #[derive(Debug)]
 pub struct Model<'a> {
@@ -167,5 +198,39 @@ fn resolve<'a>(set: &'a ProfileSet, section: &'a Section) -> ResolvedProfile<'a>
         chain,
         kind,
         root_kind,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::Document;
+    use crate::profile_set::FileKind;
+
+    #[test]
+    fn accounts_come_from_the_profiles_own_arns_only() {
+        let config = "[sso-session corp]\nsso_start_url = https://x\nsso_region = eu-west-1\n\
+            [profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\n\
+            [profile admin]\nrole_arn = arn:aws:iam::444455556666:role/Admin\nsource_profile = dev\n\
+            [profile dev]\nmfa_serial = arn:aws:iam::777788889999:mfa/me\n\
+            [profile prod-123456789012]\nregion = eu-west-1\n";
+        let credentials = "[dev]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n\
+            [prod-123456789012]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = y\n";
+        let mut set = ProfileSet::default();
+        set.merge_document(FileKind::Config, &Document::new(config.to_string()))
+            .unwrap();
+        set.merge_document(
+            FileKind::Credentials,
+            &Document::new(credentials.to_string()),
+        )
+        .unwrap();
+        let model = Model::build(&set);
+        let account = |name: &str| model.profile(name).unwrap().account();
+        assert_eq!(account("sso"), Some("111122223333"));
+        assert_eq!(account("admin"), Some("444455556666"));
+        assert_eq!(account("dev"), Some("777788889999"));
+        // A name that looks like an account names none.
+        assert_eq!(account("prod-123456789012"), None);
+        assert_eq!(account_in_arn("arn:aws:iam::123:role/x"), None);
     }
 }

@@ -311,6 +311,7 @@ mod tests {
             key_age_days: None,
             key_age_exact: None,
             account: None,
+            account_alias: None,
             arn: None,
             key_status: None,
             last_used: None,

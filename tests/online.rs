@@ -436,8 +436,8 @@ fn a_slow_online_audit_shows_its_progress_on_a_terminal_only() {
     let emulator = Emulator::start();
     let key = emulator.create_key(json!({ "user": "slow" }));
     let home = home_with(&[("dev", &key)]);
-    // Four calls for the key at 400 ms each: well past the one second before progress shows.
-    emulator.latency(400);
+    // The key's first call alone takes longer than the second before progress shows.
+    emulator.latency(1500);
     let table = on_a_terminal(home.path(), &emulator.url, "audit");
     assert!(table.contains("0 of 1 keys checked"), "{table}");
     let json = on_a_terminal(home.path(), &emulator.url, "audit --format json");
@@ -445,4 +445,44 @@ fn a_slow_online_audit_shows_its_progress_on_a_terminal_only() {
     // Off a terminal, nothing.
     let (_, text) = audit_json(home.path(), &emulator.url, &[]);
     assert!(!text.contains("keys checked"));
+}
+
+#[test]
+fn every_profile_names_its_account_and_alias() {
+    let emulator = Emulator::start();
+    let key = emulator.create_key(json!({ "user": "accounts" }));
+    let home = home_with(&[("dev", &key)]);
+    std::fs::write(
+        home.path().join(".aws/config"),
+        "[profile admin]\nrole_arn = arn:aws:iam::444455556666:role/Admin\nsource_profile = dev\n\
+         [profile team-210987654321]\nregion = eu-west-1\n",
+    )
+    .unwrap();
+    // The account gets an alias, as an administrator would give it.
+    let aws = emulator_support::python().with_file_name("aws");
+    let alias = std::process::Command::new(aws)
+        .args(["iam", "create-account-alias", "--account-alias", "corp-dev"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", &emulator.url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", &key.id)
+        .env("AWS_SECRET_ACCESS_KEY", &key.secret)
+        .output()
+        .unwrap();
+    assert!(alias.status.success(), "{alias:?}");
+    let (document, _) = audit_json(home.path(), &emulator.url, &[]);
+    let dev = profile(&document, "dev");
+    assert_eq!(dev["account"], "123456789012");
+    assert_eq!(dev["account_alias"], "corp-dev");
+    // Offline facts name the role's account; a name that looks like an account names none.
+    assert_eq!(profile(&document, "admin")["account"], "444455556666");
+    assert!(profile(&document, "team-210987654321")["account"].is_null());
+    let table = awscheck(home.path(), &emulator.url)
+        .env("COLUMNS", "200")
+        .args(["audit"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&table.stdout).to_string();
+    assert!(table.contains("corp-dev (123456789012)"), "{table}");
 }

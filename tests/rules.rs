@@ -188,6 +188,7 @@ fn run_fixture(slug: &str) {
                 facts.keys.extend(user_keys.iter().cloned());
                 KeyCheck::Checked(Identity {
                     account: "123456789012".to_string(),
+                    alias: None,
                     arn: online
                         .arn
                         .clone()

@@ -137,10 +137,11 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
         },
     };
 
-    // Neither depends on the other: ask both at once.
-    let (caller, listed) = tokio::join!(
+    // None depends on another: ask all at once.
+    let (caller, listed, aliases) = tokio::join!(
         sts.get_caller_identity().send(),
-        iam.list_access_keys().send()
+        iam.list_access_keys().send(),
+        iam.list_account_aliases().send()
     );
     let caller = match caller {
         Ok(output) => output,
@@ -151,8 +152,20 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
             }
         }
     };
+    let alias = match aliases {
+        Ok(output) => output.account_aliases().first().cloned(),
+        Err(error) => {
+            if let Failure::Partial(note) | Failure::Fatal(note) =
+                classify(&error, "iam:ListAccountAliases", job)
+            {
+                notes.push(note);
+            }
+            None
+        }
+    };
     let mut identity = Identity {
         account: caller.account().unwrap_or_default().to_string(),
+        alias,
         arn: caller.arn().unwrap_or_default().to_string(),
         user_keys: Vec::new(),
         notes: Vec::new(),

@@ -34,8 +34,13 @@ pub struct ProfileRow {
     /// False when the age is only a lower bound (the day awscheck first saw the key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_age_exact: Option<bool>,
-    /// The account and caller ARN STS reported for the key (online only).
+    /// The account the profile acts in: as STS reported it for the key (online), else as the
+    /// profile's own ARNs or SSO settings name it.
     pub account: Option<String>,
+    /// The account's alias, from IAM (online only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_alias: Option<String>,
+    /// The caller ARN STS reported for the key (online only).
     pub arn: Option<String>,
     /// `Active` or `Inactive`, from IAM (online only).
     pub key_status: Option<String>,
@@ -88,6 +93,13 @@ impl ProfileRow {
         let activity = key_id
             .zip(facts)
             .and_then(|(key_id, facts)| facts.keys.get(key_id));
+        // A role acts in the account its ARN names, whatever the key below it says; a key's
+        // own account is the one STS reported for it.
+        let from_sts = identity
+            .filter(|_| profile.kind != CredentialKind::AssumeRole)
+            .filter(|identity| !identity.account.is_empty())
+            .map(|identity| (identity.account.as_str(), identity.alias.as_deref()));
+        let account = from_sts.or_else(|| profile.account().map(|account| (account, None)));
         ProfileRow {
             name: profile.name().to_string(),
             defined_at: profile
@@ -103,7 +115,8 @@ impl ProfileRow {
             chain,
             key_age_days: age.map(|age| age.days),
             key_age_exact: age.map(|age| age.exact),
-            account: identity.map(|identity| identity.account.clone()),
+            account: account.map(|(account, _)| account.to_string()),
+            account_alias: account.and_then(|(_, alias)| alias.map(str::to_string)),
             arn: identity.map(|identity| identity.arn.clone()),
             key_status: activity.and_then(|activity| activity.status.clone()),
             last_used: activity.zip(facts).map(|(activity, facts)| LastUsed {
@@ -183,6 +196,17 @@ impl<'a> Rows<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.profiles().next().is_none()
+    }
+
+    /// Whether any row names an account, known before any row is made (for the header).
+    pub fn any_account(&self) -> bool {
+        let facts = self.facts;
+        self.profiles().any(|profile| {
+            profile.account().is_some()
+                || facts.is_some_and(|facts| {
+                    base_key_id(profile).is_some_and(|key| facts.identity(key).is_some())
+                })
+        })
     }
 
     /// Whether any row has a last use to show (online audits only), known before any row is

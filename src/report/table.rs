@@ -122,7 +122,12 @@ fn profiles_table_where(
     keep: impl Fn(&ProfileRow) -> bool,
 ) -> ((Table, Footnotes), Folded) {
     let online = rows.any_last_used();
-    let mut header = vec!["Profile", "Credential", "Access key", "Key age"];
+    let accounts = rows.any_account();
+    let mut header = vec!["Profile", "Credential"];
+    if accounts {
+        header.push("Account");
+    }
+    header.extend(["Access key", "Key age"]);
     if online {
         header.push("Last used");
     }
@@ -138,7 +143,7 @@ fn profiles_table_where(
             folded.add(&row);
             continue;
         }
-        add_profile(&mut table, &row, online);
+        add_profile(&mut table, &row, online, accounts);
         footnotes.selected |= row.selected;
         if let Some(note) = row.note {
             footnotes.notes.push((row.name, note));
@@ -147,15 +152,21 @@ fn profiles_table_where(
     ((table, footnotes), folded)
 }
 
-fn add_profile(table: &mut Table, row: &ProfileRow, online: bool) {
+fn add_profile(table: &mut Table, row: &ProfileRow, online: bool, accounts: bool) {
     let mut cells = table.row();
     match row.selected {
         true => cells.cell_fmt(format_args!("{} *", row.name)),
         false => cells.cell(&row.name),
     };
-    cells
-        .cell_fmt(format_args!("{}", Credential(row)))
-        .cell(row.access_key_id.as_deref().unwrap_or(""));
+    cells.cell_fmt(format_args!("{}", Credential(row)));
+    if accounts {
+        match (&row.account_alias, &row.account) {
+            (Some(alias), Some(account)) => cells.cell_fmt(format_args!("{alias} ({account})")),
+            (_, Some(account)) => cells.cell(account),
+            (_, None) => cells.cell(""),
+        };
+    }
+    cells.cell(row.access_key_id.as_deref().unwrap_or(""));
     match (row.key_age_days, row.key_age_exact) {
         (Some(days), Some(true)) => cells.cell_fmt(format_args!("{days} d")),
         // Offline, the age counts from the day awscheck first saw the key: on that day "≥ 0 d"
