@@ -29,7 +29,7 @@
 
 use crate::catalog::{self, RuleMeta};
 use crate::severity::Severity;
-use crate::source::{decode, describe, InputError};
+use crate::source::{read_text, InputError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -145,19 +145,13 @@ impl Settings {
             line,
             message,
         };
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound && !required => {
-                return Ok(Settings::default())
-            }
-            Err(error) => {
-                return Err(fail(
-                    None,
-                    format!("cannot read settings: {}", describe(&error)),
-                ))
-            }
+        // Read with the shared files' care: a FIFO or /dev/zero given as --settings must not
+        // hang the command or fill memory.
+        let text = match read_text(&path)? {
+            Some(text) => text,
+            None if !required => return Ok(Settings::default()),
+            None => return Err(fail(None, "cannot read settings: no such file".to_string())),
         };
-        let text = decode(bytes).map_err(|(line, message)| fail(Some(line), message))?;
         let mut settings = Settings::parse(&text).map_err(|(line, message)| fail(line, message))?;
         settings.path = Some(path);
         Ok(settings)

@@ -65,9 +65,19 @@ impl SourceFile {
 
 /// Read the file at `location`, or `None` when there is no file there.
 pub fn read(location: &Location) -> Result<Option<SourceFile>, InputError> {
-    let path = &location.path;
+    Ok(read_text(&location.path)?.map(|text| SourceFile {
+        kind: location.kind,
+        path: location.path.clone(),
+        document: Document::new(text),
+    }))
+}
+
+/// The text of the file at `path`, read with the same care as the shared files (no device,
+/// no pipe without a writer, no more than [`MAX_FILE_BYTES`], UTF-8), or `None` when there is
+/// no file there.
+pub fn read_text(path: &Path) -> Result<Option<String>, InputError> {
     let fail = |line: Option<usize>, message: String| InputError {
-        path: path.clone(),
+        path: path.to_path_buf(),
         line,
         message,
     };
@@ -90,12 +100,9 @@ pub fn read(location: &Location) -> Result<Option<SourceFile>, InputError> {
             ),
         ));
     }
-    let text = decode(bytes).map_err(|(line, message)| fail(Some(line), message))?;
-    Ok(Some(SourceFile {
-        kind: location.kind,
-        path: path.clone(),
-        document: Document::new(text),
-    }))
+    decode(bytes)
+        .map(Some)
+        .map_err(|(line, message)| fail(Some(line), message))
 }
 
 /// Why a file of this type is not read, if it is not.

@@ -564,6 +564,33 @@ fn dev_zero_is_refused_as_a_device() {
 }
 
 #[test]
+fn a_settings_file_that_is_a_pipe_or_a_device_is_refused_the_same_way() {
+    let home = Home::new();
+    home.credentials(&good_credentials());
+    let pipe = fifo(&home, "settings.pipe");
+    let started = Instant::now();
+    let message = assert_input_error(
+        &home,
+        home.cmd()
+            .arg("--settings")
+            .arg(&pipe)
+            .args(["audit", "--offline"])
+            .timeout(DOES_NOT_HANG * 3),
+        &format!("{}: ", pipe.display()),
+    );
+    assert!(started.elapsed() < DOES_NOT_HANG);
+    assert!(message.contains("named pipe"), "{message}");
+    let message = assert_input_error(
+        &home,
+        home.cmd()
+            .args(["--settings", "/dev/zero", "audit", "--offline"])
+            .timeout(DOES_NOT_HANG * 3),
+        "/dev/zero: ",
+    );
+    assert!(message.contains("device"), "{message}");
+}
+
+#[test]
 fn process_substitution_is_read_like_a_file() {
     let home = Home::new();
     let config = home.write("team/config", good_config());

@@ -26,7 +26,17 @@ pub(super) fn profiles(
     match args.format {
         ListFormat::Table => {
             if rows.is_empty() {
-                writeln!(io.out, "{}", heading(&inputs.into_files(), 0, "offline"))?;
+                let files = inputs.into_files();
+                let line = match (files.config_found, files.credentials_found) {
+                    // The audit's words for it, which name no command.
+                    (false, false) => heading(&files, 0, "offline"),
+                    _ => format!(
+                        "No profiles in {}, {}.",
+                        files.locations.config.path.display(),
+                        files.locations.credentials.path.display()
+                    ),
+                };
+                writeln!(io.out, "{line}")?;
             } else {
                 let (table, _) = report::table::profiles_table(rows, style(global, env, io));
                 let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, &mut *io.out);
