@@ -78,6 +78,8 @@ pub struct Identity {
     pub account: String,
     /// The account's alias (`iam:ListAccountAliases`), when it has one and the key may ask.
     pub alias: Option<String>,
+    /// Whether the key's user has a console password; `None` when that could not be told.
+    pub console_password: Option<bool>,
     pub arn: String,
     /// Every access key of the key's user, this one included, by key ID.
     pub user_keys: Vec<(String, KeyActivity)>,

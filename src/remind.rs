@@ -208,6 +208,9 @@ fn predicate(finding: &Finding, row: Option<&ProfileRow>) -> Option<String> {
             None => "has its key copied outside the credentials file".to_string(),
         },
         "protected-key-missing" => "names a key the secret store does not hold".to_string(),
+        "user-has-password-and-key" => {
+            "belongs to a user who also signs in with a password".to_string()
+        }
         _ => return None,
     })
 }

@@ -486,3 +486,37 @@ fn every_profile_names_its_account_and_alias() {
     let table = String::from_utf8_lossy(&table.stdout).to_string();
     assert!(table.contains("corp-dev (123456789012)"), "{table}");
 }
+
+#[test]
+fn a_user_with_a_console_password_and_a_key_is_reported() {
+    let emulator = Emulator::start();
+    let person = emulator.create_key(json!({ "user": "alice" }));
+    let bot = emulator.create_key(json!({ "user": "ci-bot" }));
+    let home = home_with(&[("alice", &person), ("bot", &bot)]);
+    let aws = emulator_support::python().with_file_name("aws");
+    let made = std::process::Command::new(aws)
+        .args(["iam", "create-login-profile", "--user-name", "alice"])
+        .args(["--password", "Correct-Horse-Battery-9"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", &emulator.url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", &person.id)
+        .env("AWS_SECRET_ACCESS_KEY", &person.secret)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let (document, text) = audit_json(home.path(), &emulator.url, &[]);
+    assert!(slugs_for(&document, "alice").contains(&"user-has-password-and-key".to_string()));
+    assert!(!slugs_for(&document, "bot").contains(&"user-has-password-and-key".to_string()));
+    assert!(!text.contains("Correct-Horse"));
+    // Without the permission to ask, it is a note, never a false "no password".
+    emulator.fault(json!({ "action": "GetLoginProfile", "kind": "access-denied" }));
+    let (document, _) = audit_json(home.path(), &emulator.url, &[]);
+    assert!(!slugs_for(&document, "alice").contains(&"user-has-password-and-key".to_string()));
+    let note = profile(&document, "alice")["note"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(note.contains("iam:GetLoginProfile"), "{note}");
+}

@@ -57,6 +57,8 @@ struct Fixture {
 struct OnlineKey {
     /// The caller's ARN; a user ARN unless given.
     arn: Option<String>,
+    /// What iam:GetLoginProfile said; absent when it could not be asked.
+    console_password: Option<bool>,
     /// The error code AWS answered with, for a rejected key.
     rejected: Option<String>,
     /// Every key of the user, this one included.
@@ -189,6 +191,7 @@ fn run_fixture(slug: &str) {
                 KeyCheck::Checked(Identity {
                     account: "123456789012".to_string(),
                     alias: None,
+                    console_password: online.console_password,
                     arn: online
                         .arn
                         .clone()
@@ -306,6 +309,7 @@ fixture_tests! {
     root_access_key => "root-access-key",
     session_key_in_file => "session-key-in-file",
     unresolvable_profile => "unresolvable-profile",
+    user_has_password_and_key => "user-has-password-and-key",
 }
 
 fn slugs_of_dir(dir: &str) -> BTreeSet<String> {

@@ -95,6 +95,33 @@ pub fn run(jobs: Vec<KeyJob>, locations: &Locations, limits: Limits) -> Vec<KeyC
     })
 }
 
+/// Whether the key's IAM user can also sign in to the console: `GetLoginProfile` answers for
+/// a user with a password and NoSuchEntity for one without. `None` when it cannot be told
+/// (root, or the call refused, which is a note): never a false "no password".
+async fn console_password(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+    job: &KeyJob,
+    notes: &mut Vec<String>,
+) -> Option<bool> {
+    let (_, user_path) = arn.split_once(":user/")?;
+    let user = user_path.rsplit('/').next()?;
+    match iam.get_login_profile().user_name(user).send().await {
+        Ok(_) => Some(true),
+        Err(error) => {
+            if error_code(&error).as_deref() == Some("NoSuchEntity") {
+                return Some(false);
+            }
+            if let Failure::Partial(note) | Failure::Fatal(note) =
+                classify(&error, "iam:GetLoginProfile", job)
+            {
+                notes.push(note);
+            }
+            None
+        }
+    }
+}
+
 /// After a second of checks, `N of M keys checked` on one line of stderr, redrawn as keys
 /// finish; a check that answers within the second shows nothing.
 async fn show_progress(done: Arc<AtomicUsize>, total: usize) {
@@ -166,6 +193,7 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
     let mut identity = Identity {
         account: caller.account().unwrap_or_default().to_string(),
         alias,
+        console_password: None,
         arn: caller.arn().unwrap_or_default().to_string(),
         user_keys: Vec::new(),
         notes: Vec::new(),
@@ -199,6 +227,8 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
             .user_keys
             .insert(0, (job.key_id.clone(), KeyActivity::default()));
     }
+
+    identity.console_password = console_password(&iam, &identity.arn, job, &mut notes).await;
 
     for (key_id, activity) in &mut identity.user_keys {
         let reported = if *key_id == job.key_id {

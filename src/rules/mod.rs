@@ -30,6 +30,7 @@ mod role_chain_on_long_term_key;
 mod root_access_key;
 mod session_key_in_file;
 mod unresolvable_profile;
+mod user_has_password_and_key;
 
 use crate::catalog::RuleMeta;
 use crate::facts::Facts;
@@ -169,6 +170,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("root-access-key", root_access_key::check),
     ("session-key-in-file", session_key_in_file::check),
     ("unresolvable-profile", unresolvable_profile::check),
+    ("user-has-password-and-key", user_has_password_and_key::check),
 ];
 
 pub fn check_for(slug: &str) -> Option<Check> {
