@@ -23,8 +23,20 @@ mod online {
         })
     }
 
-    pub fn protect(
-        args: &ProtectArgs,
+    /// What `protect` and `unprotect` do, given their files, model and store.
+    type Action = fn(
+        &Inputs,
+        &Model,
+        &str,
+        &Options,
+        &mut Context,
+        &dyn Fn() -> Result<Box<dyn keychain::SecretStore>, keychain::StoreError>,
+    ) -> Result<(), protect::Refused>;
+
+    fn on_profile(
+        action: Action,
+        profile: &str,
+        options: Options,
         global: &GlobalArgs,
         env: &Env,
         io: &mut Io,
@@ -33,6 +45,26 @@ mod online {
         let inputs = Inputs::load(env, &overrides(global))?;
         let set = inputs.profile_set()?;
         let model = Model::build(&set);
+        let mut ctx = Context {
+            env,
+            state_dir: state_dir(env)?,
+            out: io.out,
+            now,
+        };
+        action(&inputs, &model, profile, &options, &mut ctx, &|| {
+            keychain::open(env)
+        })
+        .map(|()| Outcome::Clean)
+        .map_err(|refused| AppError::Usage(refused.0))
+    }
+
+    pub fn protect(
+        args: &ProtectArgs,
+        global: &GlobalArgs,
+        env: &Env,
+        io: &mut Io,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, AppError> {
         let options = Options {
             dry_run: args.dry_run,
             no_session: args.no_session,
@@ -40,17 +72,15 @@ mod online {
                 reveal: args.show_key_ids,
             },
         };
-        let mut ctx = Context {
+        on_profile(
+            protect::protect,
+            &args.profile,
+            options,
+            global,
             env,
-            state_dir: state_dir(env)?,
-            out: io.out,
+            io,
             now,
-        };
-        protect::protect(&inputs, &model, &args.profile, &options, &mut ctx, &|| {
-            keychain::open(env)
-        })
-        .map(|()| Outcome::Clean)
-        .map_err(|refused| AppError::Usage(refused.0))
+        )
     }
 
     pub fn unprotect(
@@ -60,9 +90,6 @@ mod online {
         io: &mut Io,
         now: DateTime<Utc>,
     ) -> Result<Outcome, AppError> {
-        let inputs = Inputs::load(env, &overrides(global))?;
-        let set = inputs.profile_set()?;
-        let model = Model::build(&set);
         let options = Options {
             dry_run: args.dry_run,
             no_session: false,
@@ -70,17 +97,15 @@ mod online {
                 reveal: args.show_key_ids,
             },
         };
-        let mut ctx = Context {
+        on_profile(
+            protect::unprotect,
+            &args.profile,
+            options,
+            global,
             env,
-            state_dir: state_dir(env)?,
-            out: io.out,
+            io,
             now,
-        };
-        protect::unprotect(&inputs, &model, &args.profile, &options, &mut ctx, &|| {
-            keychain::open(env)
-        })
-        .map(|()| Outcome::Clean)
-        .map_err(|refused| AppError::Usage(refused.0))
+        )
     }
 
     pub fn credential_process(
