@@ -26,6 +26,7 @@ pub mod online;
 pub mod parse;
 pub mod paths;
 pub(crate) mod pipe;
+pub mod policy;
 pub mod process;
 pub mod profile_set;
 #[cfg(feature = "online")]
