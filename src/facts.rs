@@ -80,11 +80,25 @@ pub struct Identity {
     pub alias: Option<String>,
     /// Whether the key's user has a console password; `None` when that could not be told.
     pub console_password: Option<bool>,
+    /// The user's policies and MFA devices, as far as the key may read them (users only).
+    pub powers: Option<Powers>,
     pub arn: String,
     /// Every access key of the key's user, this one included, by key ID.
     pub user_keys: Vec<(String, KeyActivity)>,
     /// Calls that failed without making the whole check fail (e.g. AccessDenied on one call).
     pub notes: Vec<String>,
+}
+
+/// What the key's IAM user may do, as far as the key could read it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Powers {
+    /// Every policy of the user and of its groups, with where it comes from.
+    pub policies: Vec<crate::policy::Source>,
+    /// What could not be read, and the permission it takes: "inline policies
+    /// (iam:ListUserPolicies)". An answer with these is a partial answer.
+    pub unreadable: Vec<String>,
+    /// How many MFA devices the user has; `None` when that could not be read.
+    pub mfa_devices: Option<usize>,
 }
 
 impl Identity {

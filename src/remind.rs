@@ -211,6 +211,8 @@ fn predicate(finding: &Finding, row: Option<&ProfileRow>) -> Option<String> {
         "user-has-password-and-key" => {
             "belongs to a user who also signs in with a password".to_string()
         }
+        "key-has-admin-access" => "has a key that can do anything".to_string(),
+        "key-without-mfa-protection" => "has a key that works without MFA".to_string(),
         _ => return None,
     })
 }

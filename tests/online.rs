@@ -520,3 +520,90 @@ fn a_user_with_a_console_password_and_a_key_is_reported() {
         .to_string();
     assert!(note.contains("iam:GetLoginProfile"), "{note}");
 }
+
+#[test]
+fn admin_rights_and_mfa_protection_come_from_the_users_policies() {
+    let emulator = Emulator::start();
+    let read_only = json!({ "Version": "2012-10-17", "Statement": [
+        { "Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "sts:*", "s3:Get*"], "Resource": "*" }
+    ]});
+    let reader = emulator.create_key(json!({ "user": "reader" }));
+    emulator.control(
+        "POST",
+        "users",
+        Some(json!({ "user": "reader", "policy": read_only })),
+    );
+    let ops = emulator.create_key(json!({ "user": "ops" }));
+    emulator.control(
+        "POST",
+        "users",
+        Some(json!({ "user": "ops", "policy": read_only })),
+    );
+    // An administrator puts ops in a group whose inline policy allows everything.
+    let boss = emulator.create_key(json!({ "user": "boss" }));
+    let aws = |args: &[&str]| {
+        let output = std::process::Command::new(emulator_support::python().with_file_name("aws"))
+            .args(["iam"])
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", &emulator.url)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", &boss.id)
+            .env("AWS_SECRET_ACCESS_KEY", &boss.secret)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+    };
+    aws(&["create-group", "--group-name", "Admins"]);
+    aws(&[
+        "put-group-policy",
+        "--group-name",
+        "Admins",
+        "--policy-name",
+        "everything",
+        "--policy-document",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+    ]);
+    aws(&[
+        "add-user-to-group",
+        "--group-name",
+        "Admins",
+        "--user-name",
+        "ops",
+    ]);
+    let home = home_with(&[("reader", &reader), ("ops", &ops)]);
+    let (document, text) = audit_json(home.path(), &emulator.url, &[]);
+    let finding = |profile: &str, slug: &str| {
+        document["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["profile"] == profile && f["slug"] == slug)
+            .cloned()
+    };
+    let admin = finding("ops", "key-has-admin-access").expect("ops is an admin");
+    assert!(
+        admin["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("everything (inline in group Admins)"),
+        "{admin}"
+    );
+    assert!(
+        finding("reader", "key-has-admin-access").is_none(),
+        "{text}"
+    );
+    let mfa = finding("reader", "key-without-mfa-protection").expect("no MFA device");
+    assert!(mfa["message"].as_str().unwrap().contains("no MFA device"));
+
+    // The key may not list its own attached policies: a note, and no false "no admin".
+    emulator.fault(json!({ "action": "ListAttachedUserPolicies", "kind": "access-denied" }));
+    let (document, _) = audit_json(home.path(), &emulator.url, &[]);
+    let note = profile(&document, "ops")["note"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(note.contains("iam:ListAttachedUserPolicies"), "{note}");
+    assert!(slugs_for(&document, "ops").contains(&"key-has-admin-access".to_string()));
+}

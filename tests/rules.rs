@@ -9,10 +9,11 @@
 use awscheck::audit::{evaluate, Inputs, Scope};
 use awscheck::catalog;
 use awscheck::env::Env;
-use awscheck::facts::{Facts, Identity, KeyActivity, KeyCheck};
+use awscheck::facts::{Facts, Identity, KeyActivity, KeyCheck, Powers};
 use awscheck::locate::Overrides;
 use awscheck::mask::KeyDisplay;
 use awscheck::model::Model;
+use awscheck::policy::Source;
 use awscheck::rules::CHECKS;
 use awscheck::settings::Settings;
 use chrono::{DateTime, Utc};
@@ -59,11 +60,31 @@ struct OnlineKey {
     arn: Option<String>,
     /// What iam:GetLoginProfile said; absent when it could not be asked.
     console_password: Option<bool>,
+    /// The user's policies and MFA devices, as the online audit reads them.
+    powers: Option<FixturePowers>,
     /// The error code AWS answered with, for a rejected key.
     rejected: Option<String>,
     /// Every key of the user, this one included.
     #[serde(default)]
     keys: Vec<UserKey>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixturePowers {
+    mfa_devices: Option<usize>,
+    #[serde(default)]
+    unreadable: Vec<String>,
+    #[serde(default)]
+    policies: Vec<FixturePolicy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixturePolicy {
+    name: String,
+    via: String,
+    document: String,
 }
 
 #[derive(Deserialize)]
@@ -192,6 +213,19 @@ fn run_fixture(slug: &str) {
                     account: "123456789012".to_string(),
                     alias: None,
                     console_password: online.console_password,
+                    powers: online.powers.as_ref().map(|powers| Powers {
+                        mfa_devices: powers.mfa_devices,
+                        unreadable: powers.unreadable.clone(),
+                        policies: powers
+                            .policies
+                            .iter()
+                            .map(|p| Source {
+                                name: p.name.clone(),
+                                via: p.via.clone(),
+                                document: p.document.clone(),
+                            })
+                            .collect(),
+                    }),
                     arn: online
                         .arn
                         .clone()
@@ -294,6 +328,7 @@ fixture_tests! {
     inline_comment_in_value => "inline-comment-in-value",
     insecure_file_permissions => "insecure-file-permissions",
     key_copied_outside_credentials => "key-copied-outside-credentials",
+    key_has_admin_access => "key-has-admin-access",
     key_in_config_file => "key-in-config-file",
     key_in_environment => "key-in-environment",
     key_not_on_this_machine => "key-not-on-this-machine",
@@ -301,6 +336,7 @@ fixture_tests! {
     key_shared_by_profiles => "key-shared-by-profiles",
     key_too_old => "key-too-old",
     key_unused => "key-unused",
+    key_without_mfa_protection => "key-without-mfa-protection",
     legacy_sso_config => "legacy-sso-config",
     long_term_key => "long-term-key",
     multiple_active_keys => "multiple-active-keys",

@@ -15,6 +15,7 @@ mod incomplete_credentials;
 mod inline_comment_in_value;
 mod insecure_file_permissions;
 mod key_copied_outside_credentials;
+mod key_has_admin_access;
 mod key_in_config_file;
 mod key_in_environment;
 mod key_not_on_this_machine;
@@ -22,6 +23,7 @@ mod key_rejected_by_aws;
 mod key_shared_by_profiles;
 mod key_too_old;
 mod key_unused;
+mod key_without_mfa_protection;
 mod legacy_sso_config;
 mod long_term_key;
 mod multiple_active_keys;
@@ -155,6 +157,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("inline-comment-in-value", inline_comment_in_value::check),
     ("insecure-file-permissions", insecure_file_permissions::check),
     ("key-copied-outside-credentials", key_copied_outside_credentials::check),
+    ("key-has-admin-access", key_has_admin_access::check),
     ("key-in-config-file", key_in_config_file::check),
     ("key-in-environment", key_in_environment::check),
     ("key-not-on-this-machine", key_not_on_this_machine::check),
@@ -162,6 +165,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("key-shared-by-profiles", key_shared_by_profiles::check),
     ("key-too-old", key_too_old::check),
     ("key-unused", key_unused::check),
+    ("key-without-mfa-protection", key_without_mfa_protection::check),
     ("legacy-sso-config", legacy_sso_config::check),
     ("long-term-key", long_term_key::check),
     ("multiple-active-keys", multiple_active_keys::check),
