@@ -607,3 +607,123 @@ fn admin_rights_and_mfa_protection_come_from_the_users_policies() {
     assert!(note.contains("iam:ListAttachedUserPolicies"), "{note}");
     assert!(slugs_for(&document, "ops").contains(&"key-has-admin-access".to_string()));
 }
+
+#[test]
+fn aws_managed_administrator_access_through_a_group_and_mfa_enforced() {
+    let emulator = Emulator::start();
+    let read_only = json!({ "Version": "2012-10-17", "Statement": [
+        { "Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "sts:*"], "Resource": "*" }
+    ]});
+    let admin = emulator.create_key(json!({ "user": "admin" }));
+    emulator.control(
+        "POST",
+        "users",
+        Some(json!({ "user": "admin", "policy": read_only })),
+    );
+    let iam_only = emulator.create_key(json!({ "user": "iam-only" }));
+    let iam_all = json!({ "Version": "2012-10-17", "Statement": [
+        { "Effect": "Allow", "Action": ["iam:*", "sts:*"], "Resource": "*" }
+    ]});
+    emulator.control(
+        "POST",
+        "users",
+        Some(json!({ "user": "iam-only", "policy": iam_all })),
+    );
+    let boss = emulator.create_key(json!({ "user": "boss" }));
+    let aws = |args: &[&str]| {
+        let output = std::process::Command::new(emulator_support::python().with_file_name("aws"))
+            .args(["iam"])
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", &emulator.url)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", &boss.id)
+            .env("AWS_SECRET_ACCESS_KEY", &boss.secret)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}: {output:?}");
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    aws(&["create-group", "--group-name", "Admins"]);
+    aws(&[
+        "attach-group-policy",
+        "--group-name",
+        "Admins",
+        "--policy-arn",
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+    ]);
+    aws(&[
+        "add-user-to-group",
+        "--group-name",
+        "Admins",
+        "--user-name",
+        "admin",
+    ]);
+    let device = aws(&[
+        "create-virtual-mfa-device",
+        "--virtual-mfa-device-name",
+        "admin",
+        "--outfile",
+        "/dev/null",
+        "--bootstrap-method",
+        "Base32StringSeed",
+        "--query",
+        "VirtualMFADevice.SerialNumber",
+        "--output",
+        "text",
+    ]);
+    aws(&[
+        "enable-mfa-device",
+        "--user-name",
+        "admin",
+        "--serial-number",
+        device.trim(),
+        "--authentication-code1",
+        "123456",
+        "--authentication-code2",
+        "654321",
+    ]);
+    // The standard guard, in a group of its own so the user's own reading stays allowed.
+    aws(&["create-group", "--group-name", "ForceMFA"]);
+    aws(&[
+        "put-group-policy",
+        "--group-name",
+        "ForceMFA",
+        "--policy-name",
+        "deny-without-mfa",
+        "--policy-document",
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotAction":["iam:*","sts:*"],"Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
+    ]);
+    aws(&[
+        "add-user-to-group",
+        "--group-name",
+        "ForceMFA",
+        "--user-name",
+        "admin",
+    ]);
+    let home = home_with(&[("admin", &admin), ("iam-only", &iam_only)]);
+    let (document, text) = audit_json(home.path(), &emulator.url, &[]);
+    let evidence = |profile: &str, slug: &str| {
+        document["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["profile"] == profile && f["slug"] == slug)
+            .map(|f| format!("{} / {}", f["message"], f["evidence"]))
+    };
+    let admin_finding =
+        evidence("admin", "key-has-admin-access").unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        admin_finding.contains("AdministratorAccess (through group Admins)"),
+        "{admin_finding}"
+    );
+    assert_eq!(
+        evidence("admin", "key-without-mfa-protection"),
+        None,
+        "{text}"
+    );
+    let iam = evidence("iam-only", "key-has-admin-access").unwrap_or_else(|| panic!("{text}"));
+    assert!(iam.contains("has all of IAM"), "{iam}");
+    assert!(evidence("iam-only", "key-without-mfa-protection").is_some());
+}

@@ -514,6 +514,8 @@ def main():
 
     ready_out, sys.stdout = sys.stdout, sys.stderr  # stdout carries the READY line only
     logging.getLogger("werkzeug").setLevel(logging.INFO if args.verbose else logging.ERROR)
+    # AWS managed policies (AdministratorAccess, ReadOnlyAccess, ...) exist in every account.
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     iam_models.mark_account_as_visited = lambda **_: None  # last use is recorded by Emulator instead
     teach_moto_user_sessions()
     teach_moto_mfa_policy()
