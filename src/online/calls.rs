@@ -102,23 +102,18 @@ async fn console_password(
     iam: &aws_sdk_iam::Client,
     arn: &str,
     job: &KeyJob,
-    notes: &mut Vec<String>,
-) -> Option<bool> {
-    let (_, user_path) = arn.split_once(":user/")?;
-    let user = user_path.rsplit('/').next()?;
+) -> (Option<bool>, Option<String>) {
+    let Some((_, user_path)) = arn.split_once(":user/") else {
+        return (None, None);
+    };
+    let user = user_path.rsplit('/').next().unwrap_or(user_path);
     match iam.get_login_profile().user_name(user).send().await {
-        Ok(_) => Some(true),
-        Err(error) => {
-            if error_code(&error).as_deref() == Some("NoSuchEntity") {
-                return Some(false);
-            }
-            if let Failure::Partial(note) | Failure::Fatal(note) =
-                classify(&error, "iam:GetLoginProfile", job)
-            {
-                notes.push(note);
-            }
-            None
-        }
+        Ok(_) => (Some(true), None),
+        Err(error) if error_code(&error).as_deref() == Some("NoSuchEntity") => (Some(false), None),
+        Err(error) => match classify(&error, "iam:GetLoginProfile", job) {
+            Failure::Partial(note) | Failure::Fatal(note) => (None, Some(note)),
+            Failure::Rejected(_) => (None, None),
+        },
     }
 }
 
@@ -441,10 +436,56 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
             .insert(0, (job.key_id.clone(), KeyActivity::default()));
     }
 
-    identity.console_password = console_password(&iam, &identity.arn, job, &mut notes).await;
-    if let Some((_, path)) = identity.arn.split_once(":user/") {
-        let user = path.rsplit('/').next().unwrap_or(path);
-        let powers = powers::read(&iam, user).await;
+    // The user's other keys, its console password and its policies do not depend on each
+    // other: one round of calls for all three.
+    let arn = identity.arn.clone();
+    let user = arn
+        .split_once(":user/")
+        .map(|(_, path)| path.rsplit('/').next().unwrap_or(path));
+    let user_keys = &mut identity.user_keys;
+    let others = async {
+        let mut notes = Vec::new();
+        for (key_id, activity) in user_keys.iter_mut() {
+            let reported = if *key_id == job.key_id {
+                own_last_use.clone()
+            } else {
+                match iam
+                    .get_access_key_last_used()
+                    .access_key_id(key_id.as_str())
+                    .send()
+                    .await
+                {
+                    Ok(output) => Some(last_use(output.access_key_last_used())),
+                    Err(error) => {
+                        if let Failure::Partial(note) | Failure::Fatal(note) =
+                            classify(&error, "iam:GetAccessKeyLastUsed", job)
+                        {
+                            notes.push(note);
+                        }
+                        None
+                    }
+                }
+            };
+            if let Some((date, service, region)) = reported {
+                activity.last_used = date;
+                activity.last_used_service = service;
+                activity.last_used_region = region;
+            }
+        }
+        notes
+    };
+    let powers = async {
+        match user {
+            Some(user) => Some(powers::read(&iam, user).await),
+            None => None,
+        }
+    };
+    let ((console, console_note), powers, other_notes) =
+        tokio::join!(console_password(&iam, &arn, job), powers, others);
+    notes.extend(other_notes);
+    notes.extend(console_note);
+    identity.console_password = console;
+    if let Some(powers) = &powers {
         if !powers.unreadable.is_empty() {
             // A partial answer says it is one: never a false "no admin".
             notes.push(format!(
@@ -452,36 +493,8 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
                 powers.unreadable.join(", ")
             ));
         }
-        identity.powers = Some(powers);
     }
-
-    for (key_id, activity) in &mut identity.user_keys {
-        let reported = if *key_id == job.key_id {
-            own_last_use.clone()
-        } else {
-            match iam
-                .get_access_key_last_used()
-                .access_key_id(key_id.as_str())
-                .send()
-                .await
-            {
-                Ok(output) => Some(last_use(output.access_key_last_used())),
-                Err(error) => {
-                    if let Failure::Partial(note) | Failure::Fatal(note) =
-                        classify(&error, "iam:GetAccessKeyLastUsed", job)
-                    {
-                        notes.push(note);
-                    }
-                    None
-                }
-            }
-        };
-        if let Some((date, service, region)) = reported {
-            activity.last_used = date;
-            activity.last_used_service = service;
-            activity.last_used_region = region;
-        }
-    }
+    identity.powers = powers;
     notes.dedup();
     identity.notes = notes;
     KeyCheck::Checked(identity)
