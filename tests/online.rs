@@ -44,6 +44,23 @@ fn slugs_for(document: &Value, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// `aws iam ARGS` with the AWS CLI, signed by `key`: what an administrator sets up by hand.
+fn aws_iam(emulator: &Emulator, key: &Key, args: &[&str]) -> String {
+    let output = std::process::Command::new(emulator_support::python().with_file_name("aws"))
+        .arg("iam")
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", &emulator.url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", &key.id)
+        .env("AWS_SECRET_ACCESS_KEY", &key.secret)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{args:?}: {output:?}");
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
 fn days_ago(days: i64) -> String {
     (Utc::now() - Duration::days(days)).to_rfc3339()
 }
@@ -459,18 +476,11 @@ fn every_profile_names_its_account_and_alias() {
     )
     .unwrap();
     // The account gets an alias, as an administrator would give it.
-    let aws = emulator_support::python().with_file_name("aws");
-    let alias = std::process::Command::new(aws)
-        .args(["iam", "create-account-alias", "--account-alias", "corp-dev"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", &emulator.url)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", &key.id)
-        .env("AWS_SECRET_ACCESS_KEY", &key.secret)
-        .output()
-        .unwrap();
-    assert!(alias.status.success(), "{alias:?}");
+    aws_iam(
+        &emulator,
+        &key,
+        &["create-account-alias", "--account-alias", "corp-dev"],
+    );
     let (document, _) = audit_json(home.path(), &emulator.url, &[]);
     let dev = profile(&document, "dev");
     assert_eq!(dev["account"], "123456789012");
@@ -493,19 +503,17 @@ fn a_user_with_a_console_password_and_a_key_is_reported() {
     let person = emulator.create_key(json!({ "user": "alice" }));
     let bot = emulator.create_key(json!({ "user": "ci-bot" }));
     let home = home_with(&[("alice", &person), ("bot", &bot)]);
-    let aws = emulator_support::python().with_file_name("aws");
-    let made = std::process::Command::new(aws)
-        .args(["iam", "create-login-profile", "--user-name", "alice"])
-        .args(["--password", "Correct-Horse-Battery-9"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", &emulator.url)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", &person.id)
-        .env("AWS_SECRET_ACCESS_KEY", &person.secret)
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{made:?}");
+    aws_iam(
+        &emulator,
+        &person,
+        &[
+            "create-login-profile",
+            "--user-name",
+            "alice",
+            "--password",
+            "Correct-Horse-Battery-9",
+        ],
+    );
     let (document, text) = audit_json(home.path(), &emulator.url, &[]);
     assert!(slugs_for(&document, "alice").contains(&"user-has-password-and-key".to_string()));
     assert!(!slugs_for(&document, "bot").contains(&"user-has-password-and-key".to_string()));
@@ -541,20 +549,7 @@ fn admin_rights_and_mfa_protection_come_from_the_users_policies() {
     );
     // An administrator puts ops in a group whose inline policy allows everything.
     let boss = emulator.create_key(json!({ "user": "boss" }));
-    let aws = |args: &[&str]| {
-        let output = std::process::Command::new(emulator_support::python().with_file_name("aws"))
-            .args(["iam"])
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL", &emulator.url)
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", &boss.id)
-            .env("AWS_SECRET_ACCESS_KEY", &boss.secret)
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{args:?}: {output:?}");
-    };
+    let aws = |args: &[&str]| aws_iam(&emulator, &boss, args);
     aws(&["create-group", "--group-name", "Admins"]);
     aws(&[
         "put-group-policy",
@@ -630,21 +625,7 @@ fn aws_managed_administrator_access_through_a_group_and_mfa_enforced() {
         Some(json!({ "user": "iam-only", "policy": iam_all })),
     );
     let boss = emulator.create_key(json!({ "user": "boss" }));
-    let aws = |args: &[&str]| {
-        let output = std::process::Command::new(emulator_support::python().with_file_name("aws"))
-            .args(["iam"])
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL", &emulator.url)
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", &boss.id)
-            .env("AWS_SECRET_ACCESS_KEY", &boss.secret)
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{args:?}: {output:?}");
-        String::from_utf8_lossy(&output.stdout).to_string()
-    };
+    let aws = |args: &[&str]| aws_iam(&emulator, &boss, args);
     aws(&["create-group", "--group-name", "Admins"]);
     aws(&[
         "attach-group-policy",
