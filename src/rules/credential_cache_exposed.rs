@@ -18,9 +18,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
             "files"
         };
         what.push(format!("{} {noun} in it others can read", cache.open_files));
-        if let Some(mode) = cache.open_folder {
-            what.push(format!("the folder is {mode:04o}"));
-        }
+        what.push(format!("the folder is {:04o}", cache.folder_mode));
         let path = quote(&cache.path.to_string_lossy());
         let finding = rule
             .finding(format!(

@@ -38,7 +38,7 @@ pub struct Copy {
 pub struct ExposedCache {
     pub path: PathBuf,
     /// The folder's mode.
-    pub open_folder: Option<u32>,
+    pub folder_mode: u32,
     /// Files in it that others can read.
     pub open_files: usize,
 }
@@ -158,22 +158,19 @@ fn any_key(reader: &mut impl Read) -> io::Result<bool> {
 /// lets them through and the file lets them read. The AWS CLI writes them 0600 in a 0700
 /// folder; a copy, a sync tool or a loose umask opens them.
 fn exposed_cache(home: &Path, folder: &Path) -> Option<ExposedCache> {
-    let mode = |path: &Path| {
-        std::fs::symlink_metadata(path)
-            .ok()
-            .map(|m| m.permissions().mode())
-    };
     // Group and others, separately: each needs every folder's x bit and then the file's r.
     let mut through = [0o010, 0o001];
     let mut path = home.to_path_buf();
-    let steps: Vec<_> = folder.strip_prefix(home).ok()?.components().collect();
-    for step in std::iter::once(None).chain(steps.into_iter().map(Some)) {
+    let mut folder_mode = 0;
+    let steps = folder.strip_prefix(home).ok()?.components();
+    for step in std::iter::once(None).chain(steps.map(Some)) {
         if let Some(step) = step {
             path.push(step);
         }
-        let m = mode(&path)?;
+        // The last one is the cache folder itself.
+        folder_mode = std::fs::symlink_metadata(&path).ok()?.permissions().mode();
         for bit in &mut through {
-            if m & *bit == 0 {
+            if folder_mode & *bit == 0 {
                 *bit = 0;
             }
         }
@@ -191,10 +188,9 @@ fn exposed_cache(home: &Path, folder: &Path) -> Option<ExposedCache> {
                 .is_ok_and(|m| m.is_file() && readable(m.permissions().mode()))
         })
         .count();
-    let folder_mode = mode(folder)? & 0o7777;
     (open_files > 0).then(|| ExposedCache {
         path: folder.to_path_buf(),
-        open_folder: Some(folder_mode),
+        folder_mode: folder_mode & 0o7777,
         open_files,
     })
 }
