@@ -342,7 +342,7 @@ fn check_online(
     use crate::state::OWN_USE_FILE;
     use std::time::Duration;
     let protected = protected_keys(env, model, facts, true);
-    let (jobs, notes) = online::plan(model, model.set, &protected);
+    let (jobs, notes) = online::plan(model, &protected);
     facts.notes.extend(notes);
     if jobs.is_empty() {
         return "online";

@@ -16,7 +16,6 @@ pub use own_use::OwnUse;
 use crate::facts::{Facts, KeyCheck};
 use crate::locate::Locations;
 use crate::model::{CredentialKind, Model};
-use crate::profile_set::ProfileSet;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -69,7 +68,6 @@ impl std::fmt::Debug for KeyJob {
 /// `protected` holds the secrets of protected keys the store gave (`awscheck protect`).
 pub fn plan(
     model: &Model,
-    set: &ProfileSet,
     protected: &HashMap<String, String>,
 ) -> (Vec<KeyJob>, BTreeMap<String, String>) {
     let mut jobs: Vec<KeyJob> = Vec::new();
@@ -77,38 +75,28 @@ pub fn plan(
     for profile in &model.profiles {
         let name = profile.name().to_string();
         match (profile.kind, profile.own_key()) {
-            (CredentialKind::ProtectedKey, Some(key_id)) => {
+            (kind @ (CredentialKind::LongTermKey | CredentialKind::ProtectedKey), Some(key_id)) => {
                 if let Some(job) = jobs.iter_mut().find(|job| job.key_id == key_id) {
                     job.profiles.push(name);
                     continue;
                 }
-                // Without the secret (store locked or out of reach) a note says so already.
-                let Some(secret) = protected.get(key_id) else {
+                // A protected key's secret is the one the store gave; without it (store locked
+                // or out of reach) a note says so already.
+                let secret = match kind {
+                    CredentialKind::ProtectedKey => protected.get(key_id).cloned(),
+                    _ => profile
+                        .section
+                        .get("aws_secret_access_key")
+                        .map(str::to_string),
+                };
+                let Some(secret) = secret else {
                     continue;
                 };
                 jobs.push(KeyJob {
                     key_id: key_id.to_string(),
-                    secret: secret.clone(),
+                    secret,
                     profiles: vec![name],
                     region: profile.section.get("region").map(str::to_string),
-                });
-            }
-            (CredentialKind::LongTermKey, Some(key_id)) => {
-                if let Some(job) = jobs.iter_mut().find(|job| job.key_id == key_id) {
-                    job.profiles.push(name);
-                    continue;
-                }
-                let Some(section) = set.profile(&name) else {
-                    continue;
-                };
-                let Some(secret) = section.get("aws_secret_access_key") else {
-                    continue;
-                };
-                jobs.push(KeyJob {
-                    key_id: key_id.to_string(),
-                    secret: secret.to_string(),
-                    profiles: vec![name],
-                    region: section.get("region").map(str::to_string),
                 });
             }
             (CredentialKind::SessionKey, _) => {
