@@ -71,6 +71,32 @@ impl SecretService {
     }
 }
 
+impl SecretService {
+    /// The entry's secret; a locked item is unlocked (which may prompt) only when `unlock`.
+    fn read(&self, entry: Entry, unlock_it: bool) -> Result<Option<Vec<u8>>, StoreError> {
+        let attributes = attributes(entry);
+        self.run(async move |bus: &Connection| {
+            let (unlocked, locked) = search(bus, attributes).await?;
+            let item = match (unlocked.first(), locked.first()) {
+                (Some(item), _) => item.clone(),
+                (None, None) => return Ok(None),
+                (None, Some(_)) if !unlock_it => {
+                    return Err(zbus::Error::Failure("the keyring is locked".to_string()))
+                }
+                (None, Some(item)) => {
+                    let item = item.clone();
+                    unlock(bus, locked, ITEM_IFACE).await?;
+                    item
+                }
+            };
+            let session = open_session(bus).await?;
+            let (_, _, value, _): Secret =
+                call(bus, item.as_str(), ITEM_IFACE, "GetSecret", &(session,)).await?;
+            Ok(Some(value))
+        })
+    }
+}
+
 fn describe(error: &zbus::Error) -> String {
     match error {
         zbus::Error::MethodError(name, _, _) if name.as_str().ends_with("ServiceUnknown") => {
@@ -195,35 +221,11 @@ impl SecretStore for SecretService {
     }
 
     fn get(&self, entry: Entry) -> Result<Option<Vec<u8>>, StoreError> {
-        let attributes = attributes(entry);
-        self.run(async move |bus: &Connection| {
-            let (unlocked, locked) = search(bus, attributes).await?;
-            let Some(item) = unlocked.first().or(locked.first()).cloned() else {
-                return Ok(None);
-            };
-            unlock(bus, locked, ITEM_IFACE).await?;
-            let session = open_session(bus).await?;
-            let (_, _, value, _): Secret =
-                call(bus, item.as_str(), ITEM_IFACE, "GetSecret", &(session,)).await?;
-            Ok(Some(value))
-        })
+        self.read(entry, true)
     }
 
     fn peek(&self, entry: Entry) -> Result<Option<Vec<u8>>, StoreError> {
-        let attributes = attributes(entry);
-        self.run(async move |bus: &Connection| {
-            let (unlocked, locked) = search(bus, attributes).await?;
-            let Some(item) = unlocked.first().cloned() else {
-                return match locked.is_empty() {
-                    true => Ok(None),
-                    false => Err(zbus::Error::Failure("the keyring is locked".to_string())),
-                };
-            };
-            let session = open_session(bus).await?;
-            let (_, _, value, _): Secret =
-                call(bus, item.as_str(), ITEM_IFACE, "GetSecret", &(session,)).await?;
-            Ok(Some(value))
-        })
+        self.read(entry, false)
     }
 
     fn exists(&self, entry: Entry) -> Result<bool, StoreError> {
