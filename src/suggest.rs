@@ -51,6 +51,13 @@ impl<'a> Suggest<'a> {
         command
     }
 
+    /// `awscheck rotate --profile PROFILE EXTRA...` on the same files.
+    pub fn rotate(&self, profile: &str, extra: &[&str]) -> String {
+        let mut args = vec!["rotate", "--profile", profile];
+        args.extend_from_slice(extra);
+        self.awscheck(&args)
+    }
+
     fn aws_on_key(&self, action: &str, extra: &str, profile: &str, key_id: &str) -> String {
         let profile = quote(profile);
         let (head, tail) = mask::visible_parts(key_id);

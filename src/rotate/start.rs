@@ -32,13 +32,7 @@ pub async fn start(
     ctx: &mut Context<'_>,
 ) -> Result<Option<Started>, RotateError> {
     let suggest = Suggest::new(&inputs.locations, options.keys);
-    // `awscheck rotate` for a profile, with extra flags, on the same files.
-    let rotate_command = |profile: &str, extra: &[&str]| {
-        let mut args = vec!["rotate", "--profile", profile];
-        args.extend_from_slice(extra);
-        suggest.awscheck(&args)
-    };
-    let again = |extra: &[&str]| rotate_command(&plan.profile, extra);
+    let again = |extra: &[&str]| suggest.rotate(&plan.profile, extra);
     let old = Credentials::new(&plan.old_key_id, &plan.old_secret, None, None, "awscheck");
     let others: Vec<&str> = plan
         .profiles
@@ -121,19 +115,7 @@ pub async fn start(
         }
     };
     let room_key = match &keys {
-        Some(keys) => {
-            make_room(
-                plan,
-                model,
-                keys,
-                aws,
-                &admin,
-                options,
-                ctx,
-                &rotate_command,
-            )
-            .await?
-        }
+        Some(keys) => make_room(plan, model, keys, aws, &admin, options, ctx, &suggest).await?,
         None => None,
     };
 
@@ -207,7 +189,7 @@ async fn make_room(
     admin: &Credentials,
     options: &Options,
     ctx: &mut Context<'_>,
-    rotate_command: &dyn Fn(&str, &[&str]) -> String,
+    suggest: &Suggest<'_>,
 ) -> Result<Option<String>, RotateError> {
     let Some(other) = keys.iter().find(|key| key.id != plan.old_key_id) else {
         return Ok(None);
@@ -224,7 +206,7 @@ async fn make_room(
             return Err(refused(format!(
                 "the user's other key {shown} is active and profile {} holds it, and IAM allows two keys: deleting it would break that profile. Rotate that profile's key instead, or remove the key from it first: `{}`",
                 holders.join(", "),
-                rotate_command(holder, &[])
+                suggest.rotate(holder, &[])
             )));
         }
         let last = match aws.last_used(admin, &other.id).await {
@@ -237,7 +219,7 @@ async fn make_room(
         if !options.delete_other_key {
             return Err(refused(format!(
                 "the user already has a second active key, {shown} ({last}), and IAM allows two. Find out what uses it; then delete it as part of the rotation: `{}`",
-                rotate_command(&plan.profile, &["--delete-other-key"])
+                suggest.rotate(&plan.profile, &["--delete-other-key"])
             )));
         }
         let _ = writeln!(
@@ -272,7 +254,7 @@ async fn make_room(
     if !(options.yes || ctx.ask.confirm(&question)) {
         return Err(refused(format!(
             "the inactive key {shown}{note} fills the user's 2-key quota; nothing was changed. Delete it as part of the rotation: `{}`",
-            rotate_command(&plan.profile, &["--yes"])
+            suggest.rotate(&plan.profile, &["--yes"])
         )));
     }
     Ok(Some(other.id.clone()))

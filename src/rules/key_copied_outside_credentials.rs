@@ -36,7 +36,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                         "Remove line {} of {file}{}; then rotate the key, since the copy may have travelled: `{}`{}",
                         copy.line,
                         leftover(copy.kind),
-                        ctx.suggest().awscheck(&["rotate", "--profile", first]),
+                        ctx.suggest().rotate(first, &[]),
                         history_advice(copy.kind)
                     ));
                 if copy.with_secret {

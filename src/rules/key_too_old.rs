@@ -24,8 +24,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
             .evidence(format!("{source} {} days ago", age.days))
             .fix(format!(
                 "Rotate it: `{}`",
-                ctx.suggest()
-                    .awscheck(&["rotate", "--profile", holder.profile.name()])
+                ctx.suggest().rotate(holder.profile.name(), &[])
             ));
         Some(ctx.about_key(&holder, finding))
     }));

@@ -11,7 +11,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
             .map(|holder| {
                 let name = holder.profile.name();
                 let protect = ctx.suggest().awscheck(&["protect", "--profile", name]);
-                let rotate = ctx.suggest().awscheck(&["rotate", "--profile", name]);
+                let rotate = ctx.suggest().rotate(name, &[]);
                 let finding = rule
                     .finding(format!("Profile {name} holds a long-term access key"))
                     .evidence(format!("aws_access_key_id = {}", ctx.keys.show(holder.key_id)))
