@@ -10,8 +10,9 @@
 use crate::env::Env;
 use crate::keychain::{self, SecretStore, StoredKey, StoredSession};
 use crate::locate::{self, Overrides};
-use crate::mask::{mask_key_id, scrub, KeyDisplay};
-use crate::online::sdk::{error_code, innermost, Connection};
+use crate::mask::{mask_key_id, KeyDisplay};
+use crate::online::sdk::Connection;
+use crate::rotate::aws::Aws;
 use crate::settings::MfaPrompt;
 use aws_credential_types::Credentials;
 use chrono::{DateTime, Duration, Utc};
@@ -194,44 +195,35 @@ fn new_session(
     };
     let locations = locate::locate(env, &Overrides::default());
     let profile = env.get("AWS_PROFILE").unwrap_or("default").to_string();
-    let connection = Connection::new(
-        &locations,
-        &profile,
-        None,
-        std::time::Duration::from_secs(3),
-        std::time::Duration::from_secs(20),
-    );
+    let aws = Aws {
+        connection: Connection::new(
+            &locations,
+            &profile,
+            None,
+            std::time::Duration::from_secs(3),
+            std::time::Duration::from_secs(20),
+        ),
+        keys: KeyDisplay::default(),
+    };
     let long_term = Credentials::new(key_id, &key.secret_access_key, None, None, "awscheck");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start: {e}"))?;
-    let output = runtime.block_on(async {
-        let sts = aws_sdk_sts::Client::new(&connection.config(long_term.clone()).await);
-        let mut request = sts.get_session_token().duration_seconds(SESSION_SECONDS);
-        if let Some((serial, code)) = &code {
-            request = request.serial_number(serial).token_code(code.trim());
-        }
-        request.send().await
-    });
-    let output = output.map_err(|error| {
-        let code = error_code(&error).unwrap_or_default();
-        let message = scrub(
-            &innermost(&error),
-            &[&key.secret_access_key],
-            KeyDisplay::default(),
-        );
-        format!("sts:GetSessionToken failed: {code} {message}").replace("  ", " ")
-    })?;
-    let credentials = output
-        .credentials()
-        .ok_or("sts:GetSessionToken answered without credentials")?;
-    let expiration = DateTime::from_timestamp(credentials.expiration().secs(), 0)
+    let mfa = code
+        .as_ref()
+        .map(|(serial, code)| (serial.as_str(), code.trim()));
+    let session = runtime
+        .block_on(aws.session(&long_term, mfa, SESSION_SECONDS))
+        .map_err(|e| e.to_string())?;
+    let expiration = session
+        .expiry()
+        .map(DateTime::<Utc>::from)
         .ok_or("sts:GetSessionToken answered with no valid expiration")?;
     Ok(StoredSession {
-        access_key_id: credentials.access_key_id().to_string(),
-        secret_access_key: credentials.secret_access_key().to_string(),
-        session_token: credentials.session_token().to_string(),
+        access_key_id: session.access_key_id().to_string(),
+        secret_access_key: session.secret_access_key().to_string(),
+        session_token: session.session_token().unwrap_or_default().to_string(),
         expiration,
     })
 }

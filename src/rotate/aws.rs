@@ -210,35 +210,39 @@ impl Aws {
         }))
     }
 
-    /// Temporary credentials carrying MFA, for policies that deny IAM without it. An hour: a
-    /// rotation may wait twice for IAM to accept a new key, and a 15-minute session can run
-    /// out in between.
-    pub async fn mfa_session(
+    /// An `sts:GetSessionToken` session of `seconds`, with MFA when `mfa` gives the device and
+    /// a code (self-service policies often deny IAM without it). The credentials carry their
+    /// expiry.
+    pub async fn session(
         &self,
         credentials: &Credentials,
-        serial: &str,
-        code: &str,
+        mfa: Option<(&str, &str)>,
+        seconds: i32,
     ) -> Result<Credentials, AwsError> {
         let action = "sts:GetSessionToken";
-        let output = self
+        let mut request = self
             .sts(credentials)
             .await
             .get_session_token()
-            .serial_number(serial)
-            .token_code(code)
-            .duration_seconds(3600)
+            .duration_seconds(seconds);
+        if let Some((serial, code)) = mfa {
+            request = request.serial_number(serial).token_code(code);
+        }
+        let output = request
             .send()
             .await
             .map_err(|e| failure(action, e, credentials, self.keys))?;
         let session = output
             .credentials()
             .ok_or_else(|| AwsError::missing(action, "credentials"))?;
+        let expiry = std::time::SystemTime::try_from(*session.expiration())
+            .map_err(|_| AwsError::missing(action, "valid expiration"))?;
         Ok(Credentials::new(
             session.access_key_id(),
             session.secret_access_key(),
             Some(session.session_token().to_string()),
-            None,
-            "awscheck-mfa",
+            Some(expiry),
+            "awscheck-session",
         ))
     }
 

@@ -11,7 +11,7 @@
 //! again, never by what a failed call seemed to say. A transient error never deletes or
 //! deactivates a key; it stops the run with the journal kept, saying what is true.
 
-mod aws;
+pub(crate) mod aws;
 pub(crate) mod files;
 pub mod journal;
 mod machine;

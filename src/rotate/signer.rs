@@ -61,8 +61,10 @@ impl Signer {
             })?,
         };
         // A new key may still be propagating; a rejected call never consumed the code.
+        // An hour: a rotation may wait twice for IAM to accept a new key, and a 15-minute
+        // session can run out in between.
         let session = until_accepted(self.propagation_limit, || {
-            aws.mfa_session(key, &serial, code.trim())
+            aws.session(key, Some((&serial, code.trim())), 3600)
         })
         .await
         .map_err(NoSession::Aws)?;
