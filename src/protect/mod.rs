@@ -25,6 +25,9 @@ use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Another awscheck holds the lock that rotate, protect and unprotect share.
+const BUSY: &str = "another awscheck rotate or protect is running; wait for it to finish";
+
 /// How to take the protection of one key back, kept in the state folder. It holds no secret.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Record {
@@ -163,7 +166,7 @@ pub fn protect(
         let _ = writeln!(out, "    {}", line.replace(&plan.old_key_id, &shown));
         return Ok(());
     }
-    let _lock = lock(&ctx.state_dir)?;
+    let _lock = crate::rotate::lock(&ctx.state_dir, BUSY).map_err(Refused)?;
 
     let key = StoredKey {
         secret_access_key: plan.old_secret.clone(),
@@ -215,7 +218,7 @@ pub fn protect(
             "cannot keep the undo record: {e}; the files were not changed"
         ))
     })?;
-    write_all(&changes).map_err(|e| {
+    files::write_all(&changes).map_err(|e| {
         refused(format!(
             "{e}. The key is safe in {} and in your files as they were; run the same command again once they are writable",
             store.name()
@@ -226,7 +229,7 @@ pub fn protect(
         ctx.out,
         "Protected profile {profile}{also}: the key {shown} is in {}, and {} no longer hold{} it.",
         store.name(),
-        names(&changes),
+        written(&changes),
         if changes.len() == 1 { "s" } else { "" }
     );
     let handed_out = if options.no_session {
@@ -307,17 +310,17 @@ pub fn unprotect(
         let _ = writeln!(
             ctx.out,
             "Dry run, nothing changed. Unprotecting would write the key {shown} back into {}, then remove it from {}.",
-            names(&changes),
+            written(&changes),
             store.name()
         );
         return Ok(());
     }
-    let _lock = lock(&ctx.state_dir)?;
+    let _lock = crate::rotate::lock(&ctx.state_dir, BUSY).map_err(Refused)?;
     backup_all(
         &changes.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
         ctx,
     )?;
-    write_all(&changes).map_err(|e| {
+    files::write_all(&changes).map_err(|e| {
         refused(format!(
             "{e}. The key is still in {}; run the same command again once the files are writable",
             store.name()
@@ -346,7 +349,7 @@ pub fn unprotect(
     let _ = writeln!(
         ctx.out,
         "Unprotected profile {profile}: the key {shown} is back in {}.",
-        names(&changes)
+        written(&changes)
     );
     if let Err(e) = emptied {
         let _ = writeln!(
@@ -404,22 +407,6 @@ fn refuse_during_rotation(state_dir: &Path) -> Result<(), Refused> {
     Ok(())
 }
 
-/// The rotation lock: protecting and rotating the same files must never overlap.
-fn lock(state_dir: &Path) -> Result<std::fs::File, Refused> {
-    crate::atomic::create_private_dir(state_dir)
-        .map_err(|e| refused(format!("cannot create {}: {e}", state_dir.display())))?;
-    let file = std::fs::File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(state_dir.join("rotate.lock"))
-        .map_err(|e| refused(format!("cannot open the lock file: {e}")))?;
-    file.try_lock().map_err(|_| {
-        refused("another awscheck rotate or protect is running; wait for it to finish")
-    })?;
-    Ok(file)
-}
-
 fn backup_all(paths: &[PathBuf], ctx: &mut Context) -> Result<(), Refused> {
     for path in paths {
         let copy = files::backup(path, &ctx.state_dir, ctx.now).map_err(|e| {
@@ -434,16 +421,6 @@ fn backup_all(paths: &[PathBuf], ctx: &mut Context) -> Result<(), Refused> {
             path.display(),
             copy.display()
         );
-    }
-    Ok(())
-}
-
-/// All files prepared, then renamed one by one.
-fn write_all(changes: &[(PathBuf, String)]) -> Result<(), String> {
-    let prepared = files::prepare_all(changes).map_err(|e| format!("cannot write {e}"))?;
-    for (file, (path, _)) in prepared.into_iter().zip(changes) {
-        file.commit()
-            .map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
     }
     Ok(())
 }
@@ -476,10 +453,8 @@ fn lines(file: &plan::FileEdit) -> String {
         .join(", ")
 }
 
-fn names(changes: &[(PathBuf, String)]) -> String {
-    changes
-        .iter()
-        .map(|(path, _)| path.display().to_string())
-        .collect::<Vec<_>>()
-        .join(" and ")
+/// The files of `changes`, for a message.
+fn written(changes: &[(PathBuf, String)]) -> String {
+    let paths: Vec<PathBuf> = changes.iter().map(|(path, _)| path.clone()).collect();
+    files::names(&paths)
 }

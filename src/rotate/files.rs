@@ -44,9 +44,15 @@ pub fn replace(inputs: &Inputs, from: KeyPair, to: KeyPair) -> Result<Vec<PathBu
         let edited = plan::apply(&source.document, edit, to.id, to.secret);
         changes.push((edit.path.clone(), edited.text().to_string()));
     }
-    let prepared = prepare_all(&changes).map_err(|e| format!("cannot write {e}"))?;
+    write_all(&changes)
+}
+
+/// Write every file's new text: all prepared first, then renamed one by one; returns the
+/// files written. On an error some files may be written and others not.
+pub fn write_all(changes: &[(PathBuf, String)]) -> Result<Vec<PathBuf>, String> {
+    let prepared = prepare_all(changes).map_err(|e| format!("cannot write {e}"))?;
     let mut written = Vec::new();
-    for (file, (path, _)) in prepared.into_iter().zip(&changes) {
+    for (file, (path, _)) in prepared.into_iter().zip(changes) {
         file.commit()
             .map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
         written.push(path.clone());
@@ -141,4 +147,14 @@ pub fn prepare_all(changes: &[(PathBuf, String)]) -> io::Result<Vec<Prepared>> {
 pub fn holds_key_id(inputs: &Inputs, key_id: &str) -> bool {
     plan::edits_for_key(inputs, key_id, None)
         .is_ok_and(|edits| edits.iter().any(|edit| !edit.key_ids.is_empty()))
+}
+
+/// `a`, `a and b` or `a, b and c`: file paths for a message.
+pub fn names(paths: &[PathBuf]) -> String {
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    match names.as_slice() {
+        [] => "no file".to_string(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }

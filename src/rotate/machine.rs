@@ -12,7 +12,7 @@
 //!   and the message gives the exact command for what is left.
 
 use super::aws::{until_accepted, Aws, AwsError, Kind, UserKey};
-use super::files::{self, KeyPair};
+use super::files::{self, names, KeyPair};
 use super::journal::{Journal, Step};
 use super::signer::{NoSession, Signer};
 use super::start::Started;
@@ -680,12 +680,12 @@ impl<'r, 'c> Rotation<'r, 'c> {
     }
 
     fn rotate_command_with(&self, extra: &[&str]) -> String {
-        let mut args = vec!["rotate", "--profile", self.journal.profile.as_str()];
+        let mut args = Vec::new();
         if self.journal.delete_old {
             args.push("--delete");
         }
         args.extend_from_slice(extra);
-        self.suggest().awscheck(&args)
+        self.suggest().rotate(&self.journal.profile, &args)
     }
 
     fn say(&mut self, line: impl AsRef<str>) {
@@ -813,15 +813,5 @@ impl<'r, 'c> Rotation<'r, 'c> {
                 result => return Ok(result),
             }
         }
-    }
-}
-
-/// `a` or `a and b`: file paths for a message.
-fn names(paths: &[PathBuf]) -> String {
-    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    match names.as_slice() {
-        [] => "no file".to_string(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }

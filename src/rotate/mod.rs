@@ -91,15 +91,17 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Held while a rotation runs, so two never overlap (released when dropped or on exit).
-struct Lock(#[allow(dead_code)] File);
+/// Held while a rotation, protect or unprotect runs: they rewrite the same files, so two
+/// never overlap (released when dropped or on exit).
+pub(crate) struct Lock(#[allow(dead_code)] File);
 
-fn lock(state_dir: &Path) -> Result<Lock, RotateError> {
+/// Take the lock in `state_dir`, or say why not: `busy` when another awscheck holds it.
+pub(crate) fn lock(state_dir: &Path, busy: &str) -> Result<Lock, String> {
     crate::atomic::create_private_dir(state_dir).map_err(|e| {
-        refused(format!(
+        format!(
             "cannot create the state folder {}: {e}",
             state_dir.display()
-        ))
+        )
     })?;
     let path = state_dir.join("rotate.lock");
     let file = File::options()
@@ -107,17 +109,16 @@ fn lock(state_dir: &Path) -> Result<Lock, RotateError> {
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| refused(format!("cannot open {}: {e}", path.display())))?;
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     match file.try_lock() {
         Ok(()) => Ok(Lock(file)),
-        Err(std::fs::TryLockError::WouldBlock) => Err(refused(
-            "another awscheck rotate is running; wait for it to finish",
-        )),
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(refused(format!("cannot lock {}: {e}", path.display())))
-        }
+        Err(std::fs::TryLockError::WouldBlock) => Err(busy.to_string()),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
     }
 }
+
+/// Another rotation holds the lock.
+const BUSY: &str = "another awscheck rotate is running; wait for it to finish";
 
 fn runtime() -> Result<tokio::runtime::Runtime, RotateError> {
     tokio::runtime::Builder::new_current_thread()
@@ -153,7 +154,7 @@ pub fn rotate(
     let _lock = if options.dry_run {
         None
     } else {
-        Some(lock(&ctx.state_dir)?)
+        Some(lock(&ctx.state_dir, BUSY).map_err(refused)?)
     };
     if let Some(journal) = load_journal(&ctx.state_dir)? {
         return Err(refused(format!(
@@ -217,7 +218,7 @@ pub fn resume(
     options: &Options,
     ctx: &mut Context,
 ) -> Result<(), RotateError> {
-    let _lock = lock(&ctx.state_dir)?;
+    let _lock = lock(&ctx.state_dir, BUSY).map_err(refused)?;
     let journal = load_journal(&ctx.state_dir)?
         .ok_or_else(|| refused("there is no unfinished rotation to resume"))?;
     if let Some(profile) = profile.filter(|p| *p != journal.profile) {
