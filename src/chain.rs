@@ -219,7 +219,7 @@ pub fn resolve<'a>(set: &'a ProfileSet, selected: &str) -> Result<Chain<'a>, Cha
         if visited.contains(&profile.name.as_str()) {
             return Err(ChainError::Loop {
                 visited: visited.iter().map(|p| p.to_string()).collect(),
-                next: profile.name.clone(),
+                next: profile.name.to_string(),
             });
         }
         visited.push(&profile.name);
@@ -274,10 +274,10 @@ fn role_link(profile: &Section) -> Option<Result<(RoleLink<'_>, Next<'_>), Chain
         profile.get("credential_source"),
     ) {
         (Some(_), Some(_)) => Err(ChainError::BothSources {
-            profile: profile.name.clone(),
+            profile: profile.name.to_string(),
         }),
         (None, None) => Err(ChainError::NoSource {
-            profile: profile.name.clone(),
+            profile: profile.name.to_string(),
         }),
         (Some(source), None) if source == profile.name => Ok(Next::Base),
         (Some(source), None) => Ok(Next::Profile(source)),
@@ -324,7 +324,7 @@ fn web_identity(profile: &Section) -> Option<Result<Base<'_>, ChainError>> {
             session_name: profile.get("role_session_name"),
         }),
         None => Err(ChainError::WebIdentityWithoutRole {
-            profile: profile.name.clone(),
+            profile: profile.name.to_string(),
         }),
     })
 }
@@ -340,7 +340,7 @@ fn sso<'a>(set: &'a ProfileSet, profile: &'a Section) -> Option<Result<Sso<'a>, 
     if keys.iter().all(|key| profile.get(key).is_none()) {
         return None;
     }
-    let name = profile.name.clone();
+    let name = profile.name.to_string();
     let mut sso = Sso {
         profile: &profile.name,
         session: profile.get("sso_session"),
@@ -368,7 +368,7 @@ fn sso<'a>(set: &'a ProfileSet, profile: &'a Section) -> Option<Result<Sso<'a>, 
         sso.region = session.get("sso_region");
     }
     let incomplete = |set, missing| ChainError::SsoPairIncomplete {
-        profile: profile.name.clone(),
+        profile: profile.name.to_string(),
         set,
         missing,
     };
@@ -380,7 +380,7 @@ fn sso<'a>(set: &'a ProfileSet, profile: &'a Section) -> Option<Result<Sso<'a>, 
 }
 
 fn static_key(profile: &Section) -> Result<Base<'_>, ChainError> {
-    let name = || profile.name.clone();
+    let name = || profile.name.to_string();
     let key = profile.get("aws_access_key_id");
     let secret = profile.get("aws_secret_access_key");
     let token = profile.get("aws_session_token");

@@ -7,6 +7,7 @@
 //! sections into profiles is `profile_set`'s job.
 
 use crate::document::Document;
+use compact_str::{CompactString, ToCompactString};
 use std::ops::Range;
 
 /// Whitespace as the SDKs define it for this format: only space and tab.
@@ -17,7 +18,7 @@ const COMMENT: &[char] = &['#', ';'];
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawSection {
     /// The text between the brackets, comment removed, as the SDKs read it.
-    pub header: String,
+    pub header: CompactString,
     /// 1-based line of the `[...]` line.
     pub line: usize,
     pub properties: Vec<RawProperty>,
@@ -27,9 +28,9 @@ pub struct RawSection {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawProperty {
     /// Lower-cased, as the SDKs compare keys.
-    pub key: String,
+    pub key: CompactString,
     /// The value as the SDKs see it: trimmed, continuation lines joined with `\n`.
-    pub value: String,
+    pub value: CompactString,
     /// 1-based line of the `key = value` line.
     pub line: usize,
     /// 1-based line of the last continuation line (equal to `line` when there is none).
@@ -78,7 +79,7 @@ pub fn parse_each(document: &Document, mut each: impl FnMut(RawSection)) -> Resu
             let header = section_header(line)
                 .ok_or_else(|| error("Profile definition must end with ']'"))?;
             let next = RawSection {
-                header: header.to_string(),
+                header: header.to_compact_string(),
                 line: number,
                 properties: Vec::new(),
             };
@@ -110,8 +111,8 @@ pub fn parse_each(document: &Document, mut each: impl FnMut(RawSection)) -> Resu
             let start = value.as_ptr() as usize - base;
             let end_in_line = value.as_ptr() as usize + value.len() - line.as_ptr() as usize;
             section.properties.push(RawProperty {
-                key: key.to_ascii_lowercase(),
-                value: value.to_string(),
+                key: lower_case(key),
+                value: value.to_compact_string(),
                 line: number,
                 last_line: number,
                 value_span: start..start + value.len(),
@@ -155,12 +156,20 @@ impl PropertyError {
 /// Both halves are sub-slices of `line`, so callers can find the value's bytes.
 fn split_property(line: &str) -> Result<(&str, &str), PropertyError> {
     let prepared = prepare_line(line, true);
-    let (key, value) = prepared.split_once('=').ok_or(PropertyError::NoEquals)?;
+    let equals = memchr::memchr(b'=', prepared.as_bytes()).ok_or(PropertyError::NoEquals)?;
+    let (key, value) = (&prepared[..equals], &prepared[equals + 1..]);
     let key = trim(key);
     if key.is_empty() {
         return Err(PropertyError::NoName);
     }
     Ok((key, trim(value)))
+}
+
+/// `key` in lower case, as the SDKs compare keys; most keys already are.
+fn lower_case(key: &str) -> CompactString {
+    let mut lower = key.to_compact_string();
+    lower.make_ascii_lowercase();
+    lower
 }
 
 /// Sub-property lines are checked for shape only; blank ones pass.
@@ -179,12 +188,7 @@ fn prepare_line(line: &str, comments_need_whitespace: bool) -> &str {
     let line = trim(line);
     // Comment characters are ASCII, so a byte search finds them and never lands inside a
     // character; most lines have none.
-    let mut candidates = line
-        .bytes()
-        .enumerate()
-        .filter(|&(_, byte)| byte == b'#' || byte == b';')
-        .map(|(index, _)| index);
-    let cut = candidates
+    let cut = memchr::memchr2_iter(b'#', b';', line.as_bytes())
         .find(|&index| !comments_need_whitespace || follows_whitespace(line, index))
         .unwrap_or(line.len());
     trim(&line[..cut])

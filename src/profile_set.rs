@@ -7,6 +7,7 @@
 
 use crate::document::Document;
 use crate::parse::{self, ParseError, RawProperty, RawSection};
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::hash_map::Entry;
@@ -40,7 +41,7 @@ pub struct Origin {
 /// A merged property: the value that wins, and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Property {
-    pub value: String,
+    pub value: CompactString,
     pub origin: Origin,
     /// Bytes of the value in its file's text; spans one line only when `multi_line` is false.
     pub value_span: Range<usize>,
@@ -53,14 +54,14 @@ pub struct Property {
 /// A profile or sso-session: its name, merged properties and every header that defined it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Section {
-    pub name: String,
+    pub name: CompactString,
     /// Sorted by key, one entry per key. A section holds a handful of properties, so a sorted
     /// `Vec` finds a key as fast as a map and costs a fraction of its memory.
-    pub properties: Vec<(String, Property)>,
+    pub properties: Vec<(CompactString, Property)>,
     pub headers: Vec<Origin>,
     /// Values that a later line or file set again, in the order they were replaced. The SDKs
     /// never read them, but they are still on disk: a replaced secret is a forgotten one.
-    pub replaced: Vec<(String, Property)>,
+    pub replaced: Vec<(CompactString, Property)>,
 }
 
 impl Section {
@@ -78,7 +79,7 @@ impl Section {
     }
 
     /// Set `key`, replacing the value an earlier section gave it.
-    fn insert(&mut self, key: String, property: Property) {
+    fn insert(&mut self, key: CompactString, property: Property) {
         match self.position(&key) {
             Ok(index) => {
                 let earlier = std::mem::replace(&mut self.properties[index], (key, property));
@@ -123,9 +124,9 @@ pub struct RepeatedSection {
 #[derive(Clone, Debug, Default)]
 pub struct ProfileSet {
     profiles: Vec<Section>,
-    profile_index: FxHashMap<String, usize>,
+    profile_index: FxHashMap<CompactString, usize>,
     sso_sessions: Vec<Section>,
-    sso_session_index: FxHashMap<String, usize>,
+    sso_session_index: FxHashMap<CompactString, usize>,
     pub ignored: Vec<IgnoredSection>,
     pub repeated: Vec<RepeatedSection>,
 }
@@ -181,8 +182,7 @@ impl ProfileSet {
     ) -> Result<(), ParseError> {
         // Header lines are exactly the lines that start with `[`; the parser reads them the same.
         let headers = document
-            .numbered_lines()
-            .filter(|(_, line)| line.starts_with('['))
+            .lines_starting_with(b'[')
             .filter_map(|(number, line)| Some((number, parse::section_header(line)?)));
         let mut merge = FileMerge::new(self, kind, headers);
         parse::parse_each(document, |section| merge.section(section))
@@ -283,7 +283,7 @@ impl<'s> FileMerge<'s> {
         if let Some(&(_, first_line)) = self.repeats.front().filter(|(again, _)| *again == line) {
             self.repeats.pop_front();
             set.repeated.push(RepeatedSection {
-                header: header.clone(),
+                header: header.to_string(),
                 first: Origin {
                     file: kind,
                     line: first_line,
@@ -324,18 +324,22 @@ fn is_prefixed_default(kind: FileKind, header: &str) -> bool {
     kind == FileKind::Config && split_header(header) == (Some(PROFILE_PREFIX), DEFAULT)
 }
 
-fn entry(sections: &mut Vec<Section>, index: &mut FxHashMap<String, usize>, name: &str) -> usize {
+fn entry(
+    sections: &mut Vec<Section>,
+    index: &mut FxHashMap<CompactString, usize>,
+    name: &str,
+) -> usize {
     if let Some(&position) = index.get(name) {
         return position;
     }
     sections.push(Section {
-        name: name.to_string(),
+        name: name.into(),
         properties: Vec::new(),
         // Most profiles are defined once, or once in each file.
         headers: Vec::with_capacity(2),
         replaced: Vec::new(),
     });
-    index.insert(name.to_string(), sections.len() - 1);
+    index.insert(name.into(), sections.len() - 1);
     sections.len() - 1
 }
 
@@ -374,8 +378,8 @@ fn merge_section(target: &mut Section, origin: Origin, properties: Vec<RawProper
 /// Sort by key; of a key set twice, keep the later value and move the earlier one to
 /// `replaced`, as inserting one by one would.
 fn sort_keeping_last(
-    properties: &mut Vec<(String, Property)>,
-    replaced: &mut Vec<(String, Property)>,
+    properties: &mut Vec<(CompactString, Property)>,
+    replaced: &mut Vec<(CompactString, Property)>,
 ) {
     // Stable, so a repeated key's values stay in file order.
     properties.sort_by(|(a, _), (b, _)| a.cmp(b));

@@ -323,7 +323,6 @@ mod tests {
             note: None,
             selected: false,
             error: None,
-            sso_session: None,
         }
     }
 

@@ -23,9 +23,9 @@ fn sections_as_json<'a>(
         let properties: Map<String, Value> = section
             .properties
             .iter()
-            .map(|(key, property)| (key.clone(), Value::from(property.value.clone())))
+            .map(|(key, property)| (key.to_string(), Value::from(property.value.as_str())))
             .collect();
-        out.insert(section.name.clone(), Value::Object(properties));
+        out.insert(section.name.to_string(), Value::Object(properties));
     }
     Value::Object(out)
 }

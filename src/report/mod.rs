@@ -54,9 +54,6 @@ pub struct ProfileRow {
     pub selected: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// The `[sso-session]` an SSO profile signs in through, to fold such profiles by it.
-    #[serde(skip)]
-    pub sso_session: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -128,7 +125,31 @@ impl ProfileRow {
             note: facts.and_then(|facts| facts.notes.get(profile.name()).cloned()),
             selected: profile.name() == locations.selected_profile,
             error: profile.chain.as_ref().err().map(ToString::to_string),
-            sso_session: profile.section.get("sso_session").map(str::to_string),
+        }
+    }
+}
+
+/// What a report knows of a profile before making its row.
+#[derive(Clone, Copy, Debug)]
+pub struct Brief<'a> {
+    pub name: &'a str,
+    pub credential_kind: CredentialKind,
+    pub root_kind: Option<CredentialKind>,
+    /// Its row would carry a note or an error.
+    pub noted: bool,
+    /// The `[sso-session]` an SSO profile signs in through.
+    pub sso_session: Option<&'a str>,
+}
+
+impl<'a> Brief<'a> {
+    fn of(profile: &ResolvedProfile<'a>, facts: Option<&Facts>) -> Self {
+        Brief {
+            name: profile.name(),
+            credential_kind: profile.kind,
+            root_kind: profile.root_kind,
+            noted: profile.chain.is_err()
+                || facts.is_some_and(|facts| facts.notes.contains_key(profile.name())),
+            sso_session: profile.section.get("sso_session"),
         }
     }
 }
@@ -188,6 +209,24 @@ impl<'a> Rows<'a> {
         let context = RowContext::new(self.locations, self.facts, self.keys);
         self.profiles()
             .map(move |profile| ProfileRow::build(profile, &context))
+    }
+
+    /// Every profile in scope, in file order: a row for those `wanted` accepts, and only a
+    /// [`Brief`] for the others. Making a row costs more than deciding whether it is needed;
+    /// a report that folds thousands of profiles into one line skips making theirs.
+    pub fn rows_where(
+        &self,
+        wanted: impl Fn(&Brief<'a>) -> bool + 'a,
+    ) -> impl Iterator<Item = Result<ProfileRow, Brief<'a>>> + 'a {
+        let context = RowContext::new(self.locations, self.facts, self.keys);
+        let facts = self.facts;
+        self.profiles().map(move |profile| {
+            let brief = Brief::of(profile, facts);
+            match wanted(&brief) {
+                true => Ok(ProfileRow::build(profile, &context)),
+                false => Err(brief),
+            }
+        })
     }
 
     pub fn len(&self) -> usize {

@@ -50,7 +50,7 @@ fn properties(section: &Section, keys: KeyDisplay) -> Value {
             // A protected profile's credential_process names its key ID: masked like any other.
             Value::from(crate::mask::scrub(&property.value, &[], keys))
         };
-        map.insert(key.clone(), value);
+        map.insert(key.to_string(), value);
     }
     Value::Object(map)
 }

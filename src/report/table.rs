@@ -4,7 +4,7 @@
 //! same without it.
 
 use super::grid::{self, Color, Table};
-use super::{ProfileRow, Rows};
+use super::{Brief, ProfileRow, Rows};
 use crate::audit::Evaluation;
 use crate::finding::Finding;
 use crate::model::CredentialKind;
@@ -43,8 +43,8 @@ pub struct Folded {
 }
 
 impl Folded {
-    fn add(&mut self, row: &ProfileRow) {
-        let what = match (row.credential_kind, &row.sso_session) {
+    fn add(&mut self, profile: &Brief) {
+        let what = match (profile.credential_kind, profile.sso_session) {
             (CredentialKind::Sso, Some(session)) => format!("SSO (sso-session {session})"),
             (kind, _) => kind.label().to_string(),
         };
@@ -95,19 +95,18 @@ fn thousands(n: usize) -> String {
 /// Whether a profile earns its row in the audit: it holds or uses a long-term or temporary
 /// key, it has a finding or a note, or it cannot be resolved. The rest (SSO, roles on SSO,
 /// credential processes, settings only) fold into one line.
-fn worth_a_row(row: &ProfileRow, with_findings: &FxHashSet<&str>) -> bool {
+fn worth_a_row(profile: &Brief, with_findings: &FxHashSet<&str>) -> bool {
     let keyed = |kind: CredentialKind| {
         matches!(
             kind,
             CredentialKind::LongTermKey | CredentialKind::SessionKey | CredentialKind::ProtectedKey
         )
     };
-    keyed(row.credential_kind)
-        || row.root_kind.is_some_and(keyed)
-        || row.credential_kind == CredentialKind::Invalid
-        || row.note.is_some()
-        || row.error.is_some()
-        || with_findings.contains(row.name.as_str())
+    keyed(profile.credential_kind)
+        || profile.root_kind.is_some_and(keyed)
+        || profile.credential_kind == CredentialKind::Invalid
+        || profile.noted
+        || with_findings.contains(profile.name)
 }
 
 /// The profiles table, made from each row as it comes, and what to say under it.
@@ -116,10 +115,10 @@ pub fn profiles_table(rows: Rows<'_>, style: Style) -> (Table, Footnotes) {
 }
 
 /// The profiles table of the rows `keep` accepts; the others are counted in [`Folded`].
-fn profiles_table_where(
-    rows: Rows<'_>,
+fn profiles_table_where<'a>(
+    rows: Rows<'a>,
     style: Style,
-    keep: impl Fn(&ProfileRow) -> bool,
+    keep: impl Fn(&Brief<'a>) -> bool + 'a,
 ) -> ((Table, Footnotes), Folded) {
     let online = rows.any_last_used();
     let accounts = rows.any_account();
@@ -138,11 +137,14 @@ fn profiles_table_where(
     table.reserve(count, count * PROFILE_ROW_BYTES);
     let mut footnotes = Footnotes::default();
     let mut folded = Folded::default();
-    for row in rows.iter() {
-        if !keep(&row) {
-            folded.add(&row);
-            continue;
-        }
+    for row in rows.rows_where(keep) {
+        let row = match row {
+            Ok(row) => row,
+            Err(profile) => {
+                folded.add(&profile);
+                continue;
+            }
+        };
         add_profile(&mut table, &row, online, accounts);
         footnotes.selected |= row.selected;
         if let Some(note) = row.note {

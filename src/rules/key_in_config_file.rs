@@ -4,6 +4,7 @@
 use super::{Context, Rule};
 use crate::finding::Finding;
 use crate::profile_set::{FileKind, Property};
+use compact_str::CompactString;
 
 /// What the SDKs read as a profile's static credentials.
 const CREDENTIAL_KEYS: [&str; 3] = [
@@ -47,7 +48,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
 
 /// The credential properties among `properties` written in the config file, each key once,
 /// first line first.
-fn in_config(properties: &[(String, Property)]) -> Vec<(&str, &Property)> {
+fn in_config(properties: &[(CompactString, Property)]) -> Vec<(&str, &Property)> {
     let mut found: Vec<(&str, &Property)> = Vec::new();
     for (key, property) in properties {
         let credential = CREDENTIAL_KEYS.contains(&key.as_str());
