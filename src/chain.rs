@@ -340,7 +340,7 @@ fn sso<'a>(set: &'a ProfileSet, profile: &'a Section) -> Option<Result<Sso<'a>, 
     if keys.iter().all(|key| profile.get(key).is_none()) {
         return None;
     }
-    let name = profile.name.to_string();
+    let name = || profile.name.to_string();
     let mut sso = Sso {
         profile: &profile.name,
         session: profile.get("sso_session"),
@@ -353,14 +353,14 @@ fn sso<'a>(set: &'a ProfileSet, profile: &'a Section) -> Option<Result<Sso<'a>, 
         for (key, value) in [("sso_start_url", sso.start_url), ("sso_region", sso.region)] {
             if value.is_some() {
                 return Some(Err(ChainError::SsoSettingOutsideSession {
-                    profile: name,
+                    profile: name(),
                     key,
                 }));
             }
         }
         let Some(session) = set.sso_session(session_name) else {
             return Some(Err(ChainError::SsoSessionNotFound {
-                profile: name,
+                profile: name(),
                 session: session_name.to_string(),
             }));
         };

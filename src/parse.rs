@@ -112,7 +112,7 @@ pub fn parse_each(document: &Document, mut each: impl FnMut(RawSection)) -> Resu
             let end_in_line = value.as_ptr() as usize + value.len() - line.as_ptr() as usize;
             section.properties.push(RawProperty {
                 key: lower_case(key),
-                value: value.to_compact_string(),
+                value: CompactString::new(value),
                 line: number,
                 last_line: number,
                 value_span: start..start + value.len(),
@@ -155,20 +155,35 @@ impl PropertyError {
 /// Split `key = value`, dropping a trailing comment that follows whitespace.
 /// Both halves are sub-slices of `line`, so callers can find the value's bytes.
 fn split_property(line: &str) -> Result<(&str, &str), PropertyError> {
-    let prepared = prepare_line(line, true);
-    let equals = memchr::memchr(b'=', prepared.as_bytes()).ok_or(PropertyError::NoEquals)?;
-    let (key, value) = (&prepared[..equals], &prepared[equals + 1..]);
-    let key = trim(key);
+    // What `prepare_line(line, true)` then a split at the first `=` give, in one pass over
+    // the bytes: this runs for every property line of a file.
+    let line = trim(line);
+    let mut equals = None;
+    let mut end = line.len();
+    for (index, &byte) in line.as_bytes().iter().enumerate() {
+        match byte {
+            b'=' if equals.is_none() => equals = Some(index),
+            b'#' | b';' if follows_whitespace(line, index) => {
+                end = index;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let equals = equals.ok_or(PropertyError::NoEquals)?;
+    let key = trim(&line[..equals]);
     if key.is_empty() {
         return Err(PropertyError::NoName);
     }
-    Ok((key, trim(value)))
+    Ok((key, trim(&line[equals + 1..end])))
 }
 
 /// `key` in lower case, as the SDKs compare keys; most keys already are.
 fn lower_case(key: &str) -> CompactString {
-    let mut lower = key.to_compact_string();
-    lower.make_ascii_lowercase();
+    let mut lower = CompactString::new(key);
+    if key.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        lower.make_ascii_lowercase();
+    }
     lower
 }
 
@@ -234,6 +249,36 @@ mod tests {
         let property = &parsed[0].properties[0];
         assert_eq!(&text[property.value_span.clone()], "AKIAEXAMPLE");
         assert_eq!(property.line, 2);
+    }
+
+    /// `split_property` in one pass agrees with what it stands for: cut the comment, then split
+    /// at the first `=`.
+    #[test]
+    fn split_property_is_prepare_then_split() {
+        let reference = |line: &str| -> Result<(String, String), PropertyError> {
+            let prepared = prepare_line(line, true);
+            let (key, value) = prepared.split_once('=').ok_or(PropertyError::NoEquals)?;
+            match trim(key) {
+                "" => Err(PropertyError::NoName),
+                key => Ok((key.to_string(), trim(value).to_string())),
+            }
+        };
+        let pieces = [
+            "k", "=", " ", "\t", "#", ";", "v", "\u{a0}", "é", "==", " #", "=;",
+        ];
+        // Every line of up to four pieces.
+        let mut lines = vec![String::new()];
+        for _ in 0..4 {
+            let longer: Vec<String> = lines
+                .iter()
+                .flat_map(|line| pieces.iter().map(move |piece| format!("{line}{piece}")))
+                .collect();
+            lines.extend(longer);
+        }
+        for line in &lines {
+            let own = split_property(line).map(|(k, v)| (k.to_string(), v.to_string()));
+            assert_eq!(own, reference(line), "{line:?}");
+        }
     }
 
     #[test]

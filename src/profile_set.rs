@@ -57,7 +57,10 @@ pub struct Section {
     pub name: CompactString,
     /// Sorted by key, one entry per key. A section holds a handful of properties, so a sorted
     /// `Vec` finds a key as fast as a map and costs a fraction of its memory.
-    pub properties: Vec<(CompactString, Property)>,
+    properties: Vec<(CompactString, Property)>,
+    /// A bit per key present ([`key_bit`]): most lookups ask for a key the section lacks, and
+    /// the mask answers those without comparing a string.
+    keys: u32,
     pub headers: Vec<Origin>,
     /// Values that a later line or file set again, in the order they were replaced. The SDKs
     /// never read them, but they are still on disk: a replaced secret is a forgotten one.
@@ -65,11 +68,19 @@ pub struct Section {
 }
 
 impl Section {
+    /// Every property, sorted by key.
+    pub fn properties(&self) -> &[(CompactString, Property)] {
+        &self.properties
+    }
+
     pub fn get(&self, key: &str) -> Option<&str> {
         self.property(key).map(|property| property.value.as_str())
     }
 
     pub fn property(&self, key: &str) -> Option<&Property> {
+        if self.keys & key_bit(key) == 0 {
+            return None;
+        }
         // A linear scan: with a handful of keys, comparing lengths first rules out most of them
         // without reading their bytes, which a binary search by order cannot do.
         self.properties
@@ -80,6 +91,7 @@ impl Section {
 
     /// Set `key`, replacing the value an earlier section gave it.
     fn insert(&mut self, key: CompactString, property: Property) {
+        self.keys |= key_bit(&key);
         match self.position(&key) {
             Ok(index) => {
                 let earlier = std::mem::replace(&mut self.properties[index], (key, property));
@@ -93,6 +105,13 @@ impl Section {
         self.properties
             .binary_search_by(|(existing, _)| existing.as_str().cmp(key))
     }
+}
+
+/// The bit of [`Section::keys`] that stands for `key`: from its length and last byte, which
+/// tell the keys the SDKs know apart well enough, and cost nothing to read.
+fn key_bit(key: &str) -> u32 {
+    let last = key.as_bytes().last().map_or(0, |&byte| usize::from(byte));
+    1 << ((key.len() + 3 * last) % 32)
 }
 
 /// A section header the SDKs skip without a word.
@@ -335,6 +354,7 @@ fn entry(
     sections.push(Section {
         name: name.into(),
         properties: Vec::new(),
+        keys: 0,
         // Most profiles are defined once, or once in each file.
         headers: Vec::with_capacity(2),
         replaced: Vec::new(),
@@ -368,6 +388,10 @@ fn merge_section(target: &mut Section, origin: Origin, properties: Vec<RawProper
         // reuses the parsed list's memory, then sorting puts it in key order.
         target.properties = merged.collect();
         sort_keeping_last(&mut target.properties, &mut target.replaced);
+        target.keys = target
+            .properties
+            .iter()
+            .fold(0, |keys, (key, _)| keys | key_bit(key));
     } else {
         for (key, property) in merged {
             target.insert(key, property);

@@ -21,7 +21,7 @@ fn sections_as_json<'a>(
     let mut out = Map::new();
     for section in sections {
         let properties: Map<String, Value> = section
-            .properties
+            .properties()
             .iter()
             .map(|(key, property)| (key.to_string(), Value::from(property.value.as_str())))
             .collect();

@@ -39,7 +39,7 @@ pub fn render_json(model: &Model, rows: &[ProfileRow], keys: KeyDisplay) -> Stri
 /// become objects.
 fn properties(section: &Section, keys: KeyDisplay) -> Value {
     let mut map = Map::new();
-    for (key, property) in &section.properties {
+    for (key, property) in section.properties() {
         let value = if is_secret_key(key) {
             Value::from(REDACTED)
         } else if key == "aws_access_key_id" {

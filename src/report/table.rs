@@ -38,19 +38,20 @@ pub struct Footnotes {
 /// by kind (and SSO session) for one line under it.
 #[derive(Debug, Default)]
 pub struct Folded {
-    /// `(what, how many)`, in the order first seen.
-    groups: Vec<(String, usize)>,
+    /// `(kind, sso-session for SSO profiles, how many)`, in the order first seen.
+    groups: Vec<(CredentialKind, Option<String>, usize)>,
 }
 
 impl Folded {
     fn add(&mut self, profile: &Brief) {
-        let what = match (profile.credential_kind, profile.sso_session) {
-            (CredentialKind::Sso, Some(session)) => format!("SSO (sso-session {session})"),
-            (kind, _) => kind.label().to_string(),
-        };
-        match self.groups.iter_mut().find(|(group, _)| *group == what) {
-            Some((_, count)) => *count += 1,
-            None => self.groups.push((what, 1)),
+        let kind = profile.credential_kind;
+        let session = profile.sso_session.filter(|_| kind == CredentialKind::Sso);
+        let group = self.groups.iter_mut().find(|(other, other_session, _)| {
+            *other == kind && other_session.as_deref() == session
+        });
+        match group {
+            Some((_, _, count)) => *count += 1,
+            None => self.groups.push((kind, session.map(str::to_string), 1)),
         }
     }
 
@@ -62,13 +63,15 @@ impl Folded {
         let parts: Vec<String> = self
             .groups
             .iter()
-            .map(|(what, count)| {
+            .map(|(kind, session, count)| {
                 let noun = if *count == 1 { "profile" } else { "profiles" };
-                match what.split_once(" (") {
-                    Some((kind, detail)) => {
-                        format!("{} {kind} {noun} ({detail}", thousands(*count))
+                let count = thousands(*count);
+                match (session, kind.label().split_once(" (")) {
+                    (Some(session), _) => {
+                        format!("{count} {kind} {noun} (sso-session {session})")
                     }
-                    None => format!("{} {what} {noun}", thousands(*count)),
+                    (None, Some((kind, detail))) => format!("{count} {kind} {noun} ({detail}"),
+                    (None, None) => format!("{count} {kind} {noun}"),
                 }
             })
             .collect();

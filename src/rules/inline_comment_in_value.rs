@@ -23,7 +23,7 @@ fn report(
     profile: Option<&str>,
     out: &mut Vec<Finding>,
 ) {
-    for (key, property) in &section.properties {
+    for (key, property) in section.properties() {
         if !property.inline_comment {
             continue;
         }

@@ -66,7 +66,7 @@ fn access(mode: u32) -> &'static str {
 fn holds_secrets(ctx: &Context, kind: FileKind) -> bool {
     ctx.model.set.profiles().iter().any(|profile| {
         profile
-            .properties
+            .properties()
             .iter()
             .chain(&profile.replaced)
             .any(|(key, property)| property.origin.file == kind && is_secret_key(key))
