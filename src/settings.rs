@@ -23,6 +23,7 @@
 //!
 //! [protect]
 //! mfa_prompt = "zenity"   # without a terminal, ask for MFA codes in a dialog (zenity, kdialog, osascript)
+//! no_session = ["admin"]  # protected profiles that get the key itself, not sessions (they call IAM)
 //! ```
 //!
 //! Unknown keys, rules or parameters are errors: a typo must not silently turn a check off.
@@ -64,11 +65,16 @@ pub struct RemindSettings {
 }
 
 /// The `[protect]` table: how `awscheck credential-process` asks for an MFA code when there
-/// is no terminal (an IDE or a desktop app running an SDK).
+/// is no terminal (an IDE or a desktop app running an SDK), and which protected profiles get
+/// the long-term key itself instead of sessions.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProtectSettings {
     pub mfa_prompt: Option<MfaPrompt>,
+    /// Profiles whose protected key is handed out as it is, as `protect --no-session` does:
+    /// a session made without MFA cannot call IAM.
+    #[serde(default)]
+    pub no_session: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]

@@ -227,6 +227,40 @@ fn unprotect_after_the_file_changed_puts_the_key_lines_back() {
     assert!(aws_cli_arn(setup.home(), &setup.emulator, "ci", &[]).is_some());
 }
 
+/// `[protect] no_session` in the settings hands the key itself to a profile protected with
+/// sessions: it can call IAM without MFA, and no GetSessionToken is made for it.
+#[test]
+fn the_settings_can_hand_out_the_key_itself_for_a_profile() {
+    let Some(mut setup) = setup("kc-no-session") else {
+        return;
+    };
+    assert!(setup.run(&["protect", "--profile", "dev"]).status.success());
+    let settings = setup.home().join(".config/awscheck/settings.toml");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    std::fs::write(&settings, "[protect]\nno_session = [\"ci\"]\n").unwrap();
+    let sessions = setup.session_tokens();
+    let output = setup.run(&["credential-process", "--key-id", &setup.key.id.clone()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["AccessKeyId"], setup.key.id.as_str());
+    assert_eq!(document["SecretAccessKey"], setup.key.secret.as_str());
+    assert!(document.get("SessionToken").is_none() && document.get("Expiration").is_none());
+    assert_eq!(setup.session_tokens(), sessions, "no session was made");
+    // Through the profile, the AWS CLI calls IAM with it.
+    let users = setup.aws_cli(&["iam", "list-access-keys", "--profile", "dev"]);
+    assert!(users.status.success(), "{}", text(&users));
+
+    // Named for a profile that does not hold the key, the setting changes nothing.
+    std::fs::write(&settings, "[protect]\nno_session = [\"other\"]\n").unwrap();
+    let output = setup.run(&["credential-process", "--key-id", &setup.key.id.clone()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(document["AccessKeyId"]
+        .as_str()
+        .unwrap()
+        .starts_with("ASIA"));
+}
+
 #[test]
 fn a_protected_key_the_store_does_not_hold_is_a_finding() {
     let Some(mut setup) = setup("kc-moved") else {

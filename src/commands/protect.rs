@@ -120,10 +120,15 @@ mod online {
             env,
             dialog: settings.protect.mfa_prompt,
         };
+        let handing = match no_session_holds(env, &settings, key_id) {
+            true => session::Handing::KeyItself,
+            false => session::Handing::AsProtected,
+        };
         let json = session::credentials(
             env,
             store.as_ref(),
             key_id,
+            handing,
             &state_dir(env)?,
             &mut prompt,
             now,
@@ -132,6 +137,27 @@ mod online {
         writeln!(io.out, "{json}")?;
         Ok(Outcome::Clean)
     }
+}
+
+/// Whether `[protect] no_session` names a profile that holds `key_id`. A key is one
+/// credential whichever profile the SDK read it through, so one such profile is enough. Files
+/// that cannot be read leave the key handed out as it was protected.
+#[cfg(feature = "online")]
+fn no_session_holds(env: &Env, settings: &crate::settings::Settings, key_id: &str) -> bool {
+    let named = &settings.protect.no_session;
+    if named.is_empty() {
+        return false;
+    }
+    let Ok(inputs) = crate::audit::Inputs::load(env, &crate::locate::Overrides::default()) else {
+        return false;
+    };
+    let Ok(set) = inputs.profile_set() else {
+        return false;
+    };
+    let model = crate::model::Model::build(&set);
+    model.profiles.iter().any(|profile| {
+        profile.own_key() == Some(key_id) && named.iter().any(|name| name == profile.name())
+    })
 }
 
 #[cfg(feature = "online")]

@@ -1,10 +1,14 @@
 //! The operating system's own secret store, where `awscheck protect` keeps a key instead of
-//! the credentials file: the Secret Service on Linux (gnome-keyring, KWallet, KeePassXC).
+//! the credentials file: the macOS Keychain, or the Secret Service elsewhere (gnome-keyring,
+//! KWallet, KeePassXC).
 //!
 //! Two kinds of entry, both found by the access key ID (which is not a secret): the long-term
 //! key itself, and the short-term session `credential-process` last handed out for it, kept
 //! until shortly before it expires. Nothing here ever falls back to a file.
 
+// Built everywhere, so its tests run on any machine against a stand-in for `security`.
+#[cfg_attr(not(target_os = "macos"), allow(dead_code))]
+mod macos;
 mod memory;
 #[cfg(not(target_os = "macos"))]
 mod secret_service;
@@ -229,9 +233,13 @@ pub fn open(env: &Env) -> Result<Box<dyn SecretStore>, StoreError> {
     #[cfg(target_os = "macos")]
     {
         let _ = env;
-        Err(StoreError(
-            "the macOS Keychain is not supported yet".to_string(),
-        ))
+        let program = std::path::Path::new("/usr/bin/security");
+        if !program.exists() {
+            return Err(StoreError(
+                "the macOS Keychain cannot be reached: /usr/bin/security is missing".to_string(),
+            ));
+        }
+        Ok(Box::new(macos::Keychain::new(program)))
     }
 }
 

@@ -107,11 +107,21 @@ fn dialog(env: &Env, kind: MfaPrompt, serial: &str) -> Option<String> {
     (output.success() && !code.is_empty()).then_some(code)
 }
 
+/// How `credential-process` hands a protected key out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handing {
+    /// As the key was protected: sessions unless `--no-session` was given.
+    AsProtected,
+    /// The key itself: the settings name a profile that holds it under `[protect] no_session`.
+    KeyItself,
+}
+
 /// The JSON for `key_id`, made or taken from the store.
 pub fn credentials(
     env: &Env,
     store: &dyn SecretStore,
     key_id: &str,
+    handing: Handing,
     state_dir: &Path,
     codes: &mut dyn CodeSource,
     now: DateTime<Utc>,
@@ -125,7 +135,7 @@ pub fn credentials(
                 store.name()
             )
         })?;
-    if !key.sessions {
+    if !key.sessions || handing == Handing::KeyItself {
         return Ok(json(&ProcessCredentials {
             version: 1,
             access_key_id: key_id,
@@ -265,14 +275,31 @@ mod tests {
         keychain::set_session(&store, "AKIAKEY", &session).unwrap();
         // No endpoint at all: a call to AWS would fail.
         let env = Env::from_pairs([("AWS_ENDPOINT_URL", "http://127.0.0.1:9")]);
-        let json = credentials(&env, &store, "AKIAKEY", state.path(), &mut NoCodes, now).unwrap();
+        let json = credentials(
+            &env,
+            &store,
+            "AKIAKEY",
+            Handing::AsProtected,
+            state.path(),
+            &mut NoCodes,
+            now,
+        )
+        .unwrap();
         let document: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(document["Version"], 1);
         assert_eq!(document["AccessKeyId"], "ASIASESSION");
         assert_eq!(document["Expiration"], "2026-12-01T13:00:00Z");
         // Within five minutes of its end it is not handed out again.
         let late = now + Duration::minutes(56);
-        let error = credentials(&env, &store, "AKIAKEY", state.path(), &mut NoCodes, late);
+        let error = credentials(
+            &env,
+            &store,
+            "AKIAKEY",
+            Handing::AsProtected,
+            state.path(),
+            &mut NoCodes,
+            late,
+        );
         assert!(error.unwrap_err().starts_with("sts:GetSessionToken failed"));
     }
 
@@ -286,6 +313,7 @@ mod tests {
             &env,
             &store,
             "AKIAKEY",
+            Handing::AsProtected,
             state.path(),
             &mut NoCodes,
             Utc::now(),
@@ -295,9 +323,30 @@ mod tests {
             json,
             r#"{"Version":1,"AccessKeyId":"AKIAKEY","SecretAccessKey":"long-term-secret"}"#
         );
+        // A key protected with sessions, which the settings say to hand out as it is: no call
+        // to STS (there is no endpoint to make one), the key itself.
+        keychain::set_key(&store, "AKIAKEY", &stored(true)).unwrap();
+        let handed = credentials(
+            &env,
+            &store,
+            "AKIAKEY",
+            Handing::KeyItself,
+            state.path(),
+            &mut NoCodes,
+            Utc::now(),
+        );
+        assert_eq!(handed.unwrap(), json);
         let other = "AKIAIOSFODNN7EXAMPLE";
-        let error =
-            credentials(&env, &store, other, state.path(), &mut NoCodes, Utc::now()).unwrap_err();
+        let error = credentials(
+            &env,
+            &store,
+            other,
+            Handing::AsProtected,
+            state.path(),
+            &mut NoCodes,
+            Utc::now(),
+        )
+        .unwrap_err();
         assert!(error.contains("holds no key AKIA…MPLE"), "{error}");
     }
 
