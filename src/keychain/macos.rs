@@ -7,10 +7,10 @@
 //! Items `security` creates trust `security`, so reading them back never asks the user.
 
 use super::{Entry, SecretStore, StoreError};
-use std::io::{Read, Write};
+use crate::process::{self, Output};
+use std::io;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SERVICE: &str = "awscheck";
 /// `security`'s exit status for errSecItemNotFound.
@@ -22,13 +22,6 @@ const QUIET_LIMIT: Duration = Duration::from_secs(10);
 
 pub struct Keychain {
     program: PathBuf,
-}
-
-/// What one run of `security` gave.
-struct Outcome {
-    status: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
 }
 
 impl Keychain {
@@ -44,69 +37,39 @@ impl Keychain {
         args: &[&str],
         input: Option<&[u8]>,
         limit: Duration,
-    ) -> Result<Outcome, StoreError> {
-        let mut child = Command::new(&self.program)
-            .args(args)
-            .stdin(if input.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| StoreError(format!("cannot run {}: {e}", self.program.display())))?;
-        if let Some(input) = input {
-            let mut stdin = child.stdin.take().expect("stdin was piped");
-            // A failed write shows as the command's own failure below.
-            let _ = stdin.write_all(input);
-        }
-        let status = wait(&mut child, limit).map_err(|()| {
-            StoreError(format!(
+    ) -> Result<Output, StoreError> {
+        let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+        process::run(&self.program, &args, input, limit).map_err(|e| match e.kind() {
+            io::ErrorKind::TimedOut => StoreError(format!(
                 "{} did not answer within {} s",
                 self.program.display(),
                 limit.as_secs()
-            ))
-        })?;
-        let mut stdout = Vec::new();
-        let mut stderr = Vec::new();
-        if let Some(mut out) = child.stdout.take() {
-            let _ = out.read_to_end(&mut stdout);
-        }
-        if let Some(mut err) = child.stderr.take() {
-            let _ = err.read_to_end(&mut stderr);
-        }
-        Ok(Outcome {
-            status,
-            stdout,
-            stderr: String::from_utf8_lossy(&stderr).trim().to_string(),
+            )),
+            _ => StoreError(format!("cannot run {}: {e}", self.program.display())),
         })
     }
 
-    fn failure(&self, what: &str, outcome: &Outcome) -> StoreError {
-        // `security` says what went wrong on stderr; it never prints a secret there.
-        let why = outcome.stderr.lines().last().unwrap_or("").trim();
-        let status = outcome.status.map_or("was killed".to_string(), |code| {
-            format!("exited with {code}")
-        });
-        match why.is_empty() {
-            true => StoreError(format!(
-                "the macOS Keychain could not {what}: security {status}"
-            )),
-            false => StoreError(format!("the macOS Keychain could not {what}: {why}")),
-        }
+    fn failure(&self, what: &str, output: &Output) -> StoreError {
+        // `security` says what went wrong on stderr, never with a secret; its stdout is not
+        // looked at, as `-w` prints the secret there.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let why = match stderr.lines().map(str::trim).find(|line| !line.is_empty()) {
+            Some(line) => line.to_string(),
+            None => format!("security {}", output.status()),
+        };
+        StoreError(format!("the macOS Keychain could not {what}: {why}"))
     }
 
     fn read(&self, entry: Entry, limit: Duration) -> Result<Option<Vec<u8>>, StoreError> {
         let account = account(entry);
         let args = ["find-generic-password", "-s", SERVICE, "-a", &account, "-w"];
-        let outcome = self.run(&args, None, limit)?;
-        match outcome.status {
+        let output = self.run(&args, None, limit)?;
+        match output.code {
             Some(0) => {}
             Some(NOT_FOUND) => return Ok(None),
-            _ => return Err(self.failure("read an entry", &outcome)),
+            _ => return Err(self.failure("read an entry", &output)),
         }
-        let text = String::from_utf8_lossy(&outcome.stdout);
+        let text = String::from_utf8_lossy(&output.stdout);
         from_hex(text.trim()).map(Some).ok_or_else(|| {
             StoreError("an entry in the macOS Keychain is not one awscheck wrote".to_string())
         })
@@ -125,7 +88,7 @@ impl SecretStore for Keychain {
     fn peek(&self, entry: Entry) -> Result<Option<Vec<u8>>, StoreError> {
         // A locked keychain would ask to be unlocked; an audit never asks.
         let info = self.run(&["show-keychain-info"], None, QUIET_LIMIT)?;
-        if info.status != Some(0) {
+        if !info.success() {
             return Err(StoreError(
                 "the macOS Keychain is locked; the audit does not unlock it".to_string(),
             ));
@@ -137,11 +100,11 @@ impl SecretStore for Keychain {
         let account = account(entry);
         // Without `-w` it prints the item's attributes only, never its secret.
         let args = ["find-generic-password", "-s", SERVICE, "-a", &account];
-        let outcome = self.run(&args, None, QUIET_LIMIT)?;
-        match outcome.status {
+        let output = self.run(&args, None, QUIET_LIMIT)?;
+        match output.code {
             Some(0) => Ok(true),
             Some(NOT_FOUND) => Ok(false),
-            _ => Err(self.failure("look for an entry", &outcome)),
+            _ => Err(self.failure("look for an entry", &output)),
         }
     }
 
@@ -154,10 +117,10 @@ impl SecretStore for Keychain {
             entry.label(),
             to_hex(secret)
         );
-        let outcome = self.run(&["-i"], Some(command.as_bytes()), ASKING_LIMIT)?;
+        let output = self.run(&["-i"], Some(command.as_bytes()), ASKING_LIMIT)?;
         // `security -i` carries on after a failed command; only reading back tells.
-        if outcome.status != Some(0) || self.read(entry, ASKING_LIMIT)?.as_deref() != Some(secret) {
-            return Err(self.failure("store an entry", &outcome));
+        if !output.success() || self.read(entry, ASKING_LIMIT)?.as_deref() != Some(secret) {
+            return Err(self.failure("store an entry", &output));
         }
         Ok(())
     }
@@ -165,34 +128,17 @@ impl SecretStore for Keychain {
     fn delete(&self, entry: Entry) -> Result<bool, StoreError> {
         let account = account(entry);
         let args = ["delete-generic-password", "-s", SERVICE, "-a", &account];
-        let outcome = self.run(&args, None, ASKING_LIMIT)?;
-        match outcome.status {
+        let output = self.run(&args, None, ASKING_LIMIT)?;
+        match output.code {
             Some(0) => Ok(true),
             Some(NOT_FOUND) => Ok(false),
-            _ => Err(self.failure("delete an entry", &outcome)),
+            _ => Err(self.failure("delete an entry", &output)),
         }
     }
 }
 
 fn account(entry: Entry) -> String {
     format!("{}:{}", entry.kind(), entry.key_id())
-}
-
-/// The child's exit code (`None` when a signal ended it), or `Err` once `limit` has passed,
-/// with the child killed.
-fn wait(child: &mut Child, limit: Duration) -> Result<Option<i32>, ()> {
-    let started = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return Ok(status.code()),
-            Ok(None) if started.elapsed() < limit => std::thread::sleep(Duration::from_millis(5)),
-            _ => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(());
-            }
-        }
-    }
 }
 
 fn to_hex(bytes: &[u8]) -> String {
