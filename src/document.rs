@@ -91,12 +91,8 @@ impl Document {
             .enumerate()
             .filter(move |&(_, start)| text[start] == byte)
             .map(move |(index, start)| {
-                let end = memchr::memchr(b'\n', &text[start..]).map_or(text.len(), |i| start + i);
-                let end = match text[start..end].last() {
-                    Some(b'\r') => end - 1,
-                    _ => end,
-                };
-                (index + 1, &self.text[start..end])
+                let line = line_at(&self.text, start);
+                (index + 1, &self.text[line.start..line.end])
             })
     }
 
@@ -128,22 +124,34 @@ fn spans(text: &str) -> impl Iterator<Item = Line> + '_ {
         if start >= text.len() {
             return None;
         }
-        let newline = memchr::memchr(b'\n', &text.as_bytes()[start..]);
-        let (end, next) = match newline {
-            Some(offset) => {
-                let newline = start + offset;
-                let end = match text.as_bytes()[start..newline].last() {
-                    Some(b'\r') => newline - 1,
-                    _ => newline,
-                };
-                (end, newline + 1)
-            }
-            None => (text.len(), text.len()),
-        };
-        let line = Line { start, end, next };
-        start = next;
+        let line = line_at(text, start);
+        start = line.next;
         Some(line)
     })
+}
+
+/// The line that starts at byte `start` of `text`, split as [`Document::new`] describes.
+fn line_at(text: &str, start: usize) -> Line {
+    let bytes = text.as_bytes();
+    match memchr::memchr(b'\n', &bytes[start..]) {
+        Some(offset) => {
+            let newline = start + offset;
+            let end = match bytes[start..newline].last() {
+                Some(b'\r') => newline - 1,
+                _ => newline,
+            };
+            Line {
+                start,
+                end,
+                next: newline + 1,
+            }
+        }
+        None => Line {
+            start,
+            end: text.len(),
+            next: text.len(),
+        },
+    }
 }
 
 #[cfg(test)]
@@ -186,6 +194,8 @@ mod tests {
             "[a\n\n\n [b]\n[c]",
             "\r\n[\r\n[",
             "é\n[é]",
+            // A carriage return with no newline after it stays, as in `str::lines`.
+            "x\n[a]\r",
         ] {
             let document = Document::new(text.to_string());
             let walked: Vec<(usize, &str)> = document
