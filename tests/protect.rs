@@ -63,6 +63,28 @@ impl Setup {
         output
     }
 
+    /// What `credential-process` hands out for the protected key: it must succeed, with
+    /// nothing on stderr.
+    fn handed_out(&mut self) -> Value {
+        let output = self.run(&["credential-process", "--key-id", &self.key.id.clone()]);
+        assert!(output.status.success(), "{}", text(&output));
+        assert!(output.stderr.is_empty(), "{}", text(&output));
+        serde_json::from_slice(&output.stdout).unwrap()
+    }
+
+    /// The slugs of the findings of a JSON audit run with `args`, and what it printed.
+    fn finding_slugs(&mut self, args: &[&str]) -> (Vec<String>, String) {
+        let output = self.run(args);
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let slugs = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["slug"].as_str().unwrap().to_string())
+            .collect();
+        (slugs, text(&output))
+    }
+
     fn credentials(&self) -> String {
         std::fs::read_to_string(self.home().join(".aws/credentials")).unwrap()
     }
@@ -134,12 +156,9 @@ fn protect_hands_out_sessions_and_unprotect_gives_the_file_back_byte_for_byte() 
     // Twenty more runs share that one session.
     let sessions = setup.session_tokens();
     for _ in 0..20 {
-        let output = setup.run(&["credential-process", "--key-id", &setup.key.id.clone()]);
-        assert!(output.status.success(), "{}", text(&output));
-        let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let document = setup.handed_out();
         assert_eq!(document["Version"], 1);
         assert!(document["Expiration"].is_string());
-        assert!(output.stderr.is_empty(), "{}", text(&output));
     }
     assert_eq!(
         setup.session_tokens(),
@@ -148,28 +167,13 @@ fn protect_hands_out_sessions_and_unprotect_gives_the_file_back_byte_for_byte() 
     );
 
     // The audit knows the profile for what it is.
-    let output = setup.run(&["audit", "--offline", "--format", "json", "-p", "dev"]);
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let slugs: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["slug"].as_str().unwrap())
-        .collect();
-    assert!(!slugs.contains(&"long-term-key"), "{slugs:?}");
+    let (slugs, _) = setup.finding_slugs(&["audit", "--offline", "--format", "json", "-p", "dev"]);
+    assert!(!slugs.iter().any(|s| s == "long-term-key"), "{slugs:?}");
     // Online, the audit signs with the key from the store: IAM's age of the key still counts.
-    let output = setup.run(&["audit", "--format", "json", "-p", "dev"]);
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let slugs: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["slug"].as_str().unwrap())
-        .collect();
+    let (slugs, printed) = setup.finding_slugs(&["audit", "--format", "json", "-p", "dev"]);
     assert!(
-        slugs.contains(&"key-too-old"),
-        "{slugs:?}\n{}",
-        text(&output)
+        slugs.iter().any(|s| s == "key-too-old"),
+        "{slugs:?}\n{printed}"
     );
     let output = setup.run(&["profiles", "--format", "json"]);
     assert!(
@@ -239,9 +243,7 @@ fn the_settings_can_hand_out_the_key_itself_for_a_profile() {
     std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
     std::fs::write(&settings, "[protect]\nno_session = [\"ci\"]\n").unwrap();
     let sessions = setup.session_tokens();
-    let output = setup.run(&["credential-process", "--key-id", &setup.key.id.clone()]);
-    assert!(output.status.success(), "{}", text(&output));
-    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let document = setup.handed_out();
     assert_eq!(document["AccessKeyId"], setup.key.id.as_str());
     assert_eq!(document["SecretAccessKey"], setup.key.secret.as_str());
     assert!(document.get("SessionToken").is_none() && document.get("Expiration").is_none());
@@ -252,9 +254,7 @@ fn the_settings_can_hand_out_the_key_itself_for_a_profile() {
 
     // Named for a profile that does not hold the key, the setting changes nothing.
     std::fs::write(&settings, "[protect]\nno_session = [\"other\"]\n").unwrap();
-    let output = setup.run(&["credential-process", "--key-id", &setup.key.id.clone()]);
-    assert!(output.status.success(), "{}", text(&output));
-    let document: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let document = setup.handed_out();
     assert!(document["AccessKeyId"]
         .as_str()
         .unwrap()
