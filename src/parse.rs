@@ -156,19 +156,22 @@ impl PropertyError {
 /// Both halves are sub-slices of `line`, so callers can find the value's bytes.
 fn split_property(line: &str) -> Result<(&str, &str), PropertyError> {
     // What `prepare_line(line, true)` then a split at the first `=` give, in one pass over
-    // the bytes: this runs for every property line of a file.
+    // the bytes: this runs for every property line of a file. The three bytes that matter are
+    // ASCII, so the search never lands inside a character.
     let line = trim(line);
+    let bytes = line.as_bytes();
     let mut equals = None;
-    let mut end = line.len();
-    for (index, &byte) in line.as_bytes().iter().enumerate() {
-        match byte {
-            b'=' if equals.is_none() => equals = Some(index),
-            b'#' | b';' if follows_whitespace(line, index) => {
-                end = index;
-                break;
-            }
-            _ => {}
+    let mut end = bytes.len();
+    let mut from = 0;
+    while let Some(offset) = find_property_byte(&bytes[from..]) {
+        let index = from + offset;
+        if bytes[index] == b'=' {
+            equals = equals.or(Some(index));
+        } else if follows_whitespace(line, index) {
+            end = index;
+            break;
         }
+        from = index + 1;
     }
     let equals = equals.ok_or(PropertyError::NoEquals)?;
     let key = trim(&line[..equals]);
@@ -176,6 +179,36 @@ fn split_property(line: &str) -> Result<(&str, &str), PropertyError> {
         return Err(PropertyError::NoName);
     }
     Ok((key, trim(&line[equals + 1..end])))
+}
+
+/// The first `=`, `#` or `;` in `bytes`. Eight bytes at a time: property lines are a few
+/// dozen bytes, too short for a vectorised search to repay its set-up, too long for a byte
+/// loop to be cheap.
+fn find_property_byte(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    // The high bit of every byte of `word` that is zero; a borrow can only mark bytes above
+    // the first zero byte, so the lowest mark is always exact.
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let is_wanted = |byte: &u8| matches!(byte, b'=' | b'#' | b';');
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        // Little-endian, so the lowest mark is the first byte in the text.
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let marks = zero_bytes(word ^ (ONES * u64::from(b'=')))
+            | zero_bytes(word ^ (ONES * u64::from(b'#')))
+            | zero_bytes(word ^ (ONES * u64::from(b';')));
+        if marks != 0 {
+            return Some(offset + marks.trailing_zeros() as usize / 8);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(is_wanted)
+        .map(|index| offset + index)
 }
 
 /// `key` in lower case, as the SDKs compare keys; most keys already are.
@@ -278,6 +311,36 @@ mod tests {
         for line in &lines {
             let own = split_property(line).map(|(k, v)| (k.to_string(), v.to_string()));
             assert_eq!(own, reference(line), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn find_property_byte_finds_the_first_of_the_three() {
+        let reference = |bytes: &[u8]| {
+            bytes
+                .iter()
+                .position(|byte| matches!(byte, b'=' | b'#' | b';'))
+        };
+        // Every position in lines of every length up to 40, with neighbours that a borrow
+        // across bytes would confuse (0x00, 0x01, 0x80, 0xff and the three wanted bytes).
+        let fill = [b'a', 0x00, 0x01, 0x3c, 0x3e, 0x80, 0xff];
+        for len in 0..40 {
+            for &background in &fill {
+                let mut line = vec![background; len];
+                assert_eq!(find_property_byte(&line), reference(&line), "{line:?}");
+                for at in 0..len {
+                    for wanted in [b'=', b'#', b';'] {
+                        line[at] = wanted;
+                        assert_eq!(find_property_byte(&line), reference(&line), "{line:?}");
+                        if at + 1 < len {
+                            line[at + 1] = b'=';
+                            assert_eq!(find_property_byte(&line), reference(&line), "{line:?}");
+                            line[at + 1] = background;
+                        }
+                        line[at] = background;
+                    }
+                }
+            }
         }
     }
 

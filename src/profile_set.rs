@@ -55,8 +55,8 @@ pub struct Property {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Section {
     pub name: CompactString,
-    /// Sorted by key, one entry per key. A section holds a handful of properties, so a sorted
-    /// `Vec` finds a key as fast as a map and costs a fraction of its memory.
+    /// One entry per key, in the order the keys first appear. A section holds a handful of
+    /// properties, so a `Vec` finds a key as fast as a map and costs a fraction of its memory.
     properties: Vec<(CompactString, Property)>,
     /// A bit per key present ([`key_bit`]): most lookups ask for a key the section lacks, and
     /// the mask answers those without comparing a string.
@@ -68,7 +68,7 @@ pub struct Section {
 }
 
 impl Section {
-    /// Every property, sorted by key.
+    /// Every property, in the order its key first appears.
     pub fn properties(&self) -> &[(CompactString, Property)] {
         &self.properties
     }
@@ -81,29 +81,33 @@ impl Section {
         if self.keys & key_bit(key) == 0 {
             return None;
         }
-        // A linear scan: with a handful of keys, comparing lengths first rules out most of them
-        // without reading their bytes, which a binary search by order cannot do.
-        self.properties
-            .iter()
-            .find(|(existing, _)| existing == key)
-            .map(|(_, property)| property)
+        self.slot(key).map(|(_, property)| property)
     }
 
-    /// Set `key`, replacing the value an earlier section gave it.
+    /// Set `key`, replacing the value an earlier line or section gave it.
     fn insert(&mut self, key: CompactString, property: Property) {
-        self.keys |= key_bit(&key);
-        match self.position(&key) {
-            Ok(index) => {
-                let earlier = std::mem::replace(&mut self.properties[index], (key, property));
+        let bit = key_bit(&key);
+        if self.keys & bit != 0 {
+            if let Some(slot) = self.slot_mut(&key) {
+                let earlier = std::mem::replace(slot, (key, property));
                 self.replaced.push(earlier);
+                return;
             }
-            Err(index) => self.properties.insert(index, (key, property)),
         }
+        self.keys |= bit;
+        self.properties.push((key, property));
     }
 
-    fn position(&self, key: &str) -> Result<usize, usize> {
+    /// A linear scan: with a handful of keys, comparing lengths first rules out most of them
+    /// without reading their bytes.
+    fn slot(&self, key: &str) -> Option<&(CompactString, Property)> {
+        self.properties.iter().find(|(existing, _)| existing == key)
+    }
+
+    fn slot_mut(&mut self, key: &str) -> Option<&mut (CompactString, Property)> {
         self.properties
-            .binary_search_by(|(existing, _)| existing.as_str().cmp(key))
+            .iter_mut()
+            .find(|(existing, _)| existing == key)
     }
 }
 
@@ -383,38 +387,27 @@ fn merge_section(target: &mut Section, origin: Origin, properties: Vec<RawProper
             };
             (property.key, merged)
         });
-    if target.properties.is_empty() {
-        // The first section of a profile, by far the most common case: collecting in place
-        // reuses the parsed list's memory, then sorting puts it in key order.
-        target.properties = merged.collect();
-        sort_keeping_last(&mut target.properties, &mut target.replaced);
-        target.keys = target
-            .properties
-            .iter()
-            .fold(0, |keys, (key, _)| keys | key_bit(key));
-    } else {
+    if !target.properties.is_empty() {
         for (key, property) in merged {
             target.insert(key, property);
         }
-    }
-}
-
-/// Sort by key; of a key set twice, keep the later value and move the earlier one to
-/// `replaced`, as inserting one by one would.
-fn sort_keeping_last(
-    properties: &mut Vec<(CompactString, Property)>,
-    replaced: &mut Vec<(CompactString, Property)>,
-) {
-    // Stable, so a repeated key's values stay in file order.
-    properties.sort_by(|(a, _), (b, _)| a.cmp(b));
-    // A key set twice in one section is rare: only then is the list rebuilt.
-    if !properties.windows(2).any(|pair| pair[0].0 == pair[1].0) {
         return;
     }
-    for entry in std::mem::take(properties) {
-        match properties.last_mut() {
-            Some(last) if last.0 == entry.0 => replaced.push(std::mem::replace(last, entry)),
-            _ => properties.push(entry),
+    // The first section of a profile, by far the most common case: collecting in place
+    // reuses the parsed list's memory.
+    target.properties = merged.collect();
+    let mut maybe_repeated = false;
+    for (key, _) in &target.properties {
+        let bit = key_bit(key);
+        maybe_repeated |= target.keys & bit != 0;
+        target.keys |= bit;
+    }
+    // Only when two keys share a bit can one be set twice, which is rare: only then is the
+    // list rebuilt, inserting one by one.
+    if maybe_repeated {
+        target.keys = 0;
+        for (key, property) in std::mem::take(&mut target.properties) {
+            target.insert(key, property);
         }
     }
 }
@@ -526,14 +519,14 @@ mod tests {
     }
 
     #[test]
-    fn a_key_set_twice_keeps_the_later_value_and_keys_stay_sorted() {
+    fn a_key_set_twice_keeps_the_later_value_and_its_first_place() {
         let set = load(
             "[profile a]\nzone = 1\nk = 1\nregion = x\nk = 2\n",
             "[a]\nb = 3\nk = 4\n",
         );
         let a = set.profile("a").unwrap();
         let keys: Vec<&str> = a.properties.iter().map(|(key, _)| key.as_str()).collect();
-        assert_eq!(keys, ["b", "k", "region", "zone"]);
+        assert_eq!(keys, ["zone", "k", "region", "b"]);
         assert_eq!(a.get("k"), Some("4"));
         let replaced: Vec<(&str, &str, FileKind, usize)> = a
             .replaced
