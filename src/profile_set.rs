@@ -8,10 +8,13 @@
 use crate::document::Document;
 use crate::parse::{self, ParseError, RawProperty, RawSection};
 use compact_str::CompactString;
+use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
+use smallvec::SmallVec;
 use std::collections::hash_map::Entry;
 use std::collections::VecDeque;
+use std::hash::BuildHasher;
 use std::ops::Range;
 
 /// Which of the two shared files a line lives in.
@@ -61,7 +64,9 @@ pub struct Section {
     /// A bit per key present ([`key_bit`]): most lookups ask for a key the section lacks, and
     /// the mask answers those without comparing a string.
     keys: u32,
-    pub headers: Vec<Origin>,
+    /// Most profiles are defined once, or once in each file: the first header is kept
+    /// inline, which saves an allocation per profile.
+    pub headers: SmallVec<[Origin; 1]>,
     /// Values that a later line or file set again, in the order they were replaced. The SDKs
     /// never read them, but they are still on disk: a replaced secret is a forgotten one.
     pub replaced: Vec<(CompactString, Property)>,
@@ -146,10 +151,8 @@ pub struct RepeatedSection {
 /// Everything both files define, in the order profiles first appear.
 #[derive(Clone, Debug, Default)]
 pub struct ProfileSet {
-    profiles: Vec<Section>,
-    profile_index: FxHashMap<CompactString, usize>,
-    sso_sessions: Vec<Section>,
-    sso_session_index: FxHashMap<CompactString, usize>,
+    profiles: Sections,
+    sso_sessions: Sections,
     pub ignored: Vec<IgnoredSection>,
     pub repeated: Vec<RepeatedSection>,
 }
@@ -221,28 +224,75 @@ impl ProfileSet {
     }
 
     pub fn profiles(&self) -> &[Section] {
-        &self.profiles
+        &self.profiles.list
     }
 
     pub fn profile(&self, name: &str) -> Option<&Section> {
-        self.profile_index
-            .get(name)
-            .map(|&index| &self.profiles[index])
+        self.profiles.get(name)
     }
 
     pub fn sso_sessions(&self) -> &[Section] {
-        &self.sso_sessions
+        &self.sso_sessions.list
     }
 
     pub fn sso_session(&self, name: &str) -> Option<&Section> {
-        self.sso_session_index
-            .get(name)
-            .map(|&index| &self.sso_sessions[index])
+        self.sso_sessions.get(name)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.profiles.is_empty()
+        self.profiles.list.is_empty()
     }
+}
+
+/// Sections in the order they first appear, found by name.
+#[derive(Clone, Debug, Default)]
+struct Sections {
+    list: Vec<Section>,
+    /// Positions in `list`, hashed by the section's name: four bytes a section, where a map
+    /// from a copy of each name would take eight times that on a large setup.
+    index: HashTable<u32>,
+}
+
+impl Sections {
+    fn get(&self, name: &str) -> Option<&Section> {
+        let position = self.index.find(hash(name), |&position| {
+            self.list[position as usize].name == name
+        })?;
+        Some(&self.list[*position as usize])
+    }
+
+    /// The section called `name`, added empty if there is none yet.
+    fn entry(&mut self, name: &str) -> &mut Section {
+        let list = &mut self.list;
+        let position = match self.index.entry(
+            hash(name),
+            |&position| list[position as usize].name == name,
+            |&position| hash(&list[position as usize].name),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(found) => *found.get(),
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                // A file's size limit keeps it far below four billion sections.
+                let position = u32::try_from(list.len()).expect("fewer than 2^32 sections");
+                list.push(Section {
+                    name: name.into(),
+                    ..Section::default()
+                });
+                *slot.insert(position).get()
+            }
+        };
+        &mut list[position as usize]
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        self.list.reserve(additional);
+        let list = &self.list;
+        self.index
+            .reserve(additional, |&position| hash(&list[position as usize].name));
+    }
+}
+
+fn hash(name: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(name)
 }
 
 /// Merges one file's sections, in order, knowing what headers the whole file has.
@@ -280,11 +330,10 @@ impl<'s> FileMerge<'s> {
                 }
             }
         }
-        if set.profiles.is_empty() {
+        if set.profiles.list.is_empty() {
             // The first file's sections bound its profiles; sizing for them up front saves
             // growing (and copying) the list and its index as a large setup is read.
             set.profiles.reserve(count);
-            set.profile_index.reserve(count);
         }
         FileMerge {
             set,
@@ -329,12 +378,10 @@ impl<'s> FileMerge<'s> {
                 );
             }
             Ok(Target::Profile(name)) => {
-                let index = entry(&mut set.profiles, &mut set.profile_index, name);
-                merge_section(&mut set.profiles[index], origin, properties);
+                merge_section(set.profiles.entry(name), origin, properties);
             }
             Ok(Target::SsoSession(name)) => {
-                let index = entry(&mut set.sso_sessions, &mut set.sso_session_index, name);
-                merge_section(&mut set.sso_sessions[index], origin, properties);
+                merge_section(set.sso_sessions.entry(name), origin, properties);
             }
             Ok(Target::Other) => {}
         }
@@ -345,26 +392,6 @@ impl<'s> FileMerge<'s> {
 /// prefixed header), and `default` is a valid name, so the header's two words decide.
 fn is_prefixed_default(kind: FileKind, header: &str) -> bool {
     kind == FileKind::Config && split_header(header) == (Some(PROFILE_PREFIX), DEFAULT)
-}
-
-fn entry(
-    sections: &mut Vec<Section>,
-    index: &mut FxHashMap<CompactString, usize>,
-    name: &str,
-) -> usize {
-    if let Some(&position) = index.get(name) {
-        return position;
-    }
-    sections.push(Section {
-        name: name.into(),
-        properties: Vec::new(),
-        keys: 0,
-        // Most profiles are defined once, or once in each file.
-        headers: Vec::with_capacity(2),
-        replaced: Vec::new(),
-    });
-    index.insert(name.into(), sections.len() - 1);
-    sections.len() - 1
 }
 
 fn merge_section(target: &mut Section, origin: Origin, properties: Vec<RawProperty>) {
