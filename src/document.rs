@@ -77,23 +77,13 @@ impl Document {
             .map(|(index, line)| (index + 1, &self.text[line.start..line.end]))
     }
 
-    /// The lines that start with `byte`, with their 1-based numbers: what
-    /// [`Document::numbered_lines`] filtered on the first byte gives, found by jumping from one
-    /// `\n` to the next instead of walking each line.
-    pub fn lines_starting_with(&self, byte: u8) -> impl Iterator<Item = (usize, &str)> {
-        let text = self.text.as_bytes();
-        let starts = (!text.is_empty()).then_some(0).into_iter().chain(
-            memchr::memchr_iter(b'\n', text)
-                .map(|newline| newline + 1)
-                .filter(move |&start| start < text.len()),
-        );
-        starts
-            .enumerate()
-            .filter(move |&(_, start)| text[start] == byte)
-            .map(move |(index, start)| {
-                let line = line_at(&self.text, start);
-                (index + 1, &self.text[line.start..line.end])
-            })
+    /// The content of the line that holds byte `offset`, without its terminator: found from
+    /// the byte alone, with no line table and no walk from the start.
+    pub fn line_containing(&self, offset: usize) -> &str {
+        let before = &self.text.as_bytes()[..offset];
+        let start = memchr::memrchr(b'\n', before).map_or(0, |newline| newline + 1);
+        let line = line_at(&self.text, start);
+        &self.text[line.start..line.end]
     }
 
     /// Rebuild the text from the line table. Equal to the input for every document; the
@@ -185,7 +175,7 @@ mod tests {
     }
 
     #[test]
-    fn lines_starting_with_agrees_with_a_walk() {
+    fn line_containing_agrees_with_a_walk() {
         for text in [
             "",
             "[a]",
@@ -198,12 +188,18 @@ mod tests {
             "x\n[a]\r",
         ] {
             let document = Document::new(text.to_string());
-            let walked: Vec<(usize, &str)> = document
-                .numbered_lines()
-                .filter(|(_, line)| line.starts_with('['))
-                .collect();
-            let jumped: Vec<(usize, &str)> = document.lines_starting_with(b'[').collect();
-            assert_eq!(jumped, walked, "{text:?}");
+            for line in document.lines() {
+                let walked = &text[line.start..line.end];
+                for offset in line.start..line.next.min(text.len()) {
+                    if text.is_char_boundary(offset) {
+                        assert_eq!(
+                            document.line_containing(offset),
+                            walked,
+                            "{text:?} {offset}"
+                        );
+                    }
+                }
+            }
         }
     }
 

@@ -7,7 +7,7 @@
 //! sections into profiles is `profile_set`'s job.
 
 use crate::document::Document;
-use compact_str::{CompactString, ToCompactString};
+use compact_str::CompactString;
 use std::ops::Range;
 
 /// Whitespace as the SDKs define it for this format: only space and tab.
@@ -16,9 +16,10 @@ const COMMENT: &[char] = &['#', ';'];
 
 /// One `[...]` section occurrence and the properties under it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RawSection {
-    /// The text between the brackets, comment removed, as the SDKs read it.
-    pub header: CompactString,
+pub struct RawSection<'a> {
+    /// The text between the brackets, comment removed, as the SDKs read it; borrowed from
+    /// the document.
+    pub header: &'a str,
     /// 1-based line of the `[...]` line.
     pub line: usize,
     pub properties: Vec<RawProperty>,
@@ -51,7 +52,7 @@ pub struct ParseError {
 }
 
 /// Parse every line of `document`. Fails at the first line the SDKs would refuse.
-pub fn parse(document: &Document) -> Result<Vec<RawSection>, ParseError> {
+pub fn parse(document: &Document) -> Result<Vec<RawSection<'_>>, ParseError> {
     let mut sections = Vec::new();
     parse_each(document, |section| sections.push(section))?;
     Ok(sections)
@@ -60,7 +61,10 @@ pub fn parse(document: &Document) -> Result<Vec<RawSection>, ParseError> {
 /// [`parse`], handing each section to `each` as soon as it is complete instead of collecting
 /// them: a caller that merges sections as they come never holds a whole file's worth. On a
 /// refused line, the sections before it have already been handed on.
-pub fn parse_each(document: &Document, mut each: impl FnMut(RawSection)) -> Result<(), ParseError> {
+pub fn parse_each<'a>(
+    document: &'a Document,
+    mut each: impl FnMut(RawSection<'a>),
+) -> Result<(), ParseError> {
     let mut current: Option<RawSection> = None;
     // Which property a continuation line belongs to; reset by every section header, as the
     // SDKs do (a continuation straight after a header is an error even in a repeated section).
@@ -79,7 +83,7 @@ pub fn parse_each(document: &Document, mut each: impl FnMut(RawSection)) -> Resu
             let header = section_header(line)
                 .ok_or_else(|| error("Profile definition must end with ']'"))?;
             let next = RawSection {
-                header: header.to_compact_string(),
+                header,
                 line: number,
                 properties: Vec::new(),
             };
@@ -271,15 +275,21 @@ pub(crate) fn trim(text: &str) -> &str {
 mod tests {
     use super::*;
 
-    fn sections(text: &str) -> Vec<RawSection> {
-        parse(&Document::new(text.to_string())).expect("parses")
+    /// The properties of each section of `text`.
+    fn sections(text: &str) -> Vec<Vec<RawProperty>> {
+        let document = Document::new(text.to_string());
+        let parsed = parse(&document).expect("parses");
+        parsed
+            .into_iter()
+            .map(|section| section.properties)
+            .collect()
     }
 
     #[test]
     fn value_span_points_at_the_value_bytes() {
         let text = "[default]\r\naws_access_key_id =  AKIAEXAMPLE # note\r\n";
         let parsed = sections(text);
-        let property = &parsed[0].properties[0];
+        let property = &parsed[0][0];
         assert_eq!(&text[property.value_span.clone()], "AKIAEXAMPLE");
         assert_eq!(property.line, 2);
     }
@@ -358,7 +368,6 @@ mod tests {
         let parsed =
             sections("[default]\na = 1 ; note\nb = 2;kept\nc = 3\t# note\nd = ; note\ne = 4  \n");
         let cut: Vec<(&str, &str, bool)> = parsed[0]
-            .properties
             .iter()
             .map(|p| (p.key.as_str(), p.value.as_str(), p.inline_comment))
             .collect();
@@ -384,7 +393,7 @@ mod tests {
     #[test]
     fn sub_property_blocks_are_marked() {
         let parsed = sections("[profile a]\ns3 =\n  max_concurrent_requests = 10\n");
-        let property = &parsed[0].properties[0];
+        let property = &parsed[0][0];
         assert!(property.is_sub_property_block);
         assert_eq!(property.value, "\nmax_concurrent_requests = 10");
         assert_eq!(property.last_line, 3);

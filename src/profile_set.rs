@@ -12,8 +12,6 @@ use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use smallvec::SmallVec;
-use std::collections::hash_map::Entry;
-use std::collections::VecDeque;
 use std::hash::BuildHasher;
 use std::ops::Range;
 
@@ -158,6 +156,8 @@ pub struct ProfileSet {
 }
 
 const DEFAULT: &str = "default";
+/// About what a generated IAM Identity Center profile takes: a header and four settings.
+const BYTES_PER_SECTION: usize = 128;
 const PROFILE_PREFIX: &str = "profile";
 const SSO_SESSION_PREFIX: &str = "sso-session";
 const SERVICES_PREFIX: &str = "services";
@@ -178,8 +178,8 @@ impl ProfileSet {
             (FileKind::Config, config),
             (FileKind::Credentials, credentials),
         ] {
-            let sections =
-                parse::parse(&Document::new(text.to_string())).map_err(|error| (kind, error))?;
+            let document = Document::new(text.to_string());
+            let sections = parse::parse(&document).map_err(|error| (kind, error))?;
             set.merge_file(kind, sections);
         }
         Ok(set)
@@ -189,10 +189,10 @@ impl ProfileSet {
     /// the credentials file wins per key as it does in the SDKs. The sections' keys and values
     /// move into the merged profiles; nothing is copied.
     pub fn merge_file(&mut self, kind: FileKind, sections: Vec<RawSection>) {
-        let headers = sections
+        let prefixed_default = sections
             .iter()
-            .map(|section| (section.line, section.header.as_str()));
-        let mut merge = FileMerge::new(self, kind, headers);
+            .any(|section| is_prefixed_default(kind, section.header));
+        let mut merge = FileMerge::new(self, kind, prefixed_default, sections.len());
         for section in sections {
             merge.section(section);
         }
@@ -206,11 +206,11 @@ impl ProfileSet {
         kind: FileKind,
         document: &Document,
     ) -> Result<(), ParseError> {
-        // Header lines are exactly the lines that start with `[`; the parser reads them the same.
-        let headers = document
-            .lines_starting_with(b'[')
-            .filter_map(|(number, line)| Some((number, parse::section_header(line)?)));
-        let mut merge = FileMerge::new(self, kind, headers);
+        let prefixed_default = has_prefixed_default(kind, document);
+        // A section is a header and a few lines: a guess that saves growing the lists as a
+        // large setup is read, without a pass to count the headers.
+        let sections = document.text().len() / BYTES_PER_SECTION;
+        let mut merge = FileMerge::new(self, kind, prefixed_default, sections);
         parse::parse_each(document, |section| merge.section(section))
     }
 
@@ -295,55 +295,43 @@ fn hash(name: &str) -> u64 {
     rustc_hash::FxBuildHasher.hash_one(name)
 }
 
-/// Merges one file's sections, in order, knowing what headers the whole file has.
-struct FileMerge<'s> {
+/// Merges one file's sections, in order.
+struct FileMerge<'s, 'h> {
     set: &'s mut ProfileSet,
     kind: FileKind,
     /// `[profile default]` anywhere in a file hides every `[default]` of that file.
     prefixed_default: bool,
-    /// `(line, first line)` of every header that repeats an earlier one, in file order.
-    repeats: VecDeque<(usize, usize)>,
+    /// `(line, header)` of every section merged into a profile or sso-session so far, in
+    /// file order: a name met again is checked against the text of its earlier headers.
+    named: Vec<(usize, &'h str)>,
+    /// Headers that name no profile or sso-session (skipped ones, `[services x]`) and the
+    /// first line of each: few, so a repeat of one is found by its text.
+    unnamed: FxHashMap<&'h str, usize>,
 }
 
-impl<'s> FileMerge<'s> {
-    /// Ready for a file whose section headers are `(line, header)`, in order.
-    fn new<'h>(
+impl<'s, 'h> FileMerge<'s, 'h> {
+    /// Ready for a file of about `sections` sections.
+    fn new(
         set: &'s mut ProfileSet,
         kind: FileKind,
-        headers: impl Iterator<Item = (usize, &'h str)>,
+        prefixed_default: bool,
+        sections: usize,
     ) -> Self {
-        let headers: Vec<(usize, &str)> = headers.collect();
-        let count = headers.len();
-        let prefixed_default = headers
-            .iter()
-            .any(|(_, header)| is_prefixed_default(kind, header));
-        // Found up front, from headers borrowed from the file, rather than from copies kept
-        // while merging: repeats are rare, headers are as many as the sections.
-        let mut first_lines: FxHashMap<&str, usize> =
-            FxHashMap::with_capacity_and_hasher(count, Default::default());
-        let mut repeats = VecDeque::new();
-        for (line, header) in headers {
-            match first_lines.entry(header) {
-                Entry::Occupied(first) => repeats.push_back((line, *first.get())),
-                Entry::Vacant(first) => {
-                    first.insert(line);
-                }
-            }
-        }
         if set.profiles.list.is_empty() {
             // The first file's sections bound its profiles; sizing for them up front saves
             // growing (and copying) the list and its index as a large setup is read.
-            set.profiles.reserve(count);
+            set.profiles.reserve(sections);
         }
         FileMerge {
             set,
             kind,
             prefixed_default,
-            repeats,
+            named: Vec::with_capacity(sections),
+            unnamed: FxHashMap::default(),
         }
     }
 
-    fn section(&mut self, section: RawSection) {
+    fn section(&mut self, section: RawSection<'h>) {
         let RawSection {
             header,
             line,
@@ -352,8 +340,46 @@ impl<'s> FileMerge<'s> {
         let kind = self.kind;
         let set = &mut *self.set;
         let origin = Origin { file: kind, line };
-        if let Some(&(_, first_line)) = self.repeats.front().filter(|(again, _)| *again == line) {
-            self.repeats.pop_front();
+        let target = match classify(kind, header) {
+            Ok(Target::Profile(DEFAULT))
+                if self.prefixed_default && split_header(header).0.is_none() =>
+            {
+                Err(Skipped {
+                    reason: "[profile default] in the same file takes priority".to_string(),
+                    fix: "move its settings into [profile default] and delete it".to_string(),
+                })
+            }
+            target => target,
+        };
+        let sections = match target {
+            Ok(Target::Profile(name)) => Some((&mut set.profiles, name)),
+            Ok(Target::SsoSession(name)) => Some((&mut set.sso_sessions, name)),
+            _ => None,
+        };
+        // The same header text always means the same thing in one file, so a repeated header
+        // names a section that already has a header of this file.
+        let first_line = match sections {
+            Some((sections, name)) => {
+                let target = sections.entry(name);
+                let first_line = target
+                    .headers
+                    .iter()
+                    .filter(|earlier| earlier.file == kind)
+                    .map(|earlier| earlier.line)
+                    .find(|&earlier| header_at(&self.named, earlier) == Some(header));
+                self.named.push((line, header));
+                merge_section(target, origin, properties);
+                first_line
+            }
+            None => {
+                let first_line = *self.unnamed.entry(header).or_insert(line);
+                if let Err(skipped) = target {
+                    set.ignore(origin, header, skipped);
+                }
+                (first_line != line).then_some(first_line)
+            }
+        };
+        if let Some(first_line) = first_line {
             set.repeated.push(RepeatedSection {
                 header: header.to_string(),
                 first: Origin {
@@ -363,29 +389,24 @@ impl<'s> FileMerge<'s> {
                 again: origin,
             });
         }
-        match classify(kind, &header) {
-            Err(skipped) => set.ignore(origin, &header, skipped),
-            Ok(Target::Profile(DEFAULT))
-                if self.prefixed_default && split_header(&header).0.is_none() =>
-            {
-                set.ignore(
-                    origin,
-                    &header,
-                    Skipped {
-                        reason: "[profile default] in the same file takes priority".to_string(),
-                        fix: "move its settings into [profile default] and delete it".to_string(),
-                    },
-                );
-            }
-            Ok(Target::Profile(name)) => {
-                merge_section(set.profiles.entry(name), origin, properties);
-            }
-            Ok(Target::SsoSession(name)) => {
-                merge_section(set.sso_sessions.entry(name), origin, properties);
-            }
-            Ok(Target::Other) => {}
-        }
     }
+}
+
+/// The header on `line`, among `named` headers sorted by line.
+fn header_at<'h>(named: &[(usize, &'h str)], line: usize) -> Option<&'h str> {
+    let index = named.binary_search_by_key(&line, |&(at, _)| at).ok()?;
+    Some(named[index].1)
+}
+
+/// Whether the config file has a `[profile default]` header. Such a header holds the word
+/// `default`, so only the lines where that word appears are read, not every header.
+fn has_prefixed_default(kind: FileKind, document: &Document) -> bool {
+    kind == FileKind::Config
+        && memchr::memmem::find_iter(document.text().as_bytes(), DEFAULT)
+            .map(|at| document.line_containing(at))
+            .filter(|line| line.starts_with('['))
+            .filter_map(parse::section_header)
+            .any(|header| is_prefixed_default(kind, header))
 }
 
 /// `[profile default]`: only the config file reads it (the credentials file skips any
@@ -512,8 +533,8 @@ mod tests {
             (FileKind::Config, config),
             (FileKind::Credentials, credentials),
         ] {
-            let sections = parse(&Document::new(text.to_string())).unwrap();
-            set.merge_file(kind, sections);
+            let document = Document::new(text.to_string());
+            set.merge_file(kind, parse(&document).unwrap());
         }
         set
     }
@@ -570,6 +591,73 @@ mod tests {
         let config_only = load("[profile a]\nk = 1\nk = 2\n", "");
         let k = config_only.profile("a").unwrap().property("k").unwrap();
         assert_eq!((k.value.as_str(), k.origin.line), ("2", 3));
+    }
+
+    /// A repeated section is a header whose exact text came earlier in the same file, whatever
+    /// it means, and `[profile default]` is found from the word alone: both checked against
+    /// a walk over every line, on every file of up to four headers.
+    #[test]
+    fn repeated_sections_are_headers_whose_text_came_before() {
+        let pool = [
+            "[a]",
+            "[ a ]",
+            "[profile a]",
+            "[profile  a]",
+            "[default]",
+            "[profile default]",
+            "[sso-session s]",
+            "[services x]",
+            "[not valid]",
+            "[profile a] # note",
+            "[profile default] ; note",
+        ];
+        let mut files = vec![Vec::new()];
+        for _ in 0..4 {
+            let longer: Vec<Vec<&str>> = files
+                .iter()
+                .flat_map(|file| {
+                    pool.iter().map(move |header| {
+                        let mut longer = file.clone();
+                        longer.push(*header);
+                        longer
+                    })
+                })
+                .collect();
+            files.extend(longer);
+        }
+        for headers in &files {
+            let text: String = headers
+                .iter()
+                .map(|header| format!("{header}\nregion = default\n"))
+                .collect();
+            for kind in [FileKind::Config, FileKind::Credentials] {
+                let mut expected = Vec::new();
+                let mut first_lines: FxHashMap<&str, usize> = FxHashMap::default();
+                for (index, line) in headers.iter().enumerate() {
+                    let header = parse::section_header(line).unwrap();
+                    let number = 2 * index + 1;
+                    let first = *first_lines.entry(header).or_insert(number);
+                    if first != number {
+                        expected.push((header.to_string(), first, number));
+                    }
+                }
+                let document = Document::new(text.clone());
+                let walked = document
+                    .numbered_lines()
+                    .filter(|(_, line)| line.starts_with('['))
+                    .filter_map(|(_, line)| parse::section_header(line))
+                    .any(|header| is_prefixed_default(kind, header));
+                assert_eq!(has_prefixed_default(kind, &document), walked, "{text:?}");
+                let mut set = ProfileSet::default();
+                set.merge_document(kind, &document).unwrap();
+                let found: Vec<(String, usize, usize)> = set
+                    .repeated
+                    .iter()
+                    .map(|repeat| (repeat.header.clone(), repeat.first.line, repeat.again.line))
+                    .collect();
+                assert_eq!(found, expected, "{kind:?} {text:?}");
+            }
+        }
     }
 
     #[test]

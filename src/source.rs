@@ -49,7 +49,7 @@ pub struct SourceFile {
 
 impl SourceFile {
     /// Parse with the SDKs' grammar; a refused line becomes an error naming this file.
-    pub fn sections(&self) -> Result<Vec<RawSection>, InputError> {
+    pub fn sections(&self) -> Result<Vec<RawSection<'_>>, InputError> {
         parse::parse(&self.document).map_err(|error| self.refused(error))
     }
 
