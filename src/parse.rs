@@ -51,24 +51,46 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// What the parser meets, in file order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// A `[...]` line: the properties that follow belong to it.
+    Section { header: &'a str, line: usize },
+    /// A property, complete with its continuation lines.
+    Property(RawProperty),
+}
+
 /// Parse every line of `document`. Fails at the first line the SDKs would refuse.
 pub fn parse(document: &Document) -> Result<Vec<RawSection<'_>>, ParseError> {
-    let mut sections = Vec::new();
-    parse_each(document, |section| sections.push(section))?;
+    let mut sections: Vec<RawSection> = Vec::new();
+    parse_each(document, |event| match event {
+        Event::Section { header, line } => sections.push(RawSection {
+            header,
+            line,
+            properties: Vec::new(),
+        }),
+        Event::Property(property) => sections
+            .last_mut()
+            .expect("the parser hands on no property before a section")
+            .properties
+            .push(property),
+    })?;
     Ok(sections)
 }
 
-/// [`parse`], handing each section to `each` as soon as it is complete instead of collecting
-/// them: a caller that merges sections as they come never holds a whole file's worth. On a
-/// refused line, the sections before it have already been handed on.
+/// [`parse`], handing each section header and each property to `each` as soon as it is
+/// complete instead of collecting them: a caller that merges them as they come never holds a
+/// whole file's worth, nor a list per section. On a refused line, what came before it has
+/// already been handed on.
 pub fn parse_each<'a>(
     document: &'a Document,
-    mut each: impl FnMut(RawSection<'a>),
+    mut each: impl FnMut(Event<'a>),
 ) -> Result<(), ParseError> {
-    let mut current: Option<RawSection> = None;
-    // Which property a continuation line belongs to; reset by every section header, as the
-    // SDKs do (a continuation straight after a header is an error even in a repeated section).
-    let mut open_property: Option<usize> = None;
+    let mut in_section = false;
+    // The property a continuation line would join, handed on once a later line shows it is
+    // complete. Every section header closes it, as in the SDKs (a continuation straight
+    // after a header is an error even in a repeated section).
+    let mut open: Option<RawProperty> = None;
     let base = document.text().as_ptr() as usize;
 
     for (number, line) in document.numbered_lines() {
@@ -82,23 +104,21 @@ pub fn parse_each<'a>(
         if line.starts_with('[') {
             let header = section_header(line)
                 .ok_or_else(|| error("Profile definition must end with ']'"))?;
-            let next = RawSection {
+            if let Some(done) = open.take() {
+                each(Event::Property(done));
+            }
+            each(Event::Section {
                 header,
                 line: number,
-                properties: Vec::new(),
-            };
-            if let Some(done) = current.replace(next) {
-                each(done);
-            }
-            open_property = None;
+            });
+            in_section = true;
         } else if line.starts_with(WHITESPACE) {
-            let Some(section) = current.as_mut() else {
+            if !in_section {
                 return Err(error("Expected a profile definition"));
-            };
-            let Some(index) = open_property else {
+            }
+            let Some(property) = open.as_mut() else {
                 return Err(error("Expected a property definition, found continuation"));
             };
-            let property = &mut section.properties[index];
             if property.is_sub_property_block || property.value.is_empty() {
                 validate_sub_property(line).map_err(|message| error(&message))?;
                 property.is_sub_property_block = true;
@@ -107,14 +127,14 @@ pub fn parse_each<'a>(
             property.value.push_str(trim(line));
             property.last_line = number;
         } else {
-            let Some(section) = current.as_mut() else {
+            if !in_section {
                 return Err(error("Expected a profile definition"));
-            };
+            }
             let (key, value) = split_property(line)
                 .map_err(|kind| error(&kind.message("property", "Property")))?;
             let start = value.as_ptr() as usize - base;
             let end_in_line = value.as_ptr() as usize + value.len() - line.as_ptr() as usize;
-            section.properties.push(RawProperty {
+            let property = RawProperty {
                 key: lower_case(key),
                 value: CompactString::new(value),
                 line: number,
@@ -123,12 +143,14 @@ pub fn parse_each<'a>(
                 is_sub_property_block: false,
                 // Whatever follows the value on its line can only be the cut comment.
                 inline_comment: !trim(&line[end_in_line..]).is_empty(),
-            });
-            open_property = Some(section.properties.len() - 1);
+            };
+            if let Some(done) = open.replace(property) {
+                each(Event::Property(done));
+            }
         }
     }
-    if let Some(done) = current {
-        each(done);
+    if let Some(done) = open {
+        each(Event::Property(done));
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! (ignored sections, repeated headers) so rules can report it.
 
 use crate::document::Document;
-use crate::parse::{self, ParseError, RawProperty, RawSection};
+use crate::parse::{self, Event, ParseError, RawProperty, RawSection};
 use compact_str::CompactString;
 use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
@@ -194,13 +194,16 @@ impl ProfileSet {
             .any(|section| is_prefixed_default(kind, section.header));
         let mut merge = FileMerge::new(self, kind, prefixed_default, sections.len());
         for section in sections {
-            merge.section(section);
+            merge.section(section.header, section.line);
+            for property in section.properties {
+                merge.property(property);
+            }
         }
     }
 
-    /// Parse one file and merge it in as [`ProfileSet::merge_file`] does, a section at a time:
-    /// a large file's parsed sections are never all held at once. On a refused line the set
-    /// holds the sections before it; callers give up on it.
+    /// Parse one file and merge it in as [`ProfileSet::merge_file`] does, a line at a time:
+    /// each property moves straight into its profile, and a large file's parsed sections are
+    /// never held. On a refused line the set holds what came before it; callers give up on it.
     pub fn merge_document(
         &mut self,
         kind: FileKind,
@@ -211,7 +214,17 @@ impl ProfileSet {
         // large setup is read, without a pass to count the headers.
         let sections = document.text().len() / BYTES_PER_SECTION;
         let mut merge = FileMerge::new(self, kind, prefixed_default, sections);
-        parse::parse_each(document, |section| merge.section(section))
+        parse::parse_each(document, |event| match event {
+            Event::Section { header, line } => merge.section(header, line),
+            Event::Property(property) => merge.property(property),
+        })
+    }
+
+    fn sections_mut(&mut self, kind: Kind) -> &mut Sections {
+        match kind {
+            Kind::Profile => &mut self.profiles,
+            Kind::SsoSession => &mut self.sso_sessions,
+        }
     }
 
     fn ignore(&mut self, origin: Origin, header: &str, skipped: Skipped) {
@@ -261,8 +274,8 @@ impl Sections {
         Some(&self.list[*position as usize])
     }
 
-    /// The section called `name`, added empty if there is none yet.
-    fn entry(&mut self, name: &str) -> &mut Section {
+    /// The section called `name` and its position, added empty if there is none yet.
+    fn entry(&mut self, name: &str) -> (u32, &mut Section) {
         let list = &mut self.list;
         let position = match self.index.entry(
             hash(name),
@@ -280,7 +293,7 @@ impl Sections {
                 *slot.insert(position).get()
             }
         };
-        &mut list[position as usize]
+        (position, &mut list[position as usize])
     }
 
     fn reserve(&mut self, additional: usize) {
@@ -307,6 +320,16 @@ struct FileMerge<'s, 'h> {
     /// Headers that name no profile or sso-session (skipped ones, `[services x]`) and the
     /// first line of each: few, so a repeat of one is found by its text.
     unnamed: FxHashMap<&'h str, usize>,
+    /// Where the properties that follow go: the list and position of the current section,
+    /// `None` under a header the SDKs skip.
+    current: Option<(Kind, u32)>,
+}
+
+/// The two kinds of named section.
+#[derive(Clone, Copy)]
+enum Kind {
+    Profile,
+    SsoSession,
 }
 
 impl<'s, 'h> FileMerge<'s, 'h> {
@@ -328,15 +351,12 @@ impl<'s, 'h> FileMerge<'s, 'h> {
             prefixed_default,
             named: Vec::with_capacity(sections),
             unnamed: FxHashMap::default(),
+            current: None,
         }
     }
 
-    fn section(&mut self, section: RawSection<'h>) {
-        let RawSection {
-            header,
-            line,
-            properties,
-        } = section;
+    /// A section header: the properties that follow go to the section it names.
+    fn section(&mut self, header: &'h str, line: usize) {
         let kind = self.kind;
         let set = &mut *self.set;
         let origin = Origin { file: kind, line };
@@ -351,27 +371,29 @@ impl<'s, 'h> FileMerge<'s, 'h> {
             }
             target => target,
         };
-        let sections = match target {
-            Ok(Target::Profile(name)) => Some((&mut set.profiles, name)),
-            Ok(Target::SsoSession(name)) => Some((&mut set.sso_sessions, name)),
+        let named = match target {
+            Ok(Target::Profile(name)) => Some((Kind::Profile, name)),
+            Ok(Target::SsoSession(name)) => Some((Kind::SsoSession, name)),
             _ => None,
         };
         // The same header text always means the same thing in one file, so a repeated header
         // names a section that already has a header of this file.
-        let first_line = match sections {
-            Some((sections, name)) => {
-                let target = sections.entry(name);
-                let first_line = target
+        let first_line = match named {
+            Some((section_kind, name)) => {
+                let (position, section) = set.sections_mut(section_kind).entry(name);
+                let first_line = section
                     .headers
                     .iter()
                     .filter(|earlier| earlier.file == kind)
                     .map(|earlier| earlier.line)
                     .find(|&earlier| header_at(&self.named, earlier) == Some(header));
+                section.headers.push(origin);
                 self.named.push((line, header));
-                merge_section(target, origin, properties);
+                self.current = Some((section_kind, position));
                 first_line
             }
             None => {
+                self.current = None;
                 let first_line = *self.unnamed.entry(header).or_insert(line);
                 if let Err(skipped) = target {
                     set.ignore(origin, header, skipped);
@@ -389,6 +411,29 @@ impl<'s, 'h> FileMerge<'s, 'h> {
                 again: origin,
             });
         }
+    }
+
+    /// A property of the current section; the value replaces one set before.
+    fn property(&mut self, property: RawProperty) {
+        let Some((section_kind, position)) = self.current else {
+            return;
+        };
+        // Keys that are not identifiers are dropped by the SDKs, with only a log line.
+        if !is_identifier(&property.key) {
+            return;
+        }
+        let merged = Property {
+            value: property.value,
+            origin: Origin {
+                file: self.kind,
+                line: property.line,
+            },
+            value_span: property.value_span,
+            multi_line: property.last_line != property.line,
+            is_sub_property_block: property.is_sub_property_block,
+            inline_comment: property.inline_comment,
+        };
+        self.set.sections_mut(section_kind).list[position as usize].insert(property.key, merged);
     }
 }
 
@@ -413,51 +458,6 @@ fn has_prefixed_default(kind: FileKind, document: &Document) -> bool {
 /// prefixed header), and `default` is a valid name, so the header's two words decide.
 fn is_prefixed_default(kind: FileKind, header: &str) -> bool {
     kind == FileKind::Config && split_header(header) == (Some(PROFILE_PREFIX), DEFAULT)
-}
-
-fn merge_section(target: &mut Section, origin: Origin, properties: Vec<RawProperty>) {
-    target.headers.push(origin);
-    // Keys that are not identifiers are dropped by the SDKs, with only a log line.
-    let merged = properties
-        .into_iter()
-        .filter(|property| is_identifier(&property.key))
-        .map(|property| {
-            let merged = Property {
-                value: property.value,
-                origin: Origin {
-                    file: origin.file,
-                    line: property.line,
-                },
-                value_span: property.value_span,
-                multi_line: property.last_line != property.line,
-                is_sub_property_block: property.is_sub_property_block,
-                inline_comment: property.inline_comment,
-            };
-            (property.key, merged)
-        });
-    if !target.properties.is_empty() {
-        for (key, property) in merged {
-            target.insert(key, property);
-        }
-        return;
-    }
-    // The first section of a profile, by far the most common case: collecting in place
-    // reuses the parsed list's memory.
-    target.properties = merged.collect();
-    let mut maybe_repeated = false;
-    for (key, _) in &target.properties {
-        let bit = key_bit(key);
-        maybe_repeated |= target.keys & bit != 0;
-        target.keys |= bit;
-    }
-    // Only when two keys share a bit can one be set twice, which is rare: only then is the
-    // list rebuilt, inserting one by one.
-    if maybe_repeated {
-        target.keys = 0;
-        for (key, property) in std::mem::take(&mut target.properties) {
-            target.insert(key, property);
-        }
-    }
 }
 
 /// `[prefix name]` or `[name]`: split at the first space or tab, as the SDKs do.
