@@ -7,6 +7,7 @@
 //! and returns the flattened chain. It reads the merged profiles only; no I/O, no network.
 
 use crate::profile_set::{ProfileSet, Section};
+use smallvec::SmallVec;
 use std::fmt;
 
 /// Where the credentials at the bottom of a chain come from.
@@ -206,16 +207,22 @@ pub fn resolve<'a>(set: &'a ProfileSet, selected: &str) -> Result<Chain<'a>, Cha
     if set.is_empty() {
         return Err(ChainError::NoProfiles);
     }
-    let mut name: &str = selected;
-    let mut visited: Vec<&'a str> = Vec::new();
+    let profile = set
+        .profile(selected)
+        .ok_or_else(|| ChainError::MissingProfile {
+            name: selected.to_string(),
+            referenced_from: None,
+        })?;
+    resolve_from(set, profile)
+}
+
+/// [`resolve`] for a profile already found in `set`.
+pub fn resolve_from<'a>(set: &'a ProfileSet, first: &'a Section) -> Result<Chain<'a>, ChainError> {
+    let mut profile = first;
+    // Chains are short: the profiles seen so far fit inline, with no allocation per profile.
+    let mut visited: SmallVec<[&'a str; 4]> = SmallVec::new();
     let mut roles = Vec::new();
     let base = loop {
-        let profile = set
-            .profile(name)
-            .ok_or_else(|| ChainError::MissingProfile {
-                name: name.to_string(),
-                referenced_from: visited.last().map(|p| p.to_string()),
-            })?;
         if visited.contains(&profile.name.as_str()) {
             return Err(ChainError::Loop {
                 visited: visited.iter().map(|p| p.to_string()).collect(),
@@ -241,7 +248,14 @@ pub fn resolve<'a>(set: &'a ProfileSet, selected: &str) -> Result<Chain<'a>, Cha
                 roles.push(link.0);
                 match link.1 {
                     Next::Base => break base_of(set, profile)?,
-                    Next::Profile(next) => name = next,
+                    Next::Profile(next) => {
+                        profile = set
+                            .profile(next)
+                            .ok_or_else(|| ChainError::MissingProfile {
+                                name: next.to_string(),
+                                referenced_from: visited.last().map(|p| p.to_string()),
+                            })?;
+                    }
                 }
             }
         }

@@ -162,16 +162,35 @@ fn is_account_id(id: &str) -> bool {
 pub struct Model<'a> {
     pub set: &'a ProfileSet,
     pub profiles: Vec<ResolvedProfile<'a>>,
+    /// Positions in `profiles` of the profiles that hold their own key, with its ID: many
+    /// rules look at these alone, and on a large setup they are a handful among thousands.
+    key_holders: Vec<(usize, &'a str)>,
 }
 
 impl<'a> Model<'a> {
     pub fn build(set: &'a ProfileSet) -> Self {
-        let profiles = set
+        let profiles: Vec<ResolvedProfile> = set
             .profiles()
             .iter()
             .map(|section| resolve(set, section))
             .collect();
-        Model { set, profiles }
+        let key_holders = profiles
+            .iter()
+            .enumerate()
+            .filter_map(|(position, profile)| Some((position, profile.own_key()?)))
+            .collect();
+        Model {
+            set,
+            profiles,
+            key_holders,
+        }
+    }
+
+    /// Every profile that holds its own key, with the key's ID, in file order.
+    pub fn key_holders(&self) -> impl Iterator<Item = (&ResolvedProfile<'a>, &'a str)> + '_ {
+        self.key_holders
+            .iter()
+            .map(|&(position, key_id)| (&self.profiles[position], key_id))
     }
 
     pub fn profile(&self, name: &str) -> Option<&ResolvedProfile<'a>> {
@@ -180,7 +199,7 @@ impl<'a> Model<'a> {
 }
 
 fn resolve<'a>(set: &'a ProfileSet, section: &'a Section) -> ResolvedProfile<'a> {
-    let chain = chain::resolve(set, &section.name);
+    let chain = chain::resolve_from(set, section);
     let (kind, root_kind) = match &chain {
         Ok(chain) if chain.roles.is_empty() => (CredentialKind::of_base(&chain.base), None),
         Ok(chain) => (

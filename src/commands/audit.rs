@@ -133,9 +133,8 @@ fn audit_with<R>(
     let state = State::new(paths::state_dir(env));
     let mut first_seen: FirstSeen = state.read(FIRST_SEEN_FILE, warnings);
     let seen = model
-        .profiles
-        .iter()
-        .filter_map(|profile| profile.own_key())
+        .key_holders()
+        .map(|(_, key_id)| key_id)
         .chain(facts.environment.access_key_id.as_deref());
     if first_seen.observe(seen, now) {
         state.write(FIRST_SEEN_FILE, &first_seen, warnings);
@@ -276,10 +275,9 @@ fn protected_keys(
     use crate::model::CredentialKind;
     let mut found = std::collections::HashMap::new();
     let protected: Vec<(&str, &str)> = model
-        .profiles
-        .iter()
-        .filter(|p| p.kind == CredentialKind::ProtectedKey)
-        .filter_map(|p| Some((p.name(), p.own_key()?)))
+        .key_holders()
+        .filter(|(p, _)| p.kind == CredentialKind::ProtectedKey)
+        .map(|(p, key_id)| (p.name(), key_id))
         .collect();
     if protected.is_empty() {
         return found;

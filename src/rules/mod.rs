@@ -75,10 +75,9 @@ impl KeyHolder<'_> {
 impl<'a> Context<'a> {
     /// Every profile that holds its own access key, in file order.
     pub fn key_holders(&self) -> impl Iterator<Item = KeyHolder<'a>> + 'a {
-        self.model.profiles.iter().filter_map(|profile| {
-            let key_id = profile.own_key()?;
-            Some(KeyHolder { profile, key_id })
-        })
+        self.model
+            .key_holders()
+            .map(|(profile, key_id)| KeyHolder { profile, key_id })
     }
 
     /// `finding` about `holder`'s key: under its profile, pointing at the key's line.
