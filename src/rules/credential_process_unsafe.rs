@@ -22,7 +22,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
             .profile(&section.name)
             // Only the program: arguments sometimes carry tokens, and they are not the problem.
             .evidence(format!("credential_process runs {program}"));
-        Some(ctx.place(finding, property.origin))
+        Some(ctx.place(finding, property.origin()))
     }));
 }
 

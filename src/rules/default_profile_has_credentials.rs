@@ -38,7 +38,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
         .evidence(evidence)
         .fix(format!(
             "Rename [default] to a named profile (e.g. [dev]) in {}, keep only settings such as region in [default], and pick the profile explicitly with `--profile dev` or `export AWS_PROFILE=dev`",
-            ctx.path(value.origin.file).display()
+            ctx.path(value.origin().file).display()
         ));
-    out.push(ctx.place(finding, value.origin));
+    out.push(ctx.place(finding, value.origin()));
 }

@@ -24,9 +24,9 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
             .evidence(format!("only {} is set", present_names(key, secret, token)))
             .fix(format!(
                 "Add {missing} to the profile, or remove its credential lines ({})",
-                ctx.cite(present.origin)
+                ctx.cite(present.origin())
             ));
-        Some(ctx.place(finding, present.origin))
+        Some(ctx.place(finding, present.origin()))
     }));
 }
 

@@ -39,11 +39,11 @@ fn report(
             .evidence(format!("{key} = … followed by a comment on the same line"))
             .fix(format!(
                 "At {}: move the comment to a line of its own above `{key}`",
-                ctx.cite(property.origin)
+                ctx.cite(property.origin())
             ));
         if let Some(profile) = profile {
             finding = finding.profile(profile);
         }
-        out.push(ctx.place(finding, property.origin));
+        out.push(ctx.place(finding, property.origin()));
     }
 }

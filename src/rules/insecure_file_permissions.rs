@@ -69,6 +69,6 @@ fn holds_secrets(ctx: &Context, kind: FileKind) -> bool {
             .properties()
             .iter()
             .chain(&profile.replaced)
-            .any(|(key, property)| property.origin.file == kind && is_secret_key(key))
+            .any(|(key, property)| property.origin().file == kind && is_secret_key(key))
     })
 }

@@ -36,7 +36,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
         } else {
             continue;
         };
-        let origin = found[0].1.origin;
+        let origin = found[0].1.origin();
         let finding = rule
             .finding(message)
             .profile(name)
@@ -53,11 +53,11 @@ fn in_config(properties: &[(CompactString, Property)]) -> Vec<(&str, &Property)>
     for (key, property) in properties {
         let credential = CREDENTIAL_KEYS.contains(&key.as_str());
         let seen = found.iter().any(|(other, _)| other == key);
-        if credential && property.origin.file == FileKind::Config && !seen {
+        if credential && property.origin().file == FileKind::Config && !seen {
             found.push((key, property));
         }
     }
-    found.sort_by_key(|(_, property)| property.origin.line);
+    found.sort_by_key(|(_, property)| property.origin().line);
     found
 }
 

@@ -23,7 +23,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                         "Run `aws configure sso-session`, then in [profile {}] replace sso_start_url and sso_region with `sso_session = NAME`",
                         section.name
                     ));
-                Some(ctx.place(finding, start_url.origin))
+                Some(ctx.place(finding, start_url.origin()))
             }),
     );
 }

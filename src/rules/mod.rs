@@ -67,7 +67,7 @@ impl KeyHolder<'_> {
         let key_line = section
             .property("aws_access_key_id")
             .or_else(|| section.property("credential_process"))
-            .map(|p| p.origin);
+            .map(|p| p.origin());
         key_line.or_else(|| section.headers.first().copied())
     }
 }

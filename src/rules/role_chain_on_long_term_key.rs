@@ -19,7 +19,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                     return None;
                 }
                 let role_profile = ctx.model.set.profile(first_role.profile)?;
-                let origin = role_profile.property("role_arn")?.origin;
+                let origin = role_profile.property("role_arn")?.origin();
                 let finding = rule
                     .finding(format!(
                         "Profile {} assumes {} with the long-term key of profile {} and no MFA",
