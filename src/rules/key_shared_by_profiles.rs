@@ -32,7 +32,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
 /// are held once: those get no list of their own.
 fn shared_keys<'a>(ctx: &Context<'a>) -> FxHashMap<&'a str, Vec<&'a str>> {
     let mut first_holder: FxHashMap<&str, &str> =
-        FxHashMap::with_capacity_and_hasher(ctx.model.profiles.len(), Default::default());
+        FxHashMap::with_capacity_and_hasher(ctx.key_holders().count(), Default::default());
     let mut shared: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
     for holder in ctx.key_holders() {
         let name = holder.profile.name();
