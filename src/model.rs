@@ -9,8 +9,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// What kind of credential a profile hands to an SDK client.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CredentialKind {
     /// An IAM user's (or root's) access key: valid until someone deletes it.
     LongTermKey,
@@ -34,7 +33,32 @@ pub enum CredentialKind {
     Invalid,
 }
 
+/// Serialised as its [`CredentialKind::slug`].
+impl Serialize for CredentialKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.slug())
+    }
+}
+
 impl CredentialKind {
+    /// The name reports give it: the variant's name in kebab case.
+    pub fn slug(self) -> &'static str {
+        match self {
+            CredentialKind::LongTermKey => "long-term-key",
+            CredentialKind::SessionKey => "session-key",
+            CredentialKind::AssumeRole => "assume-role",
+            CredentialKind::CredentialSource => "credential-source",
+            CredentialKind::WebIdentity => "web-identity",
+            CredentialKind::Sso => "sso",
+            CredentialKind::SsoLegacy => "sso-legacy",
+            CredentialKind::LoginSession => "login-session",
+            CredentialKind::CredentialProcess => "credential-process",
+            CredentialKind::ProtectedKey => "protected-key",
+            CredentialKind::None => "none",
+            CredentialKind::Invalid => "invalid",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             CredentialKind::LongTermKey => "long-term key",

@@ -2,7 +2,7 @@
 //!
 //! `schema_version` changes only when a field is removed or changes meaning.
 
-use super::Rows;
+use super::{json_row, Rows};
 use crate::audit::Evaluation;
 use crate::finding::Finding;
 use crate::locate::Locations;
@@ -13,15 +13,20 @@ use std::io::{self, Write};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The document's fields before `profiles`.
 #[derive(Serialize)]
-struct AuditDocument<'a> {
+struct Head<'a> {
     schema_version: u32,
     awscheck_version: &'static str,
     generated_at: String,
     mode: &'static str,
     files: BTreeMap<&'static str, FileEntry>,
     selected_profile: &'a str,
-    profiles: Rows<'a>,
+}
+
+/// The document's fields after `profiles`.
+#[derive(Serialize)]
+struct Tail<'a> {
     findings: &'a [Finding],
     suppressed: Vec<SuppressedEntry<'a>>,
     summary: Summary,
@@ -61,10 +66,8 @@ pub struct AuditJson<'a> {
 }
 
 impl AuditJson<'_> {
-    /// Write the document, pretty-printed and ending in a newline, straight to `out`. Generic
-    /// over the writer so the serializer's many small writes go straight into a `BufWriter`'s
-    /// buffer instead of through a `dyn Write` call each.
-    pub fn write<W: Write>(&self, mut out: W) -> io::Result<()> {
+    /// The document's fields before and after the rows.
+    fn parts(&self) -> (Head<'_>, Tail<'_>) {
         let mut by_severity = BTreeMap::new();
         for severity in [
             Severity::Info,
@@ -94,7 +97,7 @@ impl AuditJson<'_> {
                 },
             ),
         ]);
-        let document = AuditDocument {
+        let head = Head {
             schema_version: SCHEMA_VERSION,
             awscheck_version: env!("CARGO_PKG_VERSION"),
             generated_at: self
@@ -103,7 +106,8 @@ impl AuditJson<'_> {
             mode: self.mode,
             files,
             selected_profile: &self.locations.selected_profile,
-            profiles: self.profiles,
+        };
+        let tail = Tail {
             findings: &self.evaluation.findings,
             suppressed: self
                 .evaluation
@@ -127,7 +131,112 @@ impl AuditJson<'_> {
                     .any(|f| f.severity >= self.fail_on),
             },
         };
-        serde_json::to_writer_pretty(&mut out, &document)?;
+        (head, tail)
+    }
+
+    /// Write the document, pretty-printed and ending in a newline, straight to `out`. Generic
+    /// over the writer so the many small writes go straight into a `BufWriter`'s buffer
+    /// instead of through a `dyn Write` call each.
+    pub fn write<W: Write>(&self, mut out: W) -> io::Result<()> {
+        let (head, tail) = self.parts();
+        // serde_json renders the few fields around the rows, each part as a document of its
+        // own: `{\n` and `\n}` are cut where the parts meet. The rows, thousands of them, are
+        // written by `json_row::write`, which renders them byte for byte as serde_json would at
+        // a fifth of the cost.
+        let head = serde_json::to_vec_pretty(&head)?;
+        let head = head
+            .strip_suffix(b"\n}")
+            .expect("an object ends in a newline and `}`");
+        out.write_all(head)?;
+        out.write_all(b",\n  \"profiles\": [")?;
+        let mut text = Vec::new();
+        let mut any = false;
+        for row in self.profiles.iter() {
+            text.clear();
+            text.extend_from_slice(if any { b",\n    " } else { b"\n    " });
+            json_row::write(&mut text, &row, 2);
+            out.write_all(&text)?;
+            any = true;
+        }
+        out.write_all(if any { b"\n  ]," } else { b"]," })?;
+        let tail = serde_json::to_vec_pretty(&tail)?;
+        let tail = tail.strip_prefix(b"{").expect("an object starts with `{`");
+        out.write_all(tail)?;
         out.write_all(b"\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::locate::{Location, Reason};
+    use crate::mask::KeyDisplay;
+    use crate::model::Model;
+    use crate::profile_set::{FileKind, ProfileSet};
+
+    /// The whole document as serde_json writes it, rows included: what `write` must match.
+    #[derive(Serialize)]
+    struct Whole<'a> {
+        #[serde(flatten)]
+        head: Head<'a>,
+        profiles: Rows<'a>,
+        #[serde(flatten)]
+        tail: Tail<'a>,
+    }
+
+    #[test]
+    fn the_document_is_what_serde_json_makes_of_it() {
+        let config = "[default]\nregion = eu-west-1\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/A\nsource_profile = dev\n[profile broken]\nrole_arn = x\n";
+        let credentials =
+            "[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n";
+        let set = ProfileSet::from_texts(config, credentials).unwrap();
+        let model = Model::build(&set);
+        let location = |kind, path: &str| Location {
+            kind,
+            path: path.into(),
+            reason: Reason::Default,
+        };
+        let locations = Locations {
+            config: location(FileKind::Config, "/home/u/.aws/config"),
+            credentials: location(FileKind::Credentials, "/home/u/.aws/credentials"),
+            selected_profile: "default".to_string(),
+            selected_by: None,
+            cli_selected_profile: None,
+        };
+        let rule = &crate::catalog::rules()[0];
+        let evaluation = Evaluation {
+            findings: vec![Finding::new(rule, "a \"finding\"").profile("dev")],
+            suppressed: vec![crate::audit::Suppressed {
+                finding: Finding::new(rule, "another"),
+                reason: "ignored in settings".to_string(),
+            }],
+        };
+        let no_rows: [String; 0] = [];
+        let only_missing = ["nowhere".to_string()];
+        for scope in [&no_rows[..], &only_missing[..]] {
+            let document = AuditJson {
+                locations: &locations,
+                found: (true, false),
+                profiles: Rows::new(&model, &locations, None, KeyDisplay::default(), scope),
+                evaluation: &evaluation,
+                fail_on: Severity::High,
+                mode: "offline",
+                generated_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            };
+            let mut written = Vec::new();
+            document.write(&mut written).unwrap();
+            let (head, tail) = document.parts();
+            let whole = Whole {
+                head,
+                profiles: document.profiles,
+                tail,
+            };
+            let mut expected = serde_json::to_vec_pretty(&whole).unwrap();
+            expected.push(b'\n');
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
     }
 }
