@@ -94,6 +94,7 @@ impl<'o> Object<'o> {
         }
         self.empty = false;
         newline(self.out, self.depth + 1);
+        self.out.reserve(name.len() + 4);
         self.out.push(b'"');
         self.out.extend_from_slice(name.as_bytes());
         self.out.extend_from_slice(b"\": ");
@@ -109,8 +110,14 @@ impl<'o> Object<'o> {
 
 /// A line break and the indentation of `depth` levels, two spaces each.
 fn newline(out: &mut Vec<u8>, depth: usize) {
-    out.push(b'\n');
-    out.resize(out.len() + 2 * depth, b' ');
+    const LINE: &[u8] = b"\n                ";
+    match LINE.get(..1 + 2 * depth) {
+        Some(line) => out.extend_from_slice(line),
+        None => {
+            out.push(b'\n');
+            out.resize(out.len() + 2 * depth, b' ');
+        }
+    }
 }
 
 fn string(out: &mut Vec<u8>, text: &str) {
@@ -260,7 +267,8 @@ mod tests {
         empty.key_age_days = None;
         rows.push(empty);
         for row in &rows {
-            for depth in 0..4 {
+            // Deep enough to pass the indentation kept ready.
+            for depth in 0..10 {
                 assert_eq!(written(row, depth), reference(row, depth), "depth {depth}");
             }
         }
