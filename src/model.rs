@@ -160,9 +160,12 @@ impl<'a> ResolvedProfile<'a> {
             return account_in_arn(role.role_arn);
         }
         match &chain.base {
-            Base::Sso(sso) => sso.account_id.filter(|id| is_account_id(id)),
+            Base::Sso(sso) => sso.account_id().filter(|id| is_account_id(id)),
             Base::WebIdentity { role_arn, .. } => account_in_arn(role_arn),
-            Base::AccessKey { account_id, .. } => account_id
+            // With no role, the key is this profile's own.
+            Base::AccessKey { .. } => self
+                .section
+                .get("aws_account_id")
                 .filter(|id| is_account_id(id))
                 .or_else(|| self.section.get("mfa_serial").and_then(account_in_arn)),
             _ => None,

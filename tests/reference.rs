@@ -134,7 +134,6 @@ fn chain_as_json(set: &ProfileSet, chain: &Chain) -> Value {
             profile,
             access_key_id,
             has_session_token,
-            account_id,
         } => {
             let source = set.profile(profile).unwrap();
             let mut map = Map::new();
@@ -144,7 +143,7 @@ fn chain_as_json(set: &ProfileSet, chain: &Chain) -> Value {
                 "secret_access_key",
                 source.get("aws_secret_access_key"),
             );
-            insert_some(&mut map, "account_id", *account_id);
+            insert_some(&mut map, "account_id", source.get("aws_account_id"));
             if *has_session_token {
                 insert_some(&mut map, "session_token", source.get("aws_session_token"));
             }
@@ -152,24 +151,28 @@ fn chain_as_json(set: &ProfileSet, chain: &Chain) -> Value {
         }
         Base::NamedSource { name, .. } => json!({ "NamedSource": name }),
         Base::WebIdentity {
+            profile,
             role_arn,
             token_file,
-            session_name,
-            ..
         } => {
+            let source = set.profile(profile).unwrap();
             let mut map = Map::new();
             map.insert("role_arn".into(), Value::from(*role_arn));
             map.insert("web_identity_token_file".into(), Value::from(*token_file));
-            insert_some(&mut map, "role_session_name", *session_name);
+            insert_some(
+                &mut map,
+                "role_session_name",
+                source.get("role_session_name"),
+            );
             json!({ "WebIdentityToken": map })
         }
         Base::Sso(sso) => {
             let mut map = Map::new();
-            insert_some(&mut map, "sso_session", sso.session);
-            insert_some(&mut map, "sso_region", sso.region);
-            insert_some(&mut map, "sso_start_url", sso.start_url);
-            insert_some(&mut map, "sso_account_id", sso.account_id);
-            insert_some(&mut map, "sso_role_name", sso.role_name);
+            insert_some(&mut map, "sso_session", sso.session_name());
+            insert_some(&mut map, "sso_region", sso.region());
+            insert_some(&mut map, "sso_start_url", sso.start_url());
+            insert_some(&mut map, "sso_account_id", sso.account_id());
+            insert_some(&mut map, "sso_role_name", sso.role_name());
             json!({ "Sso": map })
         }
         other => panic!("the suite has no case for {other:?}"),
