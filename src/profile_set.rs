@@ -200,7 +200,17 @@ impl ProfileSet {
         let prefixed_default = sections
             .iter()
             .any(|section| is_prefixed_default(kind, section.header));
-        let mut merge = FileMerge::new(self, kind, prefixed_default, sections.len());
+        let headers = sections
+            .iter()
+            .map(|section| (section.line, section.header))
+            .collect();
+        let mut merge = FileMerge::new(
+            self,
+            kind,
+            prefixed_default,
+            sections.len(),
+            Headers::known(headers),
+        );
         for section in sections {
             merge.section(section.header, section.line);
             for property in section.properties {
@@ -221,7 +231,8 @@ impl ProfileSet {
         // A section is a header and a few lines: a guess that saves growing the lists as a
         // large setup is read, without a pass to count the headers.
         let sections = document.text().len() / BYTES_PER_SECTION;
-        let mut merge = FileMerge::new(self, kind, prefixed_default, sections);
+        let headers = Headers::of_document(document);
+        let mut merge = FileMerge::new(self, kind, prefixed_default, sections, headers);
         parse::parse_each(document, |event| match event {
             Event::Section { header, line } => merge.section(header, line),
             Event::Property(property) => merge.property(property),
@@ -322,15 +333,55 @@ struct FileMerge<'s, 'h> {
     kind: FileKind,
     /// `[profile default]` anywhere in a file hides every `[default]` of that file.
     prefixed_default: bool,
-    /// `(line, header)` of every section merged into a profile or sso-session so far, in
-    /// file order: a name met again is checked against the text of its earlier headers.
-    named: Vec<(usize, &'h str)>,
+    /// The file's headers: a name met again is checked against the text of its earlier ones.
+    headers: Headers<'h>,
     /// Headers that name no profile or sso-session (skipped ones, `[services x]`) and the
     /// first line of each: few, so a repeat of one is found by its text.
     unnamed: FxHashMap<&'h str, usize>,
     /// Where the properties that follow go: the list and position of the current section,
     /// `None` under a header the SDKs skip.
     current: Option<(Kind, u32)>,
+}
+
+/// Every header of a file, found the first time one is asked for: only a name met twice in
+/// one file needs the text of its earlier headers, and most files repeat none.
+struct Headers<'h> {
+    /// The text to find them in.
+    document: Option<&'h Document>,
+    /// `(line, header)`, in file order, once found.
+    found: Option<Vec<(usize, &'h str)>>,
+}
+
+impl<'h> Headers<'h> {
+    fn of_document(document: &'h Document) -> Self {
+        Headers {
+            document: Some(document),
+            found: None,
+        }
+    }
+
+    fn known(headers: Vec<(usize, &'h str)>) -> Self {
+        Headers {
+            document: None,
+            found: Some(headers),
+        }
+    }
+
+    /// The header on `line`.
+    fn at(&mut self, line: usize) -> Option<&'h str> {
+        let document = self.document;
+        let headers = self.found.get_or_insert_with(|| {
+            // Header lines are exactly the lines that start with `[`; the parser reads them so.
+            document
+                .into_iter()
+                .flat_map(Document::numbered_lines)
+                .filter(|(_, text)| text.starts_with('['))
+                .filter_map(|(number, text)| Some((number, parse::section_header(text)?)))
+                .collect()
+        });
+        let index = headers.binary_search_by_key(&line, |&(at, _)| at).ok()?;
+        Some(headers[index].1)
+    }
 }
 
 /// The two kinds of named section.
@@ -341,12 +392,13 @@ enum Kind {
 }
 
 impl<'s, 'h> FileMerge<'s, 'h> {
-    /// Ready for a file of about `sections` sections.
+    /// Ready for a file of about `sections` sections, with these `headers`.
     fn new(
         set: &'s mut ProfileSet,
         kind: FileKind,
         prefixed_default: bool,
         sections: usize,
+        headers: Headers<'h>,
     ) -> Self {
         if set.profiles.list.is_empty() {
             // The first file's sections bound its profiles; sizing for them up front saves
@@ -357,7 +409,7 @@ impl<'s, 'h> FileMerge<'s, 'h> {
             set,
             kind,
             prefixed_default,
-            named: Vec::with_capacity(sections),
+            headers,
             unnamed: FxHashMap::default(),
             current: None,
         }
@@ -394,9 +446,8 @@ impl<'s, 'h> FileMerge<'s, 'h> {
                     .iter()
                     .filter(|earlier| earlier.file == kind)
                     .map(|earlier| earlier.line)
-                    .find(|&earlier| header_at(&self.named, earlier) == Some(header));
+                    .find(|&earlier| self.headers.at(earlier) == Some(header));
                 section.headers.push(origin);
-                self.named.push((line, header));
                 self.current = Some((section_kind, position));
                 first_line
             }
@@ -440,12 +491,6 @@ impl<'s, 'h> FileMerge<'s, 'h> {
         };
         self.set.sections_mut(section_kind).list[position as usize].insert(property.key, merged);
     }
-}
-
-/// The header on `line`, among `named` headers sorted by line.
-fn header_at<'h>(named: &[(usize, &'h str)], line: usize) -> Option<&'h str> {
-    let index = named.binary_search_by_key(&line, |&(at, _)| at).ok()?;
-    Some(named[index].1)
 }
 
 /// Whether the config file has a `[profile default]` header. Such a header holds the word
