@@ -14,7 +14,6 @@ use crate::profile_set::ProfileSet;
 use crate::rules::{self, Context, Rule};
 use crate::settings::Settings;
 use crate::source::{self, InputError, SourceFile};
-use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
 
 /// The two files, found and read; either may be missing.
@@ -156,19 +155,14 @@ pub fn evaluate(
         findings,
         suppressed,
     };
-    let order: FxHashMap<&str, usize> = model
-        .profiles
-        .iter()
-        .enumerate()
-        .map(|(index, profile)| (profile.name(), index))
-        .collect();
-    // Each finding's key is worked out once: looking its profile up in `order` on every
-    // comparison cost more than the sort itself. The sort is stable, as before.
+    // Profiles rank in file order: the model lists them as the profile set does. Each
+    // finding's key is worked out once: looking its profile up on every comparison cost more
+    // than the sort itself. The sort is stable, as before.
     evaluation.findings.sort_by_cached_key(|f| {
         let rank = f
             .profile
             .as_deref()
-            .map(|p| order.get(p).copied().unwrap_or(usize::MAX));
+            .map(|p| model.set.profile_position(p).unwrap_or(usize::MAX));
         (rank, Reverse(f.severity), f.rule_id, f.line)
     });
     evaluation

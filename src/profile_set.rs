@@ -263,6 +263,13 @@ impl ProfileSet {
         self.profiles.get(name)
     }
 
+    /// Where the profile called `name` is in [`ProfileSet::profiles`].
+    pub fn profile_position(&self, name: &str) -> Option<usize> {
+        self.profiles
+            .position(name)
+            .map(|position| position as usize)
+    }
+
     pub fn sso_sessions(&self) -> &[Section] {
         &self.sso_sessions.list
     }
@@ -287,10 +294,15 @@ struct Sections {
 
 impl Sections {
     fn get(&self, name: &str) -> Option<&Section> {
-        let position = self.index.find(hash(name), |&position| {
-            self.list[position as usize].name == name
-        })?;
-        Some(&self.list[*position as usize])
+        Some(&self.list[self.position(name)? as usize])
+    }
+
+    fn position(&self, name: &str) -> Option<u32> {
+        self.index
+            .find(hash(name), |&position| {
+                self.list[position as usize].name == name
+            })
+            .copied()
     }
 
     /// The section called `name` and its position, added empty if there is none yet.
