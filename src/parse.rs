@@ -12,7 +12,6 @@ use std::ops::Range;
 
 /// Whitespace as the SDKs define it for this format: only space and tab.
 pub const WHITESPACE: &[char] = &[' ', '\t'];
-const COMMENT: &[char] = &['#', ';'];
 
 /// One `[...]` section occurrence and the properties under it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,14 +93,22 @@ pub fn parse_each<'a>(
     let base = document.text().as_ptr() as usize;
 
     for (number, line) in document.numbered_lines() {
-        if trim(line).is_empty() || line.starts_with(COMMENT) {
+        // The first byte tells comments, headers and continuations apart; only a line that
+        // starts with whitespace can still be blank.
+        let first = line.as_bytes().first().copied();
+        let blank_or_comment = match first {
+            None | Some(b'#' | b';') => true,
+            Some(b' ' | b'\t') => trim(line).is_empty(),
+            Some(_) => false,
+        };
+        if blank_or_comment {
             continue;
         }
         let error = |message: &str| ParseError {
             line: number,
             message: message.to_string(),
         };
-        if line.starts_with('[') {
+        if first == Some(b'[') {
             let header = section_header(line)
                 .ok_or_else(|| error("Profile definition must end with ']'"))?;
             if let Some(done) = open.take() {
@@ -112,7 +119,7 @@ pub fn parse_each<'a>(
                 line: number,
             });
             in_section = true;
-        } else if line.starts_with(WHITESPACE) {
+        } else if matches!(first, Some(b' ' | b'\t')) {
             if !in_section {
                 return Err(error("Expected a profile definition"));
             }
