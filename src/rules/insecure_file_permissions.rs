@@ -68,7 +68,7 @@ fn holds_secrets(ctx: &Context, kind: FileKind) -> bool {
         profile
             .properties()
             .iter()
-            .chain(&profile.replaced)
+            .chain(profile.replaced())
             .any(|(key, property)| property.origin().file == kind && is_secret_key(key))
     })
 }

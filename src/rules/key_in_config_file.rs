@@ -18,7 +18,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     for section in ctx.model.set.profiles() {
         let name = &section.name;
         let in_use = in_config(section.properties());
-        let overridden = in_config(&section.replaced);
+        let overridden = in_config(section.replaced());
         let (found, message, fix) = if !in_use.is_empty() {
             let keys = names(&in_use);
             (
