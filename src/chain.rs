@@ -234,13 +234,20 @@ pub fn resolve<'a>(set: &'a ProfileSet, selected: &str) -> Result<Chain<'a>, Cha
     if set.is_empty() {
         return Err(ChainError::NoProfiles);
     }
-    let profile = set
-        .profile(selected)
-        .ok_or_else(|| ChainError::MissingProfile {
-            name: selected.to_string(),
-            referenced_from: None,
-        })?;
-    resolve_from(set, profile)
+    resolve_from(set, source(set, selected, None)?)
+}
+
+/// The profile called `name`, which `referenced_from` names as its source (`None`: the
+/// profile a chain starts from).
+fn source<'a>(
+    set: &'a ProfileSet,
+    name: &str,
+    referenced_from: Option<&str>,
+) -> Result<&'a Section, ChainError> {
+    set.profile(name).ok_or_else(|| ChainError::MissingProfile {
+        name: name.to_string(),
+        referenced_from: referenced_from.map(str::to_string),
+    })
 }
 
 /// [`resolve`] for a profile already found in `set`.
@@ -275,14 +282,7 @@ pub fn resolve_from<'a>(set: &'a ProfileSet, first: &'a Section) -> Result<Chain
                 roles.push(link.0);
                 match link.1 {
                     Next::Base => break base_of(set, profile)?,
-                    Next::Profile(next) => {
-                        profile = set
-                            .profile(next)
-                            .ok_or_else(|| ChainError::MissingProfile {
-                                name: next.to_string(),
-                                referenced_from: visited.last().map(|p| p.to_string()),
-                            })?;
-                    }
+                    Next::Profile(next) => profile = source(set, next, visited.last().copied())?,
                 }
             }
         }
