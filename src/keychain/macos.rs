@@ -60,6 +60,23 @@ impl Keychain {
         StoreError(format!("the macOS Keychain could not {what}: {why}"))
     }
 
+    /// Run `command` (`find-` or `delete-generic-password`) on `entry`: whether it was there.
+    fn on_entry(
+        &self,
+        command: &str,
+        entry: Entry,
+        limit: Duration,
+        what: &str,
+    ) -> Result<bool, StoreError> {
+        let account = account(entry);
+        let output = self.run(&[command, "-s", SERVICE, "-a", &account], None, limit)?;
+        match output.code {
+            Some(0) => Ok(true),
+            Some(NOT_FOUND) => Ok(false),
+            _ => Err(self.failure(what, &output)),
+        }
+    }
+
     fn read(&self, entry: Entry, limit: Duration) -> Result<Option<Vec<u8>>, StoreError> {
         let account = account(entry);
         let args = ["find-generic-password", "-s", SERVICE, "-a", &account, "-w"];
@@ -97,15 +114,13 @@ impl SecretStore for Keychain {
     }
 
     fn exists(&self, entry: Entry) -> Result<bool, StoreError> {
-        let account = account(entry);
         // Without `-w` it prints the item's attributes only, never its secret.
-        let args = ["find-generic-password", "-s", SERVICE, "-a", &account];
-        let output = self.run(&args, None, QUIET_LIMIT)?;
-        match output.code {
-            Some(0) => Ok(true),
-            Some(NOT_FOUND) => Ok(false),
-            _ => Err(self.failure("look for an entry", &output)),
-        }
+        self.on_entry(
+            "find-generic-password",
+            entry,
+            QUIET_LIMIT,
+            "look for an entry",
+        )
     }
 
     fn set(&self, entry: Entry, secret: &[u8]) -> Result<(), StoreError> {
@@ -126,14 +141,12 @@ impl SecretStore for Keychain {
     }
 
     fn delete(&self, entry: Entry) -> Result<bool, StoreError> {
-        let account = account(entry);
-        let args = ["delete-generic-password", "-s", SERVICE, "-a", &account];
-        let output = self.run(&args, None, ASKING_LIMIT)?;
-        match output.code {
-            Some(0) => Ok(true),
-            Some(NOT_FOUND) => Ok(false),
-            _ => Err(self.failure("delete an entry", &output)),
-        }
+        self.on_entry(
+            "delete-generic-password",
+            entry,
+            ASKING_LIMIT,
+            "delete an entry",
+        )
     }
 }
 
