@@ -285,7 +285,6 @@ pub fn trim_log(log: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::CredentialKind;
     use crate::report::LastUsed;
 
     fn finding(slug: &str, profile: Option<&str>) -> Finding {
@@ -304,33 +303,11 @@ mod tests {
         finding
     }
 
-    fn row(name: &str) -> ProfileRow {
-        ProfileRow {
-            name: name.to_string(),
-            defined_at: Vec::new(),
-            credential_kind: CredentialKind::LongTermKey,
-            root_kind: None,
-            access_key_id: Some("AKIA…MPLE".to_string()),
-            region: None,
-            chain: vec![name.to_string()],
-            key_age_days: None,
-            key_age_exact: None,
-            account: None,
-            account_alias: None,
-            arn: None,
-            key_status: None,
-            last_used: None,
-            note: None,
-            selected: false,
-            error: None,
-        }
-    }
-
     fn aged(name: &str, days: i64, exact: bool) -> ProfileRow {
         ProfileRow {
             key_age_days: Some(days),
             key_age_exact: Some(exact),
-            ..row(name)
+            ..ProfileRow::key_holder(name)
         }
     }
 
@@ -342,7 +319,7 @@ mod tests {
                 service: None,
                 region: None,
             }),
-            ..row(name)
+            ..ProfileRow::key_holder(name)
         }
     }
 
@@ -356,7 +333,12 @@ mod tests {
     fn a_copied_key_is_named_by_its_file_never_its_line() {
         let copied = finding("key-copied-outside-credentials", Some("dev"))
             .at(std::path::Path::new("/home/me/.zsh_history"), Some(2041));
-        let reminder = reminder(&[copied], &[row("dev")], Severity::Medium).unwrap();
+        let reminder = reminder(
+            &[copied],
+            &[ProfileRow::key_holder("dev")],
+            Severity::Medium,
+        )
+        .unwrap();
         assert_eq!(
             reminder.text,
             "1 AWS credential issue needs attention: dev has its key also in /home/me/.zsh_history. Run: awscheck audit --profile dev"
@@ -368,8 +350,11 @@ mod tests {
     fn nothing_due_is_no_reminder() {
         assert_eq!(reminder(&[], &[], Severity::Medium), None);
         let low = [finding("long-term-key", Some("dev"))];
-        assert_eq!(reminder(&low, &[row("dev")], Severity::Medium), None);
-        assert!(reminder(&low, &[row("dev")], Severity::Low).is_some());
+        assert_eq!(
+            reminder(&low, &[ProfileRow::key_holder("dev")], Severity::Medium),
+            None
+        );
+        assert!(reminder(&low, &[ProfileRow::key_holder("dev")], Severity::Low).is_some());
     }
 
     #[test]
@@ -441,7 +426,7 @@ mod tests {
             finding("default-profile-has-credentials", Some("default")),
             finding("insecure-file-permissions", None),
         ];
-        let rows = [aged("dev", 50, true), row("default")];
+        let rows = [aged("dev", 50, true), ProfileRow::key_holder("default")];
         let reminder = reminder(&findings, &rows, Severity::Medium).unwrap();
         assert_eq!(
             reminder.text,
@@ -509,7 +494,7 @@ mod tests {
         for rule in catalog::rules() {
             let text = reminder(
                 &[finding(&rule.slug, Some("p")), finding(&rule.slug, None)],
-                &[row("p")],
+                &[ProfileRow::key_holder("p")],
                 Severity::Info,
             )
             .unwrap()

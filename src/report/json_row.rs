@@ -186,23 +186,9 @@ mod tests {
 
     fn row() -> ProfileRow {
         ProfileRow {
-            name: "dev".to_string(),
             defined_at: vec!["/home/u/.aws/config:3".to_string()],
-            credential_kind: CredentialKind::LongTermKey,
-            root_kind: None,
-            access_key_id: Some("AKIA…MPLE".to_string()),
-            region: None,
-            chain: vec!["dev".to_string()],
             key_age_days: Some(12),
-            key_age_exact: None,
-            account: None,
-            account_alias: None,
-            arn: None,
-            key_status: None,
-            last_used: None,
-            note: None,
-            selected: false,
-            error: None,
+            ..ProfileRow::key_holder("dev")
         }
     }
 
