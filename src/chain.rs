@@ -7,6 +7,12 @@
 //! and returns the flattened chain. It reads the merged profiles only; no I/O, no network.
 
 use crate::profile_set::{ProfileSet, Section};
+use crate::property_key::{
+    AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, CREDENTIAL_PROCESS,
+    CREDENTIAL_SOURCE, EXTERNAL_ID, LOGIN_SESSION, MFA_SERIAL, ROLE_ARN, ROLE_SESSION_NAME,
+    SOURCE_PROFILE, SSO_ACCOUNT_ID, SSO_REGION, SSO_ROLE_NAME, SSO_SESSION, SSO_START_URL,
+    WEB_IDENTITY_TOKEN_FILE,
+};
 use smallvec::SmallVec;
 use std::fmt;
 
@@ -77,19 +83,19 @@ impl<'a> Sso<'a> {
     }
 
     pub fn start_url(&self) -> Option<&'a str> {
-        self.session.unwrap_or(self.profile).get("sso_start_url")
+        self.session.unwrap_or(self.profile).get(SSO_START_URL)
     }
 
     pub fn region(&self) -> Option<&'a str> {
-        self.session.unwrap_or(self.profile).get("sso_region")
+        self.session.unwrap_or(self.profile).get(SSO_REGION)
     }
 
     pub fn account_id(&self) -> Option<&'a str> {
-        self.profile.get("sso_account_id")
+        self.profile.get(SSO_ACCOUNT_ID)
     }
 
     pub fn role_name(&self) -> Option<&'a str> {
-        self.profile.get("sso_role_name")
+        self.profile.get(SSO_ROLE_NAME)
     }
 }
 
@@ -302,21 +308,18 @@ enum Next<'a> {
 
 fn role_link(profile: &Section) -> Option<Result<(RoleLink<'_>, Next<'_>), ChainError>> {
     // A web identity token makes `role_arn` part of the base source, not a chained role.
-    if profile.get("web_identity_token_file").is_some() {
+    if profile.get(WEB_IDENTITY_TOKEN_FILE).is_some() {
         return None;
     }
-    let role_arn = profile.get("role_arn")?;
+    let role_arn = profile.get(ROLE_ARN)?;
     let link = RoleLink {
         profile: &profile.name,
         role_arn,
-        external_id: profile.get("external_id"),
-        session_name: profile.get("role_session_name"),
-        mfa_serial: profile.get("mfa_serial"),
+        external_id: profile.get(EXTERNAL_ID),
+        session_name: profile.get(ROLE_SESSION_NAME),
+        mfa_serial: profile.get(MFA_SERIAL),
     };
-    let next = match (
-        profile.get("source_profile"),
-        profile.get("credential_source"),
-    ) {
+    let next = match (profile.get(SOURCE_PROFILE), profile.get(CREDENTIAL_SOURCE)) {
         (Some(_), Some(_)) => Err(ChainError::BothSources {
             profile: profile.name.to_string(),
         }),
@@ -331,7 +334,7 @@ fn role_link(profile: &Section) -> Option<Result<(RoleLink<'_>, Next<'_>), Chain
 }
 
 fn base_of<'a>(set: &'a ProfileSet, profile: &'a Section) -> Result<Base<'a>, ChainError> {
-    if let Some(name) = profile.get("credential_source") {
+    if let Some(name) = profile.get(CREDENTIAL_SOURCE) {
         return Ok(Base::NamedSource {
             profile: &profile.name,
             name,
@@ -343,13 +346,13 @@ fn base_of<'a>(set: &'a ProfileSet, profile: &'a Section) -> Result<Base<'a>, Ch
     if let Some(base) = sso(set, profile) {
         return base.map(Base::Sso);
     }
-    if let Some(session) = profile.get("login_session") {
+    if let Some(session) = profile.get(LOGIN_SESSION) {
         return Ok(Base::LoginSession {
             profile: &profile.name,
             session,
         });
     }
-    if let Some(command) = profile.get("credential_process") {
+    if let Some(command) = profile.get(CREDENTIAL_PROCESS) {
         return Ok(Base::CredentialProcess {
             profile: &profile.name,
             command,
@@ -359,8 +362,8 @@ fn base_of<'a>(set: &'a ProfileSet, profile: &'a Section) -> Result<Base<'a>, Ch
 }
 
 fn web_identity(profile: &Section) -> Option<Result<Base<'_>, ChainError>> {
-    let token_file = profile.get("web_identity_token_file")?;
-    Some(match profile.get("role_arn") {
+    let token_file = profile.get(WEB_IDENTITY_TOKEN_FILE)?;
+    Some(match profile.get(ROLE_ARN) {
         Some(role_arn) => Ok(Base::WebIdentity {
             profile: &profile.name,
             role_arn,
@@ -374,13 +377,13 @@ fn web_identity(profile: &Section) -> Option<Result<Base<'_>, ChainError>> {
 
 fn sso<'a>(set: &'a ProfileSet, profile: &'a Section) -> Option<Result<Sso<'a>, ChainError>> {
     let keys = [
-        "sso_account_id",
-        "sso_region",
-        "sso_role_name",
-        "sso_start_url",
-        "sso_session",
+        SSO_ACCOUNT_ID,
+        SSO_REGION,
+        SSO_ROLE_NAME,
+        SSO_START_URL,
+        SSO_SESSION,
     ];
-    if keys.iter().all(|key| profile.get(key).is_none()) {
+    if keys.into_iter().all(|key| profile.get(key).is_none()) {
         return None;
     }
     let name = || profile.name.to_string();
@@ -388,12 +391,12 @@ fn sso<'a>(set: &'a ProfileSet, profile: &'a Section) -> Option<Result<Sso<'a>, 
         profile,
         session: None,
     };
-    if let Some(session_name) = profile.get("sso_session") {
-        for key in ["sso_start_url", "sso_region"] {
+    if let Some(session_name) = profile.get(SSO_SESSION) {
+        for key in [SSO_START_URL, SSO_REGION] {
             if profile.get(key).is_some() {
                 return Some(Err(ChainError::SsoSettingOutsideSession {
                     profile: name(),
-                    key,
+                    key: key.name(),
                 }));
             }
         }
@@ -419,9 +422,9 @@ fn sso<'a>(set: &'a ProfileSet, profile: &'a Section) -> Option<Result<Sso<'a>, 
 
 fn static_key(profile: &Section) -> Result<Base<'_>, ChainError> {
     let name = || profile.name.to_string();
-    let key = profile.get("aws_access_key_id");
-    let secret = profile.get("aws_secret_access_key");
-    let token = profile.get("aws_session_token");
+    let key = profile.get(AWS_ACCESS_KEY_ID);
+    let secret = profile.get(AWS_SECRET_ACCESS_KEY);
+    let token = profile.get(AWS_SESSION_TOKEN);
     match (key, secret, token) {
         (None, None, None) => Err(ChainError::NoCredentials { profile: name() }),
         (None, _, _) => Err(ChainError::MissingAccessKeyId { profile: name() }),

@@ -29,6 +29,7 @@ pub(crate) mod pipe;
 pub mod policy;
 pub mod process;
 pub mod profile_set;
+pub mod property_key;
 #[cfg(feature = "online")]
 pub mod protect;
 pub mod remind;

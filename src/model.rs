@@ -5,6 +5,7 @@
 
 use crate::chain::{self, Base, Chain, ChainError};
 use crate::profile_set::{ProfileSet, Section};
+use crate::property_key::{AWS_ACCOUNT_ID, MFA_SERIAL};
 use serde::Serialize;
 use std::fmt;
 
@@ -165,9 +166,9 @@ impl<'a> ResolvedProfile<'a> {
             // With no role, the key is this profile's own.
             Base::AccessKey { .. } => self
                 .section
-                .get("aws_account_id")
+                .get(AWS_ACCOUNT_ID)
                 .filter(|id| is_account_id(id))
-                .or_else(|| self.section.get("mfa_serial").and_then(account_in_arn)),
+                .or_else(|| self.section.get(MFA_SERIAL).and_then(account_in_arn)),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@
 //! sections into profiles is `profile_set`'s job.
 
 use crate::document::Document;
+use crate::property_key::PropertyKey;
 use compact_str::CompactString;
 use std::ops::Range;
 
@@ -28,7 +29,7 @@ pub struct RawSection<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RawProperty {
     /// Lower-cased, as the SDKs compare keys.
-    pub key: CompactString,
+    pub key: PropertyKey,
     /// The value as the SDKs see it: trimmed, continuation lines joined with `\n`.
     pub value: CompactString,
     /// 1-based line of the `key = value` line.
@@ -142,7 +143,7 @@ pub fn parse_each<'a>(
             let start = value.as_ptr() as usize - base;
             let end_in_line = value.as_ptr() as usize + value.len() - line.as_ptr() as usize;
             let property = RawProperty {
-                key: lower_case(key),
+                key: PropertyKey::new(key),
                 value: CompactString::new(value),
                 line: number,
                 last_line: number,
@@ -242,15 +243,6 @@ fn find_property_byte(bytes: &[u8]) -> Option<usize> {
         .iter()
         .position(is_wanted)
         .map(|index| offset + index)
-}
-
-/// `key` in lower case, as the SDKs compare keys; most keys already are.
-fn lower_case(key: &str) -> CompactString {
-    let mut lower = CompactString::new(key);
-    if key.bytes().any(|byte| byte.is_ascii_uppercase()) {
-        lower.make_ascii_lowercase();
-    }
-    lower
 }
 
 /// Sub-property lines are checked for shape only; blank ones pass.

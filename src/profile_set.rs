@@ -7,6 +7,7 @@
 
 use crate::document::Document;
 use crate::parse::{self, Event, ParseError, RawProperty, RawSection};
+use crate::property_key::{KnownKey, PropertyKey};
 use compact_str::CompactString;
 use hashbrown::HashTable;
 use rustc_hash::FxHashMap;
@@ -42,21 +43,103 @@ pub struct Origin {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Property {
     pub value: CompactString,
-    /// Where it was written, as [`Property::origin`] gives it: a 10,000-profile setup holds
-    /// 40,000 properties, and four bytes for the line keep each in 32.
-    line: u32,
-    file: FileKind,
-    pub is_sub_property_block: bool,
-    /// Its line ends in a comment the SDKs cut off (and Python's botocore does not).
-    pub inline_comment: bool,
+    /// The line ([`LINE_BITS`]), then the file and two flags, one bit each: a
+    /// 10,000-profile setup holds 40,000 properties, and this keeps each in 32 bytes.
+    place: u32,
+    /// Its key, which its section spells (see [`Section::properties`]).
+    key: KeyId,
 }
 
+/// Bits of [`Property::place`] that hold the line: files are read up to 10 MiB, far fewer
+/// lines than the 536 million these can count.
+const LINE_BITS: u32 = 29;
+const LINE_MASK: u32 = (1 << LINE_BITS) - 1;
+const IN_CREDENTIALS: u32 = 1 << LINE_BITS;
+const SUB_PROPERTY_BLOCK: u32 = 1 << (LINE_BITS + 1);
+const INLINE_COMMENT: u32 = 1 << (LINE_BITS + 2);
+
 impl Property {
+    fn new(key: KeyId, raw: RawProperty, file: FileKind) -> Self {
+        let line = u32::try_from(raw.line)
+            .ok()
+            .filter(|line| line & !LINE_MASK == 0)
+            .expect("fewer than 2^29 lines");
+        let mut place = line;
+        if file == FileKind::Credentials {
+            place |= IN_CREDENTIALS;
+        }
+        if raw.is_sub_property_block {
+            place |= SUB_PROPERTY_BLOCK;
+        }
+        if raw.inline_comment {
+            place |= INLINE_COMMENT;
+        }
+        Property {
+            value: raw.value,
+            place,
+            key,
+        }
+    }
+
     pub fn origin(&self) -> Origin {
         Origin {
-            file: self.file,
-            line: self.line as usize,
+            file: if self.place & IN_CREDENTIALS != 0 {
+                FileKind::Credentials
+            } else {
+                FileKind::Config
+            },
+            line: (self.place & LINE_MASK) as usize,
         }
+    }
+
+    /// `key =` with an empty value followed by indented `name = value` lines.
+    pub fn is_sub_property_block(&self) -> bool {
+        self.place & SUB_PROPERTY_BLOCK != 0
+    }
+
+    /// Its line ends in a comment the SDKs cut off (and Python's botocore does not).
+    pub fn inline_comment(&self) -> bool {
+        self.place & INLINE_COMMENT != 0
+    }
+}
+
+/// A property's key within its section: a [`KnownKey`]'s index, or past those, the position
+/// of the key's text among the section's other keys.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct KeyId(u32);
+
+/// What [`Section::get`] takes: a [`KnownKey`] is found by its number alone, other text
+/// through the table of known keys first.
+pub trait SectionKey {
+    /// The id this key has in `section`, if it can have one there.
+    #[doc(hidden)]
+    fn id_in(&self, section: &Section) -> Option<KeyId>;
+}
+
+impl SectionKey for KnownKey {
+    fn id_in(&self, section: &Section) -> Option<KeyId> {
+        (section.known_keys & known_bit(*self) != 0).then_some(KeyId(self.index()))
+    }
+}
+
+/// The bit of [`Section::known_keys`] that stands for `key`.
+fn known_bit(key: KnownKey) -> u64 {
+    1 << key.index()
+}
+
+impl SectionKey for &str {
+    fn id_in(&self, section: &Section) -> Option<KeyId> {
+        match KnownKey::find(self) {
+            Some(known) => known.id_in(section),
+            None => section.other_key_id(self),
+        }
+    }
+}
+
+impl SectionKey for &&str {
+    fn id_in(&self, section: &Section) -> Option<KeyId> {
+        (**self).id_in(section)
     }
 }
 
@@ -66,75 +149,189 @@ pub struct Section {
     pub name: CompactString,
     /// One entry per key, in the order the keys first appear. A section holds a handful of
     /// properties, so a `Vec` finds a key as fast as a map and costs a fraction of its memory.
-    properties: Vec<(CompactString, Property)>,
-    /// A bit per key present ([`key_bit`]): most lookups ask for a key the section lacks, and
-    /// the mask answers those without comparing a string.
-    keys: u32,
+    properties: Vec<Property>,
+    /// A bit per [`KnownKey`] among the properties: most lookups ask for a key the section
+    /// lacks, and this answers them without a look at the properties.
+    known_keys: u64,
     /// Most profiles are defined once, or once in each file: the first header is kept
     /// inline, which saves an allocation per profile.
     pub headers: SmallVec<[Origin; 1]>,
-    /// Values that a later line or file set again, in the order they were replaced: see
-    /// [`Section::replaced`]. Few sections have any, so the list is boxed: eight bytes in
-    /// every section instead of twenty-four.
-    #[allow(clippy::box_collection)]
-    replaced: Option<Box<Vec<(CompactString, Property)>>>,
+    /// What few sections have, boxed: eight bytes in every section instead of dozens.
+    uncommon: Option<Box<Uncommon>>,
 }
 
+/// The parts of a [`Section`] that most sections do without.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Uncommon {
+    /// The text of the keys that are not [`KnownKey`]s, in the order they first appear.
+    other_keys: Vec<CompactString>,
+    /// Values that a later line or file set again, in the order they were replaced.
+    replaced: Vec<Property>,
+    /// Set up once a section has [`INDEXED_FROM`] properties, and from then on kept.
+    index: Option<KeyIndex>,
+}
+
+/// Keys found by hashing, for a section too large to scan: a file of a single section with
+/// 200,000 keys would otherwise take minutes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct KeyIndex {
+    /// Each of [`Uncommon::other_keys`] with its id.
+    other_keys: FxHashMap<CompactString, KeyId>,
+    /// Each key's position in [`Section::properties`].
+    positions: FxHashMap<KeyId, u32>,
+}
+
+/// How many properties a section holds before its keys are found by hashing. Generated
+/// profiles hold four or five, scanned faster than hashed.
+const INDEXED_FROM: usize = 16;
+
 impl Section {
-    /// Every property, in the order its key first appears.
-    pub fn properties(&self) -> &[(CompactString, Property)] {
-        &self.properties
+    /// Every property with its key, in the order the key first appears.
+    pub fn properties(&self) -> impl Iterator<Item = (&str, &Property)> {
+        self.named(&self.properties)
     }
 
     /// Values that a later line or file set again, in the order they were replaced. The SDKs
     /// never read them, but they are still on disk: a replaced secret is a forgotten one.
-    pub fn replaced(&self) -> &[(CompactString, Property)] {
-        self.replaced.as_deref().map_or(&[], Vec::as_slice)
+    pub fn replaced(&self) -> impl Iterator<Item = (&str, &Property)> {
+        let replaced = self.uncommon.as_deref().map(|uncommon| &uncommon.replaced);
+        self.named(replaced.map_or(&[], Vec::as_slice))
     }
 
-    pub fn get(&self, key: &str) -> Option<&str> {
+    fn named<'s>(
+        &'s self,
+        properties: &'s [Property],
+    ) -> impl Iterator<Item = (&'s str, &'s Property)> {
+        properties
+            .iter()
+            .map(|property| (self.key_name(property.key), property))
+    }
+
+    /// The text of the key `key` stands for.
+    fn key_name(&self, key: KeyId) -> &str {
+        match KnownKey::from_index(key.0) {
+            Some(known) => known.name(),
+            None => {
+                let uncommon = self.uncommon.as_deref().expect("a key this section named");
+                &uncommon.other_keys[(key.0 - KnownKey::COUNT) as usize]
+            }
+        }
+    }
+
+    /// The value of `key`: a [`KnownKey`] constant, or any key's text.
+    pub fn get(&self, key: impl SectionKey) -> Option<&str> {
         self.property(key).map(|property| property.value.as_str())
     }
 
-    pub fn property(&self, key: &str) -> Option<&Property> {
-        if self.keys & key_bit(key) == 0 {
-            return None;
-        }
-        self.slot(key).map(|(_, property)| property)
+    pub fn property(&self, key: impl SectionKey) -> Option<&Property> {
+        let id = key.id_in(self)?;
+        Some(&self.properties[self.position(id)?])
     }
 
-    /// Set `key`, replacing the value an earlier line or section gave it.
-    fn insert(&mut self, key: CompactString, property: Property) {
-        let bit = key_bit(&key);
-        if self.keys & bit != 0 {
-            if let Some(slot) = self.slot_mut(&key) {
-                let earlier = std::mem::replace(slot, (key, property));
-                self.replaced.get_or_insert_default().push(earlier);
-                return;
+    /// Where the property of `key` is in `properties`.
+    fn position(&self, key: KeyId) -> Option<usize> {
+        if self.properties.len() < INDEXED_FROM {
+            return self
+                .properties
+                .iter()
+                .position(|property| property.key == key);
+        }
+        let index = self
+            .uncommon
+            .as_deref()
+            .and_then(|uncommon| uncommon.index.as_ref());
+        let position = index
+            .expect("an index from INDEXED_FROM on")
+            .positions
+            .get(&key)?;
+        Some(*position as usize)
+    }
+
+    /// The id of the key `key`, which is not a [`KnownKey`], if this section has it.
+    fn other_key_id(&self, key: &str) -> Option<KeyId> {
+        let uncommon = self.uncommon.as_deref()?;
+        if let Some(index) = &uncommon.index {
+            return index.other_keys.get(key).copied();
+        }
+        let position = uncommon.other_keys.iter().position(|other| other == key)?;
+        Some(other_key(position))
+    }
+
+    /// The id for `key`, given one first if this section has not met it, and whether it
+    /// had.
+    fn key_id_or_add(&mut self, key: &PropertyKey) -> (KeyId, bool) {
+        match key {
+            PropertyKey::Known(known) => {
+                let bit = known_bit(*known);
+                let met = self.known_keys & bit != 0;
+                self.known_keys |= bit;
+                (KeyId(known.index()), met)
+            }
+            PropertyKey::Other(text) => {
+                if let Some(id) = self.other_key_id(text) {
+                    return (id, true);
+                }
+                let uncommon = self.uncommon.get_or_insert_default();
+                let id = other_key(uncommon.other_keys.len());
+                uncommon.other_keys.push(text.clone());
+                if let Some(index) = &mut uncommon.index {
+                    index.other_keys.insert(text.clone(), id);
+                }
+                (id, false)
             }
         }
-        self.keys |= bit;
-        self.properties.push((key, property));
     }
 
-    /// A linear scan: with a handful of keys, comparing lengths first rules out most of them
-    /// without reading their bytes.
-    fn slot(&self, key: &str) -> Option<&(CompactString, Property)> {
-        self.properties.iter().find(|(existing, _)| existing == key)
-    }
-
-    fn slot_mut(&mut self, key: &str) -> Option<&mut (CompactString, Property)> {
-        self.properties
-            .iter_mut()
-            .find(|(existing, _)| existing == key)
+    /// Set a key, replacing the value an earlier line or section gave it.
+    fn insert(&mut self, raw: RawProperty, file: FileKind) {
+        let (key, met) = self.key_id_or_add(&raw.key);
+        let property = Property::new(key, raw, file);
+        if let Some(position) = met.then(|| self.position(key)).flatten() {
+            let earlier = std::mem::replace(&mut self.properties[position], property);
+            self.uncommon.get_or_insert_default().replaced.push(earlier);
+            return;
+        }
+        self.properties.push(property);
+        let count = self.properties.len();
+        if count >= INDEXED_FROM {
+            let uncommon = self.uncommon.get_or_insert_default();
+            match &mut uncommon.index {
+                Some(index) => {
+                    index.positions.insert(key, position_u32(count - 1));
+                }
+                None => {
+                    uncommon.index = Some(KeyIndex::of(&self.properties, &uncommon.other_keys));
+                }
+            }
+        }
     }
 }
 
-/// The bit of [`Section::keys`] that stands for `key`: from its length and last byte, which
-/// tell the keys the SDKs know apart well enough, and cost nothing to read.
-fn key_bit(key: &str) -> u32 {
-    let last = key.as_bytes().last().map_or(0, |&byte| usize::from(byte));
-    1 << ((key.len() + 3 * last) % 32)
+impl KeyIndex {
+    fn of(properties: &[Property], other_keys: &[CompactString]) -> Self {
+        KeyIndex {
+            other_keys: other_keys
+                .iter()
+                .enumerate()
+                .map(|(position, text)| (text.clone(), other_key(position)))
+                .collect(),
+            positions: properties
+                .iter()
+                .enumerate()
+                .map(|(position, property)| (property.key, position_u32(position)))
+                .collect(),
+        }
+    }
+}
+
+/// The id of the key at `position` among a section's other keys.
+fn other_key(position: usize) -> KeyId {
+    KeyId(KnownKey::COUNT + position_u32(position))
+}
+
+/// A position in a section's lists: a file's 10 MiB hold far fewer than four billion keys.
+fn position_u32(position: usize) -> u32 {
+    u32::try_from(position).expect("fewer than 2^32 keys")
 }
 
 /// A section header the SDKs skip without a word.
@@ -497,19 +694,14 @@ impl<'s, 'h> FileMerge<'s, 'h> {
         let Some((section_kind, position)) = self.current else {
             return;
         };
-        // Keys that are not identifiers are dropped by the SDKs, with only a log line.
-        if !is_identifier(&property.key) {
-            return;
+        // Keys that are not identifiers are dropped by the SDKs, with only a log line. Known
+        // keys are identifiers.
+        if let PropertyKey::Other(text) = &property.key {
+            if !is_identifier(text) {
+                return;
+            }
         }
-        let merged = Property {
-            value: property.value,
-            // Files are read up to a few MiB; a line number past four billion cannot occur.
-            line: u32::try_from(property.line).expect("fewer than 2^32 lines"),
-            file: self.kind,
-            is_sub_property_block: property.is_sub_property_block,
-            inline_comment: property.inline_comment,
-        };
-        self.set.sections_mut(section_kind).list[position as usize].insert(property.key, merged);
+        self.set.sections_mut(section_kind).list[position as usize].insert(property, self.kind);
     }
 }
 
@@ -659,20 +851,12 @@ mod tests {
             "[a]\nb = 3\nk = 4\n",
         );
         let a = set.profile("a").unwrap();
-        let keys: Vec<&str> = a.properties.iter().map(|(key, _)| key.as_str()).collect();
+        let keys: Vec<&str> = a.properties().map(|(key, _)| key).collect();
         assert_eq!(keys, ["zone", "k", "region", "b"]);
         assert_eq!(a.get("k"), Some("4"));
         let replaced: Vec<(&str, &str, FileKind, usize)> = a
             .replaced()
-            .iter()
-            .map(|(key, p)| {
-                (
-                    key.as_str(),
-                    p.value.as_str(),
-                    p.origin().file,
-                    p.origin().line,
-                )
-            })
+            .map(|(key, p)| (key, p.value.as_str(), p.origin().file, p.origin().line))
             .collect();
         assert_eq!(
             replaced,
@@ -684,6 +868,82 @@ mod tests {
         let config_only = load("[profile a]\nk = 1\nk = 2\n", "");
         let k = config_only.profile("a").unwrap().property("k").unwrap();
         assert_eq!((k.value.as_str(), k.origin().line), ("2", 3));
+    }
+
+    #[test]
+    fn keys_match_whatever_their_case_known_or_not() {
+        let set = load(
+            "[profile a]\nRegion = x\nMy_Key = 1\nsso_session = s\n",
+            "[a]\nregion = y\nmy_key = 2\nAWS_ACCESS_KEY_ID = AKIA\n",
+        );
+        let a = set.profile("a").unwrap();
+        let keys: Vec<(&str, &str)> = a
+            .properties()
+            .map(|(key, p)| (key, p.value.as_str()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("region", "y"),
+                ("my_key", "2"),
+                ("sso_session", "s"),
+                ("aws_access_key_id", "AKIA")
+            ]
+        );
+        assert_eq!(a.get("my_key"), Some("2"));
+        assert_eq!(a.get(crate::property_key::REGION), Some("y"));
+        assert_eq!(a.get("aws_access_key_id"), Some("AKIA"));
+        assert_eq!(a.get("role_arn"), None);
+        assert_eq!(a.get("other"), None);
+        let replaced: Vec<&str> = a.replaced().map(|(key, _)| key).collect();
+        assert_eq!(replaced, ["region", "my_key"]);
+        assert_eq!(
+            set.profile("a").unwrap().get(crate::property_key::ROLE_ARN),
+            None
+        );
+    }
+
+    /// A section large enough to find its keys by hashing agrees with a plain list: every
+    /// key's latest value in first-seen order, every replaced value in order.
+    #[test]
+    fn large_sections_find_keys_as_small_ones_do() {
+        for count in [1, INDEXED_FROM - 1, INDEXED_FROM, 3 * INDEXED_FROM] {
+            let mut config = String::from("[profile a]\n");
+            let mut expected: Vec<(String, String)> = Vec::new();
+            let mut replaced: Vec<(String, String)> = Vec::new();
+            for step in 0..2 * count {
+                // Known and other keys, each set once or twice, some in upper case.
+                let key = match step % 3 {
+                    0 => ["region", "role_arn", "output"][step % 2].to_string(),
+                    1 => format!("Key_{}", step % count),
+                    _ => format!("key_{}", (step * 7) % count),
+                };
+                let value = format!("v{step}");
+                config.push_str(&format!("{key} = {value}\n"));
+                let key = key.to_ascii_lowercase();
+                match expected.iter_mut().find(|(existing, _)| *existing == key) {
+                    Some(slot) => replaced.push((key, std::mem::replace(&mut slot.1, value))),
+                    None => expected.push((key, value)),
+                }
+            }
+            let set = load(&config, "");
+            let a = set.profile("a").unwrap();
+            let found: Vec<(String, String)> = a
+                .properties()
+                .map(|(key, p)| (key.to_string(), p.value.to_string()))
+                .collect();
+            assert_eq!(found, expected, "{count}");
+            let found: Vec<(String, String)> = a
+                .replaced()
+                .map(|(key, p)| (key.to_string(), p.value.to_string()))
+                .collect();
+            assert_eq!(found, replaced, "{count}");
+            for (key, value) in &expected {
+                assert_eq!(a.get(key.as_str()), Some(value.as_str()), "{count} {key}");
+            }
+            assert_eq!(a.get("key_absent"), None);
+            assert_eq!(a.get(crate::property_key::SSO_SESSION), None);
+        }
     }
 
     /// A repeated section is a header whose exact text came earlier in the same file, whatever

@@ -497,6 +497,28 @@ fn value_of_5_mb_is_drawn_without_delay() {
     }
 }
 
+#[test]
+fn a_section_of_200_000_keys_is_read_without_delay() {
+    let home = Home::new();
+    home.credentials(&good_credentials());
+    let keys: String = (0..200_000)
+        .map(|i| format!("setting_{i} = {i}\n"))
+        .collect();
+    home.config(&format!("[default]\nregion = eu-central-1\n{keys}"));
+    let (result, took) = timed(home.cmd().args(["profiles", "--format", "json"]));
+    let result = result.expect_code(0);
+    assert!(took < DOES_NOT_HANG, "took {took:?}");
+    let document = result.json();
+    let default = &document["profiles"]
+        .as_array()
+        .expect("a list of profiles")
+        .iter()
+        .find(|profile| profile["name"] == "default")
+        .expect("the default profile")["properties"];
+    assert_eq!(default["setting_199999"], "199999");
+    assert_eq!(default.as_object().map(|keys| keys.len()), Some(200_001));
+}
+
 /// A named pipe, as `mkfifo` makes one.
 fn fifo(home: &Home, rel: &str) -> PathBuf {
     let path = home.join(rel);

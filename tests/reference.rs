@@ -22,7 +22,6 @@ fn sections_as_json<'a>(
     for section in sections {
         let properties: Map<String, Value> = section
             .properties()
-            .iter()
             .map(|(key, property)| (key.to_string(), Value::from(property.value.as_str())))
             .collect();
         out.insert(section.name.to_string(), Value::Object(properties));

@@ -14,6 +14,7 @@ use crate::locate::Locations;
 use crate::mask::KeyDisplay;
 use crate::model::{CredentialKind, Model, ResolvedProfile};
 use crate::profile_set::{FileKind, Origin};
+use crate::property_key::{REGION, SSO_SESSION};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -135,7 +136,7 @@ impl ProfileRow {
             credential_kind: profile.kind,
             root_kind: profile.root_kind,
             access_key_id: key_id.map(|id| keys.show(id)),
-            region: profile.section.get("region").map(str::to_string),
+            region: profile.section.get(REGION).map(str::to_string),
             chain,
             key_age_days: age.map(|age| age.days),
             key_age_exact: age.map(|age| age.exact),
@@ -176,7 +177,7 @@ impl<'a> Brief<'a> {
             root_kind: profile.root_kind,
             noted: profile.chain.is_err()
                 || facts.is_some_and(|facts| facts.notes.contains_key(profile.name())),
-            sso_session: profile.section.get("sso_session"),
+            sso_session: profile.section.get(SSO_SESSION),
         }
     }
 }

@@ -44,7 +44,7 @@ fn properties(section: &Section, keys: KeyDisplay) -> Value {
             Value::from(REDACTED)
         } else if key == "aws_access_key_id" {
             Value::from(keys.show(&property.value))
-        } else if property.is_sub_property_block {
+        } else if property.is_sub_property_block() {
             sub_properties(&property.value)
         } else {
             // A protected profile's credential_process names its key ID: masked like any other.

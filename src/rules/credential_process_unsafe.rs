@@ -3,6 +3,7 @@
 
 use super::{Context, Rule};
 use crate::finding::Finding;
+use crate::property_key::CREDENTIAL_PROCESS;
 use rustc_hash::FxHashMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     // Many profiles often run the same helper: look at each program on disk only once.
     let mut problems: FxHashMap<&str, Option<String>> = FxHashMap::default();
     out.extend(ctx.model.set.profiles().iter().filter_map(|section| {
-        let property = section.property("credential_process")?;
+        let property = section.property(CREDENTIAL_PROCESS)?;
         let program = first_word(&property.value)?;
         let problem = problems
             .entry(program)

@@ -3,12 +3,13 @@
 
 use super::{Context, Rule};
 use crate::finding::Finding;
+use crate::property_key::{AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN};
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     out.extend(ctx.model.set.profiles().iter().filter_map(|section| {
-        let key = section.property("aws_access_key_id");
-        let secret = section.property("aws_secret_access_key");
-        let token = section.property("aws_session_token");
+        let key = section.property(AWS_ACCESS_KEY_ID);
+        let secret = section.property(AWS_SECRET_ACCESS_KEY);
+        let token = section.property(AWS_SESSION_TOKEN);
         let (present, missing) = match (key, secret, token) {
             (Some(key), None, _) => (key, "aws_secret_access_key"),
             (None, Some(secret), _) => (secret, "aws_access_key_id"),

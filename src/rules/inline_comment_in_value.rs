@@ -24,7 +24,7 @@ fn report(
     out: &mut Vec<Finding>,
 ) {
     for (key, property) in section.properties() {
-        if !property.inline_comment {
+        if !property.inline_comment() {
             continue;
         }
         let place = match profile {

@@ -67,7 +67,6 @@ fn holds_secrets(ctx: &Context, kind: FileKind) -> bool {
     ctx.model.set.profiles().iter().any(|profile| {
         profile
             .properties()
-            .iter()
             .chain(profile.replaced())
             .any(|(key, property)| property.origin().file == kind && is_secret_key(key))
     })

@@ -4,7 +4,6 @@
 use super::{Context, Rule};
 use crate::finding::Finding;
 use crate::profile_set::{FileKind, Property};
-use compact_str::CompactString;
 
 /// What the SDKs read as a profile's static credentials.
 const CREDENTIAL_KEYS: [&str; 3] = [
@@ -48,11 +47,13 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
 
 /// The credential properties among `properties` written in the config file, each key once,
 /// first line first.
-fn in_config(properties: &[(CompactString, Property)]) -> Vec<(&str, &Property)> {
+fn in_config<'s>(
+    properties: impl Iterator<Item = (&'s str, &'s Property)>,
+) -> Vec<(&'s str, &'s Property)> {
     let mut found: Vec<(&str, &Property)> = Vec::new();
     for (key, property) in properties {
-        let credential = CREDENTIAL_KEYS.contains(&key.as_str());
-        let seen = found.iter().any(|(other, _)| other == key);
+        let credential = CREDENTIAL_KEYS.contains(&key);
+        let seen = found.iter().any(|(other, _)| *other == key);
         if credential && property.origin().file == FileKind::Config && !seen {
             found.push((key, property));
         }

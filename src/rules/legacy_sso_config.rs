@@ -2,6 +2,7 @@
 
 use super::{Context, Rule};
 use crate::finding::Finding;
+use crate::property_key::{SSO_SESSION, SSO_START_URL};
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     out.extend(
@@ -9,9 +10,9 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
             .set
             .profiles()
             .iter()
-            .filter(|section| section.get("sso_session").is_none())
+            .filter(|section| section.get(SSO_SESSION).is_none())
             .filter_map(|section| {
-                let start_url = section.property("sso_start_url")?;
+                let start_url = section.property(SSO_START_URL)?;
                 let finding = rule
                     .finding(format!(
                         "Profile {} uses the legacy SSO form: its token cannot be refreshed and expires within 8 hours",

@@ -41,6 +41,7 @@ use crate::locate::Locations;
 use crate::mask::KeyDisplay;
 use crate::model::{Model, ResolvedProfile};
 use crate::profile_set::{FileKind, Origin};
+use crate::property_key::{AWS_ACCESS_KEY_ID, CREDENTIAL_PROCESS};
 use crate::settings::Settings;
 use std::path::Path;
 
@@ -65,8 +66,8 @@ impl KeyHolder<'_> {
     fn origin(&self) -> Option<Origin> {
         let section = &self.profile.section;
         let key_line = section
-            .property("aws_access_key_id")
-            .or_else(|| section.property("credential_process"))
+            .property(AWS_ACCESS_KEY_ID)
+            .or_else(|| section.property(CREDENTIAL_PROCESS))
             .map(|p| p.origin());
         key_line.or_else(|| section.headers.first().copied())
     }

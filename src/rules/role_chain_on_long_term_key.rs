@@ -4,6 +4,7 @@
 use super::{Context, Rule};
 use crate::finding::Finding;
 use crate::model::CredentialKind;
+use crate::property_key::ROLE_ARN;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     out.extend(
@@ -19,7 +20,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                     return None;
                 }
                 let role_profile = ctx.model.set.profile(first_role.profile)?;
-                let origin = role_profile.property("role_arn")?.origin();
+                let origin = role_profile.property(ROLE_ARN)?.origin();
                 let finding = rule
                     .finding(format!(
                         "Profile {} assumes {} with the long-term key of profile {} and no MFA",
