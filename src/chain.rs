@@ -129,6 +129,10 @@ pub enum ChainError {
         visited: Vec<String>,
         next: String,
     },
+    /// More than [`MAX_CHAIN_PROFILES`] profiles deep.
+    TooLong {
+        profile: String,
+    },
     BothSources {
         profile: String,
     },
@@ -171,6 +175,7 @@ impl ChainError {
                 referenced_from, ..
             } => referenced_from.as_deref(),
             ChainError::Loop { next, .. } => Some(next),
+            ChainError::TooLong { profile } => Some(profile),
             ChainError::BothSources { profile }
             | ChainError::NoSource { profile }
             | ChainError::NoCredentials { profile }
@@ -197,6 +202,10 @@ impl fmt::Display for ChainError {
                 f,
                 "profile formed an infinite loop: {} -> {next}",
                 visited.join(" -> ")
+            ),
+            ChainError::TooLong { profile } => write!(
+                f,
+                "its role chain goes through more than {MAX_CHAIN_PROFILES} profiles, from `{profile}`; awscheck follows it no further"
             ),
             ChainError::BothSources { profile } => write!(
                 f,
@@ -256,6 +265,12 @@ fn source<'a>(
     })
 }
 
+/// The most profiles a chain may go through before awscheck gives up on it. The SDKs set
+/// no limit, but each link is an AssumeRole call, and role chains in use are a few links
+/// long. Without one, a file of a thousand profiles each naming the next would be walked a
+/// million times over, and every one of them reported with the whole chain.
+pub const MAX_CHAIN_PROFILES: usize = 32;
+
 /// [`resolve`] for a profile already found in `set`.
 pub fn resolve_from<'a>(set: &'a ProfileSet, first: &'a Section) -> Result<Chain<'a>, ChainError> {
     let mut profile = first;
@@ -267,6 +282,11 @@ pub fn resolve_from<'a>(set: &'a ProfileSet, first: &'a Section) -> Result<Chain
             return Err(ChainError::Loop {
                 visited: visited.iter().map(|p| p.to_string()).collect(),
                 next: profile.name.to_string(),
+            });
+        }
+        if visited.len() == MAX_CHAIN_PROFILES {
+            return Err(ChainError::TooLong {
+                profile: first.name.to_string(),
             });
         }
         visited.push(&profile.name);
@@ -434,5 +454,47 @@ fn static_key(profile: &Section) -> Result<Base<'_>, ChainError> {
             access_key_id,
             has_session_token: token.is_some(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Profiles `p0` to `p{count - 1}`, each assuming a role from the next, the last with a key.
+    fn chain_of(count: usize) -> ProfileSet {
+        let mut config: String = (0..count - 1)
+            .map(|i| {
+                format!(
+                    "[profile p{i}]\nrole_arn = arn:aws:iam::123456789012:role/r{i}\nsource_profile = p{}\n",
+                    i + 1
+                )
+            })
+            .collect();
+        config.push_str(&format!(
+            "[profile p{}]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n",
+            count - 1
+        ));
+        ProfileSet::from_texts(&config, "").expect("parses")
+    }
+
+    #[test]
+    fn chains_through_more_profiles_than_the_limit_are_not_followed() {
+        let set = chain_of(MAX_CHAIN_PROFILES + 8);
+        // p8 goes through exactly the limit: p8 to the last.
+        let chain = resolve(&set, "p8").expect("within the limit");
+        assert_eq!(chain.roles.len(), MAX_CHAIN_PROFILES - 1);
+        assert_eq!(
+            resolve(&set, "p7"),
+            Err(ChainError::TooLong {
+                profile: "p7".to_string()
+            })
+        );
+        let error = resolve(&set, "p0").unwrap_err();
+        assert_eq!(error.profile(), Some("p0"));
+        assert!(
+            error.to_string().contains("more than 32 profiles"),
+            "{error}"
+        );
     }
 }

@@ -519,6 +519,46 @@ fn a_section_of_200_000_keys_is_read_without_delay() {
     assert_eq!(default.as_object().map(|keys| keys.len()), Some(200_001));
 }
 
+#[test]
+fn a_role_chain_through_thousands_of_profiles_is_cut_short() {
+    let home = Home::new();
+    home.credentials(&good_credentials());
+    let profiles = 5_000;
+    let config: String = (0..profiles)
+        .map(|i| {
+            let next = i + 1;
+            format!(
+                "[profile p{i}]\nrole_arn = arn:aws:iam::123456789012:role/r{i}\nsource_profile = p{next}\n"
+            )
+        })
+        .collect();
+    home.config(&format!("{config}[profile p{profiles}]\nsource_profile = default\nrole_arn = arn:aws:iam::123456789012:role/last\n"));
+    let (result, took) = timed(home.cmd().args(["audit", "--offline", "--format", "json"]));
+    // The findings are of medium severity, below the default threshold.
+    let result = result.expect_code(0);
+    assert!(took < DOES_NOT_HANG, "took {took:?}");
+    let document = result.json();
+    let messages: Vec<&str> = cli_support::findings(&document)
+        .iter()
+        .filter(|finding| finding["profile"] == "p0")
+        .filter_map(|finding| finding["message"].as_str())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|message| message.contains("more than 32 profiles")),
+        "{messages:?}"
+    );
+    // The last 32 profiles reach the key within the limit.
+    let last = format!("p{}", profiles - 30);
+    assert!(!cli_support::findings(&document)
+        .iter()
+        .any(|finding| finding["profile"] == last.as_str()
+            && finding["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("more than 32"))));
+}
+
 /// A named pipe, as `mkfifo` makes one.
 fn fifo(home: &Home, rel: &str) -> PathBuf {
     let path = home.join(rel);
