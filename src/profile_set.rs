@@ -148,8 +148,10 @@ impl SectionKey for &&str {
 pub struct Section {
     pub name: CompactString,
     /// One entry per key, in the order the keys first appear. A section holds a handful of
-    /// properties, so a `Vec` finds a key as fast as a map and costs a fraction of its memory.
-    properties: Vec<Property>,
+    /// properties, so a list finds a key as fast as a map and costs a fraction of its memory.
+    /// Up to four, the most a generated IAM Identity Center profile or a key profile usually
+    /// has, are kept inline: an allocation less for each profile.
+    properties: SmallVec<[Property; 4]>,
     /// A bit per [`KnownKey`] among the properties: most lookups ask for a key the section
     /// lacks, and this answers them without a look at the properties.
     known_keys: u64,
