@@ -1,7 +1,7 @@
 //! The rule catalog: the human half of every rule, from the TOML files in `rules/`.
 //!
 //! The files are embedded at build time (see `build.rs`), so what `awscheck explain` prints is
-//! exactly what the project ships. The machine half, one check function per rule, lives in
+//! exactly what the project ships; each is read from the JSON the build made of it. The machine half, one check function per rule, lives in
 //! `crate::rules`; a test holds the two halves to each other.
 
 use crate::severity::Severity;
@@ -55,12 +55,12 @@ pub struct Reference {
 pub fn rules() -> &'static [RuleMeta] {
     static RULES: OnceLock<Vec<RuleMeta>> = OnceLock::new();
     RULES.get_or_init(|| {
-        let mut rules: Vec<RuleMeta> = RULE_FILES
+        let mut rules: Vec<RuleMeta> = RULE_JSON
             .iter()
-            .map(|(stem, text)| {
+            .map(|(stem, json)| {
                 // The catalog is part of the binary and checked by the test suite; a broken
                 // file here is a build defect, not user input.
-                let mut rule: RuleMeta = toml::from_str(text)
+                let mut rule: RuleMeta = serde_json::from_str(json)
                     .unwrap_or_else(|error| panic!("rules/{stem}.toml is invalid: {error}"));
                 for prose in [
                     &mut rule.summary,
