@@ -732,8 +732,24 @@ fn split_header(header: &str) -> (Option<&str>, &str) {
         .bytes()
         .position(|byte| byte == b' ' || byte == b'\t')
     {
-        Some(split) => (Some(header[..split].trim()), header[split + 1..].trim()),
-        None => (None, header.trim()),
+        Some(split) => (
+            Some(trim_unicode(&header[..split])),
+            trim_unicode(&header[split + 1..]),
+        ),
+        None => (None, trim_unicode(header)),
+    }
+}
+
+/// `text.trim()`: the SDKs trim the two words of a header of Unicode whitespace. A word that
+/// starts and ends with a visible ASCII character, as nearly every one does, is returned as
+/// it is without decoding a character.
+fn trim_unicode(text: &str) -> &str {
+    // ASCII whitespace to `char::is_whitespace`: space, \t, \n, \x0B, \x0C and \r.
+    let visible = |byte: &u8| byte.is_ascii() && !matches!(byte, b' ' | b'\t'..=b'\r');
+    let bytes = text.as_bytes();
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) if visible(first) && visible(last) => text,
+        _ => text.trim(),
     }
 }
 
@@ -814,6 +830,23 @@ mod tests {
             set.merge_file(kind, parse(&document).unwrap());
         }
         set
+    }
+
+    #[test]
+    fn trim_unicode_is_str_trim() {
+        let pieces = [
+            "a", " ", "\t", "\n", "\u{b}", "\u{c}", "\r", "\u{85}", "\u{a0}", "\u{3000}", "é", "~",
+            "\u{7f}",
+        ];
+        for first in pieces {
+            for middle in ["", "x", " y "] {
+                for last in pieces {
+                    let text = format!("{first}{middle}{last}");
+                    assert_eq!(trim_unicode(&text), text.trim(), "{text:?}");
+                }
+            }
+        }
+        assert_eq!(trim_unicode(""), "");
     }
 
     #[test]
