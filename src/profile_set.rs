@@ -366,9 +366,20 @@ pub struct RepeatedSection {
 pub struct ProfileSet {
     profiles: Sections,
     sso_sessions: Sections,
+    /// The first [`LISTED`] sections the SDKs skip.
     pub ignored: Vec<IgnoredSection>,
+    /// How many more they skip.
+    pub ignored_unlisted: usize,
+    /// The first [`LISTED`] repeated headers.
     pub repeated: Vec<RepeatedSection>,
+    /// How many more headers repeat.
+    pub repeated_unlisted: usize,
 }
+
+/// How many skipped sections, and how many repeated headers, are kept one by one. A setup has
+/// a handful; a 10 MB file of nothing but headers has 1.7 million, and listing every one, each
+/// with its finding, took 4 GB.
+pub const LISTED: usize = 1_000;
 
 const DEFAULT: &str = "default";
 /// About what a generated IAM Identity Center profile takes: a header and four settings.
@@ -454,11 +465,27 @@ impl ProfileSet {
     }
 
     fn ignore(&mut self, origin: Origin, header: &str, skipped: Skipped) {
+        if self.ignored.len() == LISTED {
+            self.ignored_unlisted += 1;
+            return;
+        }
         self.ignored.push(IgnoredSection {
             origin,
             header: header.to_string(),
             reason: skipped.reason,
             fix: skipped.fix,
+        });
+    }
+
+    fn repeat(&mut self, header: &str, first: Origin, again: Origin) {
+        if self.repeated.len() == LISTED {
+            self.repeated_unlisted += 1;
+            return;
+        }
+        self.repeated.push(RepeatedSection {
+            header: header.to_string(),
+            first,
+            again,
         });
     }
 
@@ -680,14 +707,11 @@ impl<'s, 'h> FileMerge<'s, 'h> {
             }
         };
         if let Some(first_line) = first_line {
-            set.repeated.push(RepeatedSection {
-                header: header.to_string(),
-                first: Origin {
-                    file: kind,
-                    line: first_line,
-                },
-                again: origin,
-            });
+            let first = Origin {
+                file: kind,
+                line: first_line,
+            };
+            set.repeat(header, first, origin);
         }
     }
 
@@ -869,6 +893,14 @@ mod tests {
         assert_eq!(set.repeated[0].again.line, 3);
         let ignored: Vec<_> = set.ignored.iter().map(|i| i.header.as_str()).collect();
         assert_eq!(ignored, ["foo", "profile b"]);
+    }
+
+    #[test]
+    fn skipped_and_repeated_sections_past_the_listed_ones_are_counted() {
+        let set = load(&"[x y]\n".repeat(LISTED + 5), "");
+        assert_eq!((set.ignored.len(), set.ignored_unlisted), (LISTED, 5));
+        assert_eq!((set.repeated.len(), set.repeated_unlisted), (LISTED, 4));
+        assert_eq!(set.repeated[LISTED - 1].again.line, LISTED + 1);
     }
 
     #[test]

@@ -559,6 +559,39 @@ fn a_role_chain_through_thousands_of_profiles_is_cut_short() {
                 .is_some_and(|m| m.contains("more than 32"))));
 }
 
+#[test]
+fn a_file_of_nothing_but_skipped_headers_is_listed_in_part() {
+    let home = Home::new();
+    home.credentials(&good_credentials());
+    // 350,000 headers the SDKs skip, each the same, so each also repeats the first.
+    home.config(&"[x y]\n".repeat(350_000));
+    let (result, took) = timed(home.cmd().args(["audit", "--offline", "--format", "json"]));
+    let result = result.expect_code(0);
+    assert!(took < DOES_NOT_HANG, "took {took:?}");
+    let document = result.json();
+    let findings = cli_support::findings(&document);
+    for (slug, summary) in [
+        (
+            "ignored-section",
+            "349,000 more sections are ignored by the AWS SDKs; awscheck lists the first 1,000",
+        ),
+        (
+            "duplicate-section",
+            "348,999 more headers appear again in the same file; awscheck lists the first 1,000",
+        ),
+    ] {
+        let of_rule: Vec<&serde_json::Value> = findings
+            .iter()
+            .filter(|finding| finding["slug"] == slug)
+            .collect();
+        assert_eq!(of_rule.len(), 1_001, "{slug}");
+        assert!(
+            of_rule.iter().any(|finding| finding["message"] == summary),
+            "{slug}"
+        );
+    }
+}
+
 /// A named pipe, as `mkfifo` makes one.
 fn fifo(home: &Home, rel: &str) -> PathBuf {
     let path = home.join(rel);

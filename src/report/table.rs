@@ -6,7 +6,7 @@
 use super::grid::{self, Color, Table};
 use super::{Brief, ProfileRow, Rows};
 use crate::audit::Evaluation;
-use crate::finding::Finding;
+use crate::finding::{thousands, Finding};
 use crate::model::CredentialKind;
 use crate::severity::Severity;
 use rustc_hash::FxHashSet;
@@ -80,19 +80,6 @@ impl Folded {
             parts.join(", ")
         ))
     }
-}
-
-/// `10000` -> `10,000`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 /// Whether a profile earns its row in the audit: it holds or uses a long-term or temporary

@@ -1,7 +1,8 @@
 //! `duplicate-section` (rules/duplicate-section.toml): one header twice in one file.
 
 use super::{Context, Rule};
-use crate::finding::Finding;
+use crate::finding::{thousands, Finding};
+use crate::profile_set::LISTED;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     out.extend(
@@ -32,6 +33,21 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                 ctx.place(finding, repeated.again)
             }),
     );
+    let unlisted = ctx.model.set.repeated_unlisted;
+    if unlisted > 0 {
+        out.push(
+            rule.finding(format!(
+                "{} more headers appear again in the same file; awscheck lists the first {}",
+                thousands(unlisted),
+                thousands(LISTED)
+            ))
+            .evidence(format!(
+                "{} repeated headers in all",
+                thousands(LISTED + unlisted)
+            ))
+            .fix("Merge or delete the sections listed, then run awscheck again".to_string()),
+        );
+    }
 }
 
 fn profile_name(header: &str) -> Option<&str> {
