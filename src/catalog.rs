@@ -1,8 +1,9 @@
 //! The rule catalog: the human half of every rule, from the TOML files in `rules/`.
 //!
 //! The files are embedded at build time (see `build.rs`), so what `awscheck explain` prints is
-//! exactly what the project ships; each is read from the JSON the build made of it. The machine half, one check function per rule, lives in
-//! `crate::rules`; a test holds the two halves to each other.
+//! exactly what the project ships; each is read from the JSON the build made of it. The
+//! machine half, one check function per rule, lives in `crate::rules`; a test holds the two
+//! halves to each other.
 
 use crate::severity::Severity;
 use serde::Deserialize;

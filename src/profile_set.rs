@@ -366,20 +366,55 @@ pub struct RepeatedSection {
 pub struct ProfileSet {
     profiles: Sections,
     sso_sessions: Sections,
-    /// The first [`LISTED`] sections the SDKs skip.
-    pub ignored: Vec<IgnoredSection>,
-    /// How many more they skip.
-    pub ignored_unlisted: usize,
-    /// The first [`LISTED`] repeated headers.
-    pub repeated: Vec<RepeatedSection>,
-    /// How many more headers repeat.
-    pub repeated_unlisted: usize,
+    pub ignored: Listed<IgnoredSection>,
+    pub repeated: Listed<RepeatedSection>,
 }
 
 /// How many skipped sections, and how many repeated headers, are kept one by one. A setup has
 /// a handful; a 10 MB file of nothing but headers has 1.7 million, and listing every one, each
 /// with its finding, took 4 GB.
 pub const LISTED: usize = 1_000;
+
+/// The first [`LISTED`] of what a file may hold without bound, and how many more there are.
+/// Reads as the slice of the listed ones.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed<T> {
+    items: Vec<T>,
+    unlisted: usize,
+}
+
+impl<T> Default for Listed<T> {
+    fn default() -> Self {
+        Listed {
+            items: Vec::new(),
+            unlisted: 0,
+        }
+    }
+}
+
+impl<T> Listed<T> {
+    /// Keep the item `make` gives while fewer than [`LISTED`] are kept; count it otherwise.
+    fn add(&mut self, make: impl FnOnce() -> T) {
+        if self.items.len() == LISTED {
+            self.unlisted += 1;
+        } else {
+            self.items.push(make());
+        }
+    }
+
+    /// How many came after the listed ones.
+    pub fn unlisted(&self) -> usize {
+        self.unlisted
+    }
+}
+
+impl<T> std::ops::Deref for Listed<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.items
+    }
+}
 
 const DEFAULT: &str = "default";
 /// About what a generated IAM Identity Center profile takes: a header and four settings.
@@ -465,27 +500,11 @@ impl ProfileSet {
     }
 
     fn ignore(&mut self, origin: Origin, header: &str, skipped: Skipped) {
-        if self.ignored.len() == LISTED {
-            self.ignored_unlisted += 1;
-            return;
-        }
-        self.ignored.push(IgnoredSection {
+        self.ignored.add(|| IgnoredSection {
             origin,
             header: header.to_string(),
             reason: skipped.reason,
             fix: skipped.fix,
-        });
-    }
-
-    fn repeat(&mut self, header: &str, first: Origin, again: Origin) {
-        if self.repeated.len() == LISTED {
-            self.repeated_unlisted += 1;
-            return;
-        }
-        self.repeated.push(RepeatedSection {
-            header: header.to_string(),
-            first,
-            again,
         });
     }
 
@@ -711,7 +730,11 @@ impl<'s, 'h> FileMerge<'s, 'h> {
                 file: kind,
                 line: first_line,
             };
-            set.repeat(header, first, origin);
+            set.repeated.add(|| RepeatedSection {
+                header: header.to_string(),
+                first,
+                again: origin,
+            });
         }
     }
 
@@ -898,8 +921,8 @@ mod tests {
     #[test]
     fn skipped_and_repeated_sections_past_the_listed_ones_are_counted() {
         let set = load(&"[x y]\n".repeat(LISTED + 5), "");
-        assert_eq!((set.ignored.len(), set.ignored_unlisted), (LISTED, 5));
-        assert_eq!((set.repeated.len(), set.repeated_unlisted), (LISTED, 4));
+        assert_eq!((set.ignored.len(), set.ignored.unlisted()), (LISTED, 5));
+        assert_eq!((set.repeated.len(), set.repeated.unlisted()), (LISTED, 4));
         assert_eq!(set.repeated[LISTED - 1].again.line, LISTED + 1);
     }
 

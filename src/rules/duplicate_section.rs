@@ -1,8 +1,7 @@
 //! `duplicate-section` (rules/duplicate-section.toml): one header twice in one file.
 
 use super::{Context, Rule};
-use crate::finding::{thousands, Finding};
-use crate::profile_set::LISTED;
+use crate::finding::Finding;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     out.extend(
@@ -33,21 +32,12 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                 ctx.place(finding, repeated.again)
             }),
     );
-    let unlisted = ctx.model.set.repeated_unlisted;
-    if unlisted > 0 {
-        out.push(
-            rule.finding(format!(
-                "{} more headers appear again in the same file; awscheck lists the first {}",
-                thousands(unlisted),
-                thousands(LISTED)
-            ))
-            .evidence(format!(
-                "{} repeated headers in all",
-                thousands(LISTED + unlisted)
-            ))
-            .fix("Merge or delete the sections listed, then run awscheck again".to_string()),
-        );
-    }
+    out.extend(rule.unlisted(
+        &ctx.model.set.repeated,
+        "headers appear again in the same file",
+        "repeated headers",
+        "Merge or delete the sections listed, then run awscheck again",
+    ));
 }
 
 fn profile_name(header: &str) -> Option<&str> {

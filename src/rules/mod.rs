@@ -36,11 +36,11 @@ mod user_has_password_and_key;
 
 use crate::catalog::RuleMeta;
 use crate::facts::Facts;
-use crate::finding::Finding;
+use crate::finding::{thousands, Finding};
 use crate::locate::Locations;
 use crate::mask::KeyDisplay;
 use crate::model::{Model, ResolvedProfile};
-use crate::profile_set::{FileKind, Origin};
+use crate::profile_set::{FileKind, Listed, Origin, LISTED};
 use crate::property_key::{AWS_ACCESS_KEY_ID, CREDENTIAL_PROCESS};
 use crate::settings::Settings;
 use std::path::Path;
@@ -137,6 +137,27 @@ impl<'a> Rule<'a> {
 
     pub fn finding(&self, message: impl Into<String>) -> Finding {
         Finding::new(self.meta, message)
+    }
+
+    /// The finding that counts what `listed` leaves out, if it leaves anything out: `more`
+    /// says what there is more of, `in_all` names them with the listed ones.
+    fn unlisted<T>(
+        &self,
+        listed: &Listed<T>,
+        more: &str,
+        in_all: &str,
+        fix: &'static str,
+    ) -> Option<Finding> {
+        let unlisted = listed.unlisted();
+        (unlisted > 0).then(|| {
+            self.finding(format!(
+                "{} more {more}; awscheck lists the first {}",
+                thousands(unlisted),
+                thousands(LISTED)
+            ))
+            .evidence(format!("{} {in_all} in all", thousands(LISTED + unlisted)))
+            .fix(fix)
+        })
     }
 }
 
