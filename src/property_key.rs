@@ -217,6 +217,10 @@ impl PropertyKey {
         if let Some(known) = KnownKey::find(key) {
             return PropertyKey::Known(known);
         }
+        // Only an upper-case letter can make a second look find it.
+        if !key.bytes().any(|byte| byte.is_ascii_uppercase()) {
+            return PropertyKey::Other(key.into());
+        }
         let mut lower = CompactString::new(key);
         lower.make_ascii_lowercase();
         match KnownKey::find(&lower) {
