@@ -33,7 +33,7 @@ impl Finding {
             profile: None,
             file: None,
             line: None,
-            message: message.into(),
+            message: redacted(message.into()),
             evidence: String::new(),
             remediation: Cow::Borrowed(rule.remediation.trim()),
         }
@@ -51,7 +51,7 @@ impl Finding {
     }
 
     pub fn evidence(mut self, evidence: impl Into<String>) -> Self {
-        self.evidence = evidence.into();
+        self.evidence = redacted(evidence.into());
         self
     }
 
@@ -69,6 +69,15 @@ impl Finding {
     /// writing it out needs no string of its own.
     pub fn location(&self) -> impl fmt::Display + '_ {
         Location(self)
+    }
+}
+
+/// Messages and evidence quote values from the user's files, which may hold a secret awscheck
+/// does not know as one.
+fn redacted(text: String) -> String {
+    match crate::mask::redact_secret_words(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(redacted) => redacted,
     }
 }
 

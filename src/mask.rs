@@ -15,6 +15,59 @@ pub fn is_secret_key(key: &str) -> bool {
 /// Written in place of a secret value.
 pub const REDACTED: &str = "<redacted>";
 
+/// A secret access key is 40 characters of base64.
+const SECRET_LENGTH: usize = 40;
+/// STS session tokens run to hundreds of characters of base64.
+const TOKEN_MIN_LENGTH: usize = 100;
+
+fn is_base64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'/' || b == b'+'
+}
+
+/// Whether `word` (a run of base64 characters) looks like a secret access key or a session
+/// token: 40 characters, or 100 and more, with upper- and lower-case letters and digits. A
+/// random 40-character key lacks one of the three once in a billion; a path or a name of that
+/// exact length rarely has all three.
+fn secret_shaped(word: &[u8]) -> bool {
+    (word.len() == SECRET_LENGTH || word.len() >= TOKEN_MIN_LENGTH)
+        && word.iter().any(u8::is_ascii_uppercase)
+        && word.iter().any(u8::is_ascii_lowercase)
+        && word.iter().any(u8::is_ascii_digit)
+}
+
+/// `text` with every secret-shaped word replaced by [`REDACTED`]: a value awscheck prints
+/// may hold a secret it does not know (`credential_process = /bin/echo {"SecretAccessKey": …}`).
+pub fn redact_secret_words(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if !is_base64(bytes[at]) {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len() && is_base64(bytes[at]) {
+            at += 1;
+        }
+        // A run of base64 is ASCII, so its ends are character boundaries.
+        if secret_shaped(&bytes[start..at]) {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            copied = at;
+        }
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            std::borrow::Cow::Owned(out)
+        }
+    }
+}
+
 /// `AKIAIOSFODNN7EXAMPLE` -> `AKIA…MPLE`. Short IDs (not real AWS ones) show less, so a
 /// mask never gives most of a value away.
 pub fn mask_key_id(key_id: &str) -> String {
@@ -55,7 +108,7 @@ const ID_PREFIXES: [&str; 11] = [
 /// print: every known secret replaced by [`REDACTED`], every AWS ID masked as `keys` asks.
 /// AWS writes full key IDs into messages ("The Access Key with id AKIA… cannot be found").
 pub fn scrub(text: &str, secrets: &[&str], keys: KeyDisplay) -> String {
-    let mut text = text.to_string();
+    let mut text = redact_secret_words(text).into_owned();
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         if text.contains(secret) {
             text = text.replace(secret, REDACTED);
@@ -154,6 +207,37 @@ mod tests {
                 KeyDisplay { reveal: true }
             ),
             "id AKIAIOSFODNN7EXAMPLE"
+        );
+    }
+
+    #[test]
+    fn secret_shaped_words_are_redacted_wherever_they_are() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let line = format!(r#"/bin/echo {{"Version":1,"SecretAccessKey":"{secret}"}}"#);
+        assert_eq!(
+            redact_secret_words(&line),
+            r#"/bin/echo {"Version":1,"SecretAccessKey":"<redacted>"}"#
+        );
+        let token = "IQoJb3JpZ2luX2Vj".to_string() + &"A1b2C3d4".repeat(20);
+        assert_eq!(redact_secret_words(&format!("t={token};")), "t=<redacted>;");
+        // Not secrets: too short or too long for a key, one kind of character missing, or
+        // ordinary text around them.
+        for text in [
+            "aws-vault exec dev --json",
+            "/usr/local/bin/awscheck credential-process --key-id AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKE",
+            "WJALRXUTNFEMI/K7MDENG/BPXRFICYEXAMPLEKEY",
+            "",
+        ] {
+            assert_eq!(redact_secret_words(text), text);
+        }
+        assert_eq!(
+            scrub(
+                &format!("bad signature for {secret}"),
+                &[],
+                KeyDisplay::default()
+            ),
+            "bad signature for <redacted>"
         );
     }
 

@@ -37,6 +37,7 @@ impl Credentials {
                 "broken",
                 "env",
                 "sub-block",
+                "process",
             ]
             .iter()
             .map(|label| secret_key(&format!("secrets {label}")))
@@ -57,6 +58,7 @@ impl Credentials {
             "broken",
             "env",
             "sub-block",
+            "process",
         ]
         .iter()
         .position(|l| *l == label)
@@ -138,6 +140,9 @@ aws_access_key_id = {temp_key}
 aws_secret_access_key = {temp_secret}
 aws_security_token = {config_token}
 
+[profile echoer]
+credential_process = /bin/echo {{"Version": 1, "AccessKeyId": "{config_key}", "SecretAccessKey": "{process_secret}"}}
+
 [profile plugin]
 region = eu-north-1
 tooling =
@@ -150,6 +155,7 @@ tooling =
         temp_secret = creds.secret("temp"),
         config_token = creds.token("config-temp"),
         sub_secret = creds.secret("sub-block"),
+        process_secret = creds.secret("process"),
     ));
     home.credentials(&format!(
         r#"[default]

@@ -1,7 +1,7 @@
 //! `awscheck profiles`: every profile, what it resolves to, and its merged properties.
 
 use super::ProfileRow;
-use crate::mask::{is_secret_key, KeyDisplay, REDACTED};
+use crate::mask::{is_secret_key, redact_secret_words, KeyDisplay, REDACTED};
 use crate::model::Model;
 use crate::profile_set::Section;
 use serde_json::{json, Map, Value};
@@ -47,7 +47,8 @@ fn properties(section: &Section, keys: KeyDisplay) -> Value {
         } else if property.is_sub_property_block() {
             sub_properties(&property.value)
         } else {
-            // A protected profile's credential_process names its key ID: masked like any other.
+            // A protected profile's credential_process names its key ID: masked like any other;
+            // and a value may hold a secret under a name that does not say so.
             Value::from(crate::mask::scrub(&property.value, &[], keys))
         };
         map.insert(key.to_string(), value);
@@ -61,11 +62,11 @@ fn sub_properties(value: &str) -> Value {
         if let Some((name, sub_value)) = line.split_once('=') {
             let name = name.trim();
             let sub_value = if is_secret_key(name) {
-                REDACTED
+                REDACTED.into()
             } else {
-                sub_value.trim()
+                redact_secret_words(sub_value.trim())
             };
-            map.insert(name.to_string(), Value::from(sub_value));
+            map.insert(name.to_string(), Value::from(sub_value.as_ref()));
         }
     }
     Value::Object(map)
