@@ -35,8 +35,11 @@ fn temp_path(path: &Path) -> io::Result<PathBuf> {
     )))
 }
 
+/// In the name of every temporary file awscheck writes.
+pub const TEMP_MARK: &str = ".awscheck-tmp-";
+
 fn temp_prefix(name: &str) -> String {
-    format!(".{name}.awscheck-tmp-")
+    format!(".{name}{TEMP_MARK}")
 }
 
 /// Write `contents` to a temporary file beside `path`, synced, with `mode`.

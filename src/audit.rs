@@ -167,3 +167,32 @@ pub fn evaluate(
     });
     evaluation
 }
+
+/// The exact secrets and session tokens of every key this audit knows: the profiles' own,
+/// the environment's, and the protected keys' from the store.
+pub fn known_secrets(
+    env: &Env,
+    model: &Model,
+    stored: &std::collections::HashMap<String, String>,
+) -> crate::scan::search::KnownSecrets {
+    let from_files = model.key_holders().flat_map(|(profile, key_id)| {
+        [
+            "aws_secret_access_key",
+            "aws_session_token",
+            "aws_security_token",
+        ]
+        .into_iter()
+        .filter_map(move |key| profile.section.property(key))
+        .map(move |property| (key_id, property.value.as_str()))
+    });
+    let from_environment = env.get("AWS_ACCESS_KEY_ID").into_iter().flat_map(|key_id| {
+        ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]
+            .into_iter()
+            .filter_map(|name| env.get(name))
+            .map(move |secret| (key_id, secret))
+    });
+    let from_store = stored
+        .iter()
+        .map(|(key_id, secret)| (key_id.as_str(), secret.as_str()));
+    crate::scan::search::KnownSecrets::new(from_files.chain(from_environment).chain(from_store))
+}

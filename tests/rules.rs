@@ -42,6 +42,9 @@ struct Fixture {
     /// Protected keys the secret store does not hold.
     #[serde(default)]
     missing_from_store: Vec<String>,
+    /// Protected keys the secret store holds: key ID -> secret.
+    #[serde(default)]
+    stored: std::collections::HashMap<String, String>,
     /// Other files in the home folder (path relative to it -> text), for the scan.
     #[serde(default)]
     files: BTreeMap<String, String>,
@@ -121,6 +124,8 @@ struct Expected {
     message: Option<String>,
     /// The finding's severity, when the rule sets it per finding.
     severity: Option<String>,
+    /// A part of the fix that must be there.
+    fix: Option<String>,
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -184,11 +189,13 @@ fn run_fixture(slug: &str) {
     let mut facts = Facts::gather(&env, &inputs.sources(), now);
     facts.first_seen = fixture.first_seen.clone().into_iter().collect();
     facts.missing_from_store = fixture.missing_from_store.iter().cloned().collect();
+    let known = awscheck::audit::known_secrets(&env, &model, &fixture.stored);
     facts.scan = Some(awscheck::scan::scan(
         &env,
         &inputs.locations,
         Some(home.path()),
         &[],
+        &known,
     ));
     for (key_id, online) in &fixture.online {
         let check = match &online.rejected {
@@ -263,8 +270,8 @@ fn run_fixture(slug: &str) {
     let describe = |f: &&awscheck::finding::Finding| {
         let severity = f.severity.name();
         format!(
-            "{:?} {:?}:{:?} {severity} {}",
-            f.profile, f.file, f.line, f.message
+            "{:?} {:?}:{:?} {severity} {} | {}",
+            f.profile, f.file, f.line, f.message, f.remediation
         )
     };
     assert_eq!(
@@ -287,6 +294,10 @@ fn run_fixture(slug: &str) {
                     .severity
                     .as_ref()
                     .is_none_or(|s| s == f.severity.name())
+                && expected
+                    .fix
+                    .as_ref()
+                    .is_none_or(|fix| f.remediation.contains(fix.as_str()))
         });
         assert!(
             matched,

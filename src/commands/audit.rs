@@ -117,13 +117,19 @@ fn audit_with<R>(
         }
     }
     let mut facts = Facts::gather(env, &inputs.sources(), now);
-    if !args.no_scan && settings.scan.enabled != Some(false) {
+    let scanning = !args.no_scan && settings.scan.enabled != Some(false);
+    // The secret store is asked once: which protected keys it lacks, and their secrets, to
+    // look for copies of them and to sign with online.
+    let stored = protected_keys(env, &model, &mut facts, scanning || !args.offline);
+    if scanning {
         let cwd = std::env::current_dir().ok();
+        let known = audit::known_secrets(env, &model, &stored);
         let scan = crate::scan::scan(
             env,
             &inputs.locations,
             cwd.as_deref(),
             &settings.scan.extra_paths,
+            &known,
         );
         // A file that cannot be read is worth a line, never a failed audit.
         warnings.extend(scan.notes.iter().map(|note| format!("not scanned: {note}")));
@@ -141,12 +147,11 @@ fn audit_with<R>(
     }
     facts.first_seen = first_seen.keys.into_iter().collect();
     let mode = if args.offline {
-        protected_keys(env, &model, &mut facts, false);
         "offline"
     } else {
         check_online(
             args,
-            env,
+            &stored,
             &model,
             &files.locations,
             &state,
@@ -313,7 +318,12 @@ fn protected_keys(
                     found.insert(key_id.to_string(), key.secret_access_key);
                 }
                 Ok(None) => {}
-                Err(e) => note(key_id, format!("not checked online: {e}")),
+                Err(e) => note(
+                    key_id,
+                    format!(
+                        "its key was neither looked for on this machine nor checked online: {e}"
+                    ),
+                ),
             },
             Ok(true) => {}
             Err(e) => note(
@@ -329,7 +339,7 @@ fn protected_keys(
 #[cfg(feature = "online")]
 fn check_online(
     args: &AuditArgs,
-    env: &Env,
+    protected: &std::collections::HashMap<String, String>,
     model: &Model,
     locations: &Locations,
     state: &State,
@@ -339,8 +349,7 @@ fn check_online(
     use crate::online::{self, Limits, OwnUse};
     use crate::state::OWN_USE_FILE;
     use std::time::Duration;
-    let protected = protected_keys(env, model, facts, true);
-    let (jobs, notes) = online::plan(model, &protected);
+    let (jobs, notes) = online::plan(model, protected);
     facts.notes.extend(notes);
     if jobs.is_empty() {
         return "online";
@@ -364,7 +373,7 @@ fn check_online(
 #[cfg(not(feature = "online"))]
 fn check_online(
     _: &AuditArgs,
-    _: &Env,
+    _: &std::collections::HashMap<String, String>,
     _: &Model,
     _: &Locations,
     _: &State,

@@ -21,6 +21,8 @@ use crate::audit::Inputs;
 use crate::crash;
 use crate::keychain::{self, Entry, StoredKey};
 use crate::locate::Locations;
+use crate::scan::places::Kind as Place;
+use crate::scan::search::KnownSecrets;
 use crate::suggest::{quote, Suggest};
 use aws_credential_types::Credentials;
 use std::path::PathBuf;
@@ -488,12 +490,18 @@ impl<'r, 'c> Rotation<'r, 'c> {
     /// places the next key will leak from. Named, never edited.
     fn name_copies(&mut self, old: &str) {
         let cwd = std::env::current_dir().ok();
-        let scan = crate::scan::scan(self.ctx.env, &self.locations, cwd.as_deref(), &[]);
+        let known = KnownSecrets::new([(old, self.journal.old_secret.as_str())]);
+        let scan = crate::scan::scan(self.ctx.env, &self.locations, cwd.as_deref(), &[], &known);
         let places: Vec<String> = scan
             .copies
             .iter()
-            .filter(|copy| copy.key_id == old)
-            .map(|copy| format!("{}:{}", copy.path.display(), copy.line))
+            // awscheck's own backups keep the old key on purpose, and it is dead now.
+            .filter(|copy| copy.key_id == old && copy.kind != Place::OwnRecord)
+            .flat_map(|copy| {
+                copy.lines()
+                    .into_iter()
+                    .map(|line| format!("{}:{line}", copy.path.display()))
+            })
             .collect();
         if !places.is_empty() {
             self.say(format!(

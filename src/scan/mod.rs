@@ -4,8 +4,10 @@
 //!
 //! A fixed list of places ([`places`]), read safely: regular files only (never a FIFO, a
 //! device or a symlink loop), at most [`MAX_BYTES`] each, and a file that cannot be read is a
-//! note, never an error. Only key IDs are kept from what is read: a secret is noted as present,
-//! a history line never leaves the file. Nothing found is ever used to call AWS.
+//! note, never an error. Files are searched for key IDs and for the exact secrets and session
+//! tokens of every key awscheck knows ([`search::KnownSecrets`]). Only key IDs and line
+//! numbers are kept from what is read: a secret is noted as present, a history line never
+//! leaves the file. Nothing found is ever used to call AWS.
 
 pub mod places;
 pub mod search;
@@ -13,9 +15,10 @@ pub mod search;
 use crate::env::Env;
 use crate::locate::Locations;
 use places::{Kind, Place};
+use search::KnownSecrets;
 use std::fs::File;
-use std::io::{self, Read};
-use std::os::unix::fs::PermissionsExt;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 /// Past this a file is read no further: a history file is megabytes, not gigabytes.
@@ -23,14 +26,38 @@ pub const MAX_BYTES: u64 = 50 * 1024 * 1024;
 /// Read in pieces of this size while looking for any key at all.
 const CHUNK: usize = 1024 * 1024;
 
-/// A key ID found outside the shared files.
+/// A key found outside the shared files: every line of one file holding its ID or its secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Copy {
     pub path: PathBuf,
     pub kind: Kind,
-    pub line: usize,
     pub key_id: String,
-    pub with_secret: bool,
+    /// Lines holding the key ID, in order.
+    pub id_lines: Vec<usize>,
+    /// Lines holding the key's own secret or session token, exactly as awscheck knows it.
+    pub secret_lines: Vec<usize>,
+    /// A secret-shaped word sits beside one of the IDs: the secret of a key awscheck may not
+    /// know.
+    pub secret_beside: bool,
+}
+
+impl Copy {
+    pub fn with_secret(&self) -> bool {
+        self.secret_beside || !self.secret_lines.is_empty()
+    }
+
+    /// Every line holding the ID or the secret, in order: what a fix must remove.
+    pub fn lines(&self) -> Vec<usize> {
+        let mut lines: Vec<usize> = self
+            .id_lines
+            .iter()
+            .chain(&self.secret_lines)
+            .copied()
+            .collect();
+        lines.sort_unstable();
+        lines.dedup();
+        lines
+    }
 }
 
 /// A cache folder of the AWS CLI that others can read, or that holds files they could.
@@ -60,36 +87,18 @@ pub struct Scan {
     pub notes: Vec<String>,
 }
 
-/// Look in every place.
-pub fn scan(env: &Env, locations: &Locations, cwd: Option<&Path>, extra: &[PathBuf]) -> Scan {
+/// Look in every place for key IDs, and for the exact `known` secrets.
+pub fn scan(
+    env: &Env,
+    locations: &Locations,
+    cwd: Option<&Path>,
+    extra: &[PathBuf],
+    known: &KnownSecrets,
+) -> Scan {
     let mut scan = Scan::default();
     for Place { path, kind } in places::places(env, locations, cwd, extra) {
-        match read_keys(&path) {
-            Ok((hits, tokens)) => {
-                // A token a few lines after a key ID belongs to that key's finding.
-                let after_a_key = |line: usize| {
-                    hits.iter()
-                        .any(|hit| hit.line <= line && line <= hit.line + 4)
-                };
-                scan.tokens
-                    .extend(
-                        tokens
-                            .into_iter()
-                            .filter(|line| !after_a_key(*line))
-                            .map(|line| Token {
-                                path: path.clone(),
-                                kind,
-                                line,
-                            }),
-                    );
-                scan.copies.extend(hits.into_iter().map(|hit| Copy {
-                    path: path.clone(),
-                    kind,
-                    line: hit.line,
-                    key_id: hit.key_id,
-                    with_secret: hit.with_secret,
-                }));
-            }
+        match read_file(&path, known) {
+            Ok(found) => found.into_scan(&path, kind, &mut scan),
             Err(None) => {}
             Err(Some(why)) => scan.notes.push(format!("{}: {why}", path.display())),
         }
@@ -104,51 +113,137 @@ pub fn scan(env: &Env, locations: &Locations, cwd: Option<&Path>, extra: &[PathB
     scan
 }
 
-/// The key IDs and lone session tokens in one file. `Err(None)`: nothing to read there (missing, or not a regular
-/// file the user means as one); `Err(Some(why))`: it could not be read.
-fn read_keys(path: &Path) -> Result<(Vec<search::Hit>, Vec<usize>), Option<String>> {
-    let metadata = match std::fs::metadata(path) {
-        Ok(metadata) => metadata,
+/// What one file holds.
+#[derive(Default)]
+struct Found<'k> {
+    ids: Vec<search::Hit>,
+    /// (key ID, line) of each known secret.
+    secrets: Vec<(&'k str, usize)>,
+    /// Lines of session tokens by their look.
+    tokens: Vec<usize>,
+}
+
+impl Found<'_> {
+    /// One copy per key, in the order the keys first appear; and the tokens awscheck cannot
+    /// tie to a key.
+    fn into_scan(self, path: &Path, kind: Kind, scan: &mut Scan) {
+        // (line, key ID, a known secret rather than the ID, a secret beside the ID)
+        let mut seen: Vec<(usize, &str, bool, bool)> = self
+            .ids
+            .iter()
+            .map(|hit| (hit.line, hit.key_id.as_str(), false, hit.with_secret))
+            .chain(
+                self.secrets
+                    .iter()
+                    .map(|&(id, line)| (line, id, true, false)),
+            )
+            .collect();
+        seen.sort_by_key(|(line, ..)| *line);
+        let mut copies: Vec<Copy> = Vec::new();
+        for (line, key_id, is_secret, beside) in seen {
+            let copy = match copies.iter().position(|c| c.key_id == key_id) {
+                Some(at) => &mut copies[at],
+                None => {
+                    copies.push(Copy {
+                        path: path.to_path_buf(),
+                        kind,
+                        key_id: key_id.to_string(),
+                        id_lines: Vec::new(),
+                        secret_lines: Vec::new(),
+                        secret_beside: false,
+                    });
+                    copies.last_mut().expect("just pushed")
+                }
+            };
+            let lines = match is_secret {
+                true => &mut copy.secret_lines,
+                false => &mut copy.id_lines,
+            };
+            if lines.last() != Some(&line) {
+                lines.push(line);
+            }
+            copy.secret_beside |= beside;
+        }
+        // A token a few lines after a key ID belongs to that key's finding, and one awscheck
+        // knows is already in its key's.
+        let near_a_key = |line: usize| {
+            self.ids
+                .iter()
+                .any(|hit| hit.line <= line && line <= hit.line + 4)
+                || self.secrets.iter().any(|(_, at)| *at == line)
+        };
+        scan.tokens.extend(
+            self.tokens
+                .iter()
+                .filter(|line| !near_a_key(**line))
+                .map(|&line| Token {
+                    path: path.to_path_buf(),
+                    kind,
+                    line,
+                }),
+        );
+        scan.copies.extend(copies);
+    }
+}
+
+/// What one file holds. The file is opened once, without waiting (a named pipe put there
+/// would otherwise hold the audit until something writes to it), and only what that handle
+/// says is a regular file is read: a name checked and then opened again can be swapped in
+/// between. `Err(None)`: nothing to read there (missing, or not a regular file the user means
+/// as one); `Err(Some(why))`: it could not be read.
+fn read_file<'k>(path: &Path, known: &'k KnownSecrets) -> Result<Found<'k>, Option<String>> {
+    let mut file = match open_without_waiting(path) {
+        Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(None),
         Err(e) => return Err(Some(e.to_string())),
     };
-    if !metadata.is_file() {
+    if !file.metadata().map_err(|e| Some(e.to_string()))?.is_file() {
         // A folder, FIFO or device where a history file would be: nothing of ours to read.
         return Err(None);
     }
-    let mut file = File::open(path).map_err(|e| Some(e.to_string()))?;
-    // The name may have been swapped for something else since the check above.
-    if !file.metadata().map_err(|e| Some(e.to_string()))?.is_file() {
-        return Err(None);
-    }
-    let limited = &mut file.by_ref().take(MAX_BYTES);
-    if !any_key(limited).map_err(|e| Some(e.to_string()))? {
-        return Ok((Vec::new(), Vec::new()));
+    let limited = &mut (&file).take(MAX_BYTES);
+    if !anything(limited, known).map_err(|e| Some(e.to_string()))? {
+        return Ok(Found::default());
     }
     // Rare: a key is in there. Read it whole (within the limit) for lines and secrets.
     let mut bytes = Vec::new();
-    File::open(path)
-        .and_then(|f| f.take(MAX_BYTES).read_to_end(&mut bytes))
+    file.seek(SeekFrom::Start(0))
+        .and_then(|_| file.take(MAX_BYTES).read_to_end(&mut bytes))
         .map_err(|e| Some(e.to_string()))?;
-    Ok((search::find_keys(&bytes), search::find_tokens(&bytes)))
+    Ok(Found {
+        ids: search::find_keys(&bytes),
+        secrets: known.find(&bytes),
+        tokens: search::find_tokens(&bytes),
+    })
 }
 
-/// Whether any key ID is in the stream, reading it a piece at a time; the end of each piece
-/// is kept so an ID cut in two is still seen.
-fn any_key(reader: &mut impl Read) -> io::Result<bool> {
-    const KEEP: usize = 160;
-    let mut buffer = vec![0; CHUNK + KEEP];
+/// Opened for reading without blocking on a named pipe's missing writer, and never as the
+/// controlling terminal. Regular files read the same either way.
+fn open_without_waiting(path: &Path) -> io::Result<File> {
+    use rustix::fs::OFlags;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32)
+        .open(path)
+}
+
+/// Whether any key ID, session token or known secret is in the stream, reading it a piece at
+/// a time; the end of each piece is kept so that one cut in two is still seen.
+fn anything(reader: &mut impl Read, known: &KnownSecrets) -> io::Result<bool> {
+    let keep = 160usize.max(known.longest());
+    let mut buffer = vec![0; CHUNK + keep];
     let mut kept = 0;
+    let found = |bytes: &[u8]| search::contains_key(bytes) || known.any_in(bytes);
     loop {
         let read = reader.read(&mut buffer[kept..])?;
         if read == 0 {
-            return Ok(search::contains_key(&buffer[..kept]));
+            return Ok(found(&buffer[..kept]));
         }
         let filled = kept + read;
-        if search::contains_key(&buffer[..filled]) {
+        if found(&buffer[..filled]) {
             return Ok(true);
         }
-        let keep = KEEP.min(filled);
+        let keep = keep.min(filled);
         buffer.copy_within(filled - keep..filled, 0);
         kept = keep;
     }
@@ -193,4 +288,62 @@ fn exposed_cache(home: &Path, folder: &Path) -> Option<ExposedCache> {
         folder_mode: folder_mode & 0o7777,
         open_files,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// A `.env` swapped between a file and a named pipe while the scan reads it: each read
+    /// ends at once, whichever the name holds at that moment.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_swapped_for_a_named_pipe_never_holds_the_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join(".env");
+        let stop = Arc::new(AtomicBool::new(false));
+        let swapper = {
+            let (dir, target, stop) = (dir.path().to_path_buf(), target.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut turn = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    let next = dir.join(format!("next-{turn}"));
+                    if turn.is_multiple_of(2) {
+                        std::fs::write(&next, "AWS_REGION=eu-west-1\n").unwrap();
+                    } else {
+                        rustix::fs::mknodat(
+                            rustix::fs::CWD,
+                            &next,
+                            rustix::fs::FileType::Fifo,
+                            rustix::fs::Mode::from_raw_mode(0o600),
+                            0,
+                        )
+                        .unwrap();
+                    }
+                    std::fs::rename(&next, &target).unwrap();
+                    turn += 1;
+                }
+            })
+        };
+        let known = KnownSecrets::default();
+        for _ in 0..200 {
+            let (sender, receiver) = std::sync::mpsc::channel();
+            let path = target.clone();
+            std::thread::spawn(move || {
+                let known = KnownSecrets::default();
+                let _ = read_file(&path, &known).map(|_| ());
+                let _ = sender.send(());
+            });
+            assert!(
+                receiver.recv_timeout(Duration::from_secs(5)).is_ok(),
+                "a read of the swapped file hung"
+            );
+        }
+        stop.store(true, Ordering::Relaxed);
+        swapper.join().unwrap();
+        assert!(read_file(&dir.path().join("missing"), &known).is_err());
+    }
 }

@@ -1,5 +1,6 @@
 //! Where copies of keys are looked for: a fixed, documented list, never a crawl of the home
-//! folder, so the audit stays instant.
+//! folder, so the audit stays instant. awscheck's own state folder is on it: its backups and
+//! journal may hold a key it took off the disk.
 
 use crate::env::Env;
 use crate::locate::Locations;
@@ -16,6 +17,10 @@ pub enum Kind {
     EnvFile,
     /// Named in the settings' `[scan] extra_paths`.
     Extra,
+    /// awscheck's own backups of the files and its rotation journal, in its state folder.
+    OwnRecord,
+    /// A temporary file of awscheck's that a killed run left in its state folder.
+    OwnLeftover,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,18 +56,10 @@ pub fn places(
     );
     folders.dedup();
     for folder in &folders {
-        let Ok(entries) = std::fs::read_dir(folder) else {
-            continue;
-        };
-        let mut files: Vec<PathBuf> = entries
-            .flatten()
-            .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
-            .map(|entry| entry.path())
-            .filter(|path| !shared.contains(&path))
-            .collect();
-        files.sort();
-        for file in files {
-            add(file, Kind::BesideTheFiles);
+        for file in files_in(folder) {
+            if !shared.contains(&&file) {
+                add(file, Kind::BesideTheFiles);
+            }
         }
     }
     if let Some(home) = &home {
@@ -95,6 +92,22 @@ pub fn places(
             add(cwd.join(name), Kind::EnvFile);
         }
     }
+    if let Some(state) = crate::paths::state_dir(env) {
+        let journal = state.join(crate::state::ROTATION_JOURNAL_FILE);
+        for file in files_in(&state)
+            .into_iter()
+            .chain(files_in(&state.join("backups")))
+        {
+            let leftover = file
+                .file_name()
+                .is_some_and(|name| name.to_string_lossy().contains(crate::atomic::TEMP_MARK));
+            if leftover {
+                add(file, Kind::OwnLeftover);
+            } else if file == journal || file.parent() != Some(state.as_path()) {
+                add(file, Kind::OwnRecord);
+            }
+        }
+    }
     for path in extra {
         let path = match (path.strip_prefix("~"), &home) {
             (Ok(rest), Some(home)) => home.join(rest),
@@ -103,4 +116,18 @@ pub fn places(
         add(path, Kind::Extra);
     }
     places
+}
+
+/// The regular files in `folder`, sorted; none when it cannot be read.
+fn files_in(folder: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+        .map(|entry| entry.path())
+        .collect();
+    files.sort();
+    files
 }

@@ -7,6 +7,7 @@
 //! rather than a pattern tried at every byte. Nothing found is ever copied out but the key
 //! ID: a secret is only noted as being there.
 
+use aho_corasick::AhoCorasick;
 use memchr::memchr_iter;
 
 /// The prefixes AWS documents for access key IDs: `AKIA` long-term, `ASIA` temporary, and
@@ -26,6 +27,91 @@ pub struct Hit {
     /// 1-based.
     pub line: usize,
     pub with_secret: bool,
+}
+
+/// The exact secrets (secret access keys and session tokens) of the keys awscheck knows, each
+/// with the key ID it belongs to: a copy of a secret without its ID is still a working key for
+/// whoever has the ID from elsewhere, and removing only the ID's line leaves it behind.
+#[derive(Default)]
+pub struct KnownSecrets {
+    /// One per distinct secret.
+    patterns: Vec<String>,
+    /// The key ID each pattern belongs to, by pattern index.
+    owners: Vec<String>,
+    longest: usize,
+    /// Built on first use: most audits find no file to search, and a setup of thousands of
+    /// keys would pay for the automaton every run.
+    automaton: std::cell::OnceCell<Option<AhoCorasick>>,
+}
+
+impl std::fmt::Debug for KnownSecrets {
+    // Hand-written so that no debug print can show a secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KnownSecrets")
+            .field("owners", &self.owners)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Shorter values are not secrets worth a search (and would match by chance).
+const SECRET_MIN_LENGTH: usize = 16;
+
+impl KnownSecrets {
+    /// From (key ID, secret) pairs; a secret held by several profiles counts once.
+    pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut seen = rustc_hash::FxHashSet::default();
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        for (key_id, secret) in pairs {
+            if secret.len() >= SECRET_MIN_LENGTH && seen.insert(secret) {
+                patterns.push(secret.to_string());
+                owners.push(key_id.to_string());
+            }
+        }
+        let longest = patterns.iter().map(String::len).max().unwrap_or(0);
+        KnownSecrets {
+            patterns,
+            owners,
+            longest,
+            automaton: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn automaton(&self) -> Option<&AhoCorasick> {
+        self.automaton
+            .get_or_init(|| {
+                // Building fails only past limits a few thousand short literals never reach;
+                // no search is then better than no audit.
+                (!self.patterns.is_empty())
+                    .then(|| AhoCorasick::new(&self.patterns).ok())
+                    .flatten()
+            })
+            .as_ref()
+    }
+
+    /// The length of the longest secret: what a piece read must overlap the next by.
+    pub fn longest(&self) -> usize {
+        self.longest
+    }
+
+    pub fn any_in(&self, bytes: &[u8]) -> bool {
+        self.automaton().is_some_and(|ac| ac.is_match(bytes))
+    }
+
+    /// (key ID, 1-based line) of every known secret in `bytes`, in order.
+    pub fn find(&self, bytes: &[u8]) -> Vec<(&str, usize)> {
+        let Some(automaton) = self.automaton() else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        let (mut line, mut counted_to) = (1, 0);
+        for hit in automaton.find_iter(bytes) {
+            line += memchr_iter(b'\n', &bytes[counted_to..hit.start()]).count();
+            counted_to = hit.start();
+            found.push((self.owners[hit.pattern().as_usize()].as_str(), line));
+        }
+        found
+    }
 }
 
 /// Every key ID in `bytes`, in order.
@@ -208,6 +294,29 @@ mod tests {
             format!("x aws_security_token={token}").as_bytes()
         ));
         assert!(!contains_key(b"echo AWS_SESSION_TOKEN is unset"));
+    }
+
+    #[test]
+    fn known_secrets_are_found_without_their_key_id() {
+        let token = "IQoJb3JpZ2luX2Vj".to_string() + &"A1b2C3d4".repeat(40);
+        let known = KnownSecrets::new([
+            (ID, SECRET),
+            ("ASIAEXAMPLESESSION01", token.as_str()),
+            ("AKIASHORTSECRETKEY01", "short"),
+            ("AKIASAMESECRETKEY001", SECRET),
+        ]);
+        let text =
+            format!("ls\nexport AWS_SECRET_ACCESS_KEY={SECRET}\nx {token} y\n{SECRET}{SECRET}\n");
+        assert!(known.any_in(text.as_bytes()));
+        assert_eq!(
+            known.find(text.as_bytes()),
+            [(ID, 2), ("ASIAEXAMPLESESSION01", 3), (ID, 4), (ID, 4)]
+        );
+        assert_eq!(known.longest(), token.len());
+        assert!(!known.any_in(b"export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG"));
+        let none = KnownSecrets::new([]);
+        assert!(!none.any_in(text.as_bytes()) && none.find(text.as_bytes()).is_empty());
+        assert!(!format!("{known:?}").contains(SECRET));
     }
 
     #[test]
