@@ -20,9 +20,16 @@ const SECRET_LENGTH: usize = 40;
 /// STS session tokens run to hundreds of characters of base64.
 const TOKEN_MIN_LENGTH: usize = 100;
 
-fn is_base64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'/' || b == b'+'
-}
+/// The base64 alphabet, by byte: a table, since every byte of every message is looked up.
+const BASE64: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric() || b == b'/' as usize || b == b'+' as usize;
+        b += 1;
+    }
+    table
+};
 
 /// Whether `word` (a run of base64 characters) looks like a secret access key or a session
 /// token: 40 characters, or 100 and more, with upper- and lower-case letters and digits. A
@@ -39,25 +46,34 @@ fn secret_shaped(word: &[u8]) -> bool {
 /// may hold a secret it does not know (`credential_process = /bin/echo {"SecretAccessKey": …}`).
 pub fn redact_secret_words(text: &str) -> std::borrow::Cow<'_, str> {
     let bytes = text.as_bytes();
+    let base64 = |at: usize| BASE64[bytes[at] as usize];
     let mut out: Option<String> = None;
     let mut copied = 0;
-    let mut at = 0;
-    while at < bytes.len() {
-        if !is_base64(bytes[at]) {
-            at += 1;
+    // Every run of 40 base64 bytes or more covers one of every 40th byte: only runs through
+    // those are measured, so prose costs a fraction of a look per byte.
+    let mut probe = SECRET_LENGTH - 1;
+    while probe < bytes.len() {
+        if !base64(probe) {
+            probe += SECRET_LENGTH;
             continue;
         }
-        let start = at;
-        while at < bytes.len() && is_base64(bytes[at]) {
-            at += 1;
+        let mut start = probe;
+        while start > 0 && base64(start - 1) {
+            start -= 1;
+        }
+        let mut end = probe + 1;
+        while end < bytes.len() && base64(end) {
+            end += 1;
         }
         // A run of base64 is ASCII, so its ends are character boundaries.
-        if secret_shaped(&bytes[start..at]) {
+        if secret_shaped(&bytes[start..end]) {
             let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
             out.push_str(&text[copied..start]);
             out.push_str(REDACTED);
-            copied = at;
+            copied = end;
         }
+        // The next run starts after `end`; its 40th byte is at `end + 40` at the latest.
+        probe = end + SECRET_LENGTH;
     }
     match out {
         None => std::borrow::Cow::Borrowed(text),
@@ -220,6 +236,16 @@ mod tests {
         );
         let token = "IQoJb3JpZ2luX2Vj".to_string() + &"A1b2C3d4".repeat(20);
         assert_eq!(redact_secret_words(&format!("t={token};")), "t=<redacted>;");
+        // At either end, twice, or between words of every length.
+        let twice = format!("{secret} and {secret}");
+        assert_eq!(redact_secret_words(&twice), "<redacted> and <redacted>");
+        for pad in 0..45 {
+            let text = format!("{} x {secret} y", "a".repeat(pad));
+            assert_eq!(
+                redact_secret_words(&text),
+                format!("{} x <redacted> y", "a".repeat(pad))
+            );
+        }
         // Not secrets: too short or too long for a key, one kind of character missing, or
         // ordinary text around them.
         for text in [
