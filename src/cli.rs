@@ -53,6 +53,9 @@ pub enum Command {
         /// The protected key's access key ID.
         #[arg(long, value_name = "ID")]
         key_id: String,
+        /// The profile this runs for: its region, endpoint and CA bundle reach STS.
+        #[arg(long, short = 'p', value_name = "NAME")]
+        profile: Option<String>,
     },
     /// Show one rule: what it checks, why, and how to fix it.
     Explain {

@@ -771,6 +771,12 @@ fn is_prefixed_default(kind: FileKind, header: &str) -> bool {
     kind == FileKind::Config && split_header(header) == (Some(PROFILE_PREFIX), DEFAULT)
 }
 
+/// The name a section header gives, without its prefix: `dev` for `[profile dev]` and for
+/// `[dev]`, whether or not the file it is in reads that section as a profile.
+pub fn section_name(header: &str) -> &str {
+    split_header(header).1
+}
+
 /// `[prefix name]` or `[name]`: split at the first space or tab, as the SDKs do.
 fn split_header(header: &str) -> (Option<&str>, &str) {
     let header = parse::trim(header);

@@ -126,7 +126,7 @@ fn protect_hands_out_sessions_and_unprotect_gives_the_file_back_byte_for_byte() 
     );
     assert!(!protected.contains("aws_access_key_id = ") || protected.contains("AKIAOTHER"));
     assert_eq!(
-        protected.matches("credential-process --key-id").count(),
+        protected.matches("credential-process --profile ").count(),
         2,
         "dev and ci, which held the same key, are protected together:\n{protected}"
     );
@@ -413,6 +413,26 @@ fn rotate_protected(point: Option<&str>) {
     setup.printed.push_str(&text(&output));
     if point.is_some() {
         assert!(!output.status.success());
+        // The paused rotation's journal names keys by ID only: both secrets are in the store.
+        let journal = std::fs::read_to_string(
+            setup
+                .home()
+                .join(".local/state/awscheck/rotation-journal.json"),
+        )
+        .unwrap();
+        assert!(!journal.contains(&setup.key.secret), "{journal}");
+        let document: Value = serde_json::from_str(&journal).unwrap();
+        if let Some(new_id) = document["new_key_id"].as_str() {
+            let env = awscheck::env::Env::from_pairs([(
+                "DBUS_SESSION_BUS_ADDRESS",
+                setup.store.address.as_str(),
+            )]);
+            let store = awscheck::keychain::open(&env).unwrap();
+            let new = awscheck::keychain::get_key(store.as_ref(), new_id)
+                .unwrap()
+                .expect("the new key is in the store from the moment it exists");
+            assert!(!journal.contains(&new.secret_access_key), "{journal}");
+        }
         // Whatever the moment, the profile still gets working credentials.
         assert!(aws_cli_arn(
             setup.home(),
@@ -428,11 +448,7 @@ fn rotate_protected(point: Option<&str>) {
     }
     let file = setup.credentials();
     assert!(!file.contains(&old), "{file}");
-    assert_eq!(
-        file.matches("credential-process --key-id AKIA").count(),
-        2,
-        "{file}"
-    );
+    assert_eq!(file.matches(" --key-id AKIA").count(), 2, "{file}");
     let arn = aws_cli_arn(
         setup.home(),
         &setup.emulator,
@@ -465,4 +481,270 @@ fn a_protected_rotation_killed_before_writing_is_finished_by_resume() {
 #[test]
 fn a_protected_rotation_killed_after_writing_is_finished_by_resume() {
     rotate_protected(Some("after-write"));
+}
+
+#[cfg(feature = "fault-injection")]
+#[test]
+fn a_protected_rotation_killed_after_creating_is_finished_by_resume() {
+    rotate_protected(Some("after-verify"));
+}
+
+/// Every regular file under `dir` whose bytes hold `needle`, but the keyrings (encrypted).
+fn files_holding(dir: &Path, needle: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() && !path.ends_with(".local/share/keyrings") {
+            found.extend(files_holding(&path, needle));
+        } else if kind.is_file() {
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// After protect, rotate and unprotect, no file under HOME holds a secret but the credentials
+/// file after unprotect; a backup an earlier version left holding the protected secret is an
+/// audit finding, and the next rotate removes it.
+#[test]
+fn no_file_holds_a_protected_secret_after_protect_rotate_and_unprotect() {
+    let Some(mut setup) = setup("kc-nowhere") else {
+        return;
+    };
+    let (old_id, old_secret) = (setup.key.id.clone(), setup.key.secret.clone());
+    let output = setup.run(&["protect", "--profile", "dev"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        text(&output).contains("removed the backups"),
+        "{}",
+        text(&output)
+    );
+    assert_eq!(
+        files_holding(setup.home(), &old_secret),
+        Vec::<std::path::PathBuf>::new()
+    );
+
+    // A backup as earlier versions left them, holding the secret now in the store.
+    let legacy = setup
+        .home()
+        .join(".local/state/awscheck/backups/credentials.20261101T090000.000Z");
+    std::fs::write(&legacy, &setup.original).unwrap();
+    let (slugs, printed) = setup.finding_slugs(&["audit", "--offline", "--format", "json"]);
+    assert!(
+        slugs.iter().any(|s| s == "key-copied-outside-credentials")
+            && printed.contains("credentials.20261101T090000.000Z"),
+        "{slugs:?}\n{printed}"
+    );
+
+    let output = setup.run(&["rotate", "--profile", "dev", "--propagation-timeout", "3"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(!legacy.exists(), "the next rotate removes it");
+    assert_eq!(
+        files_holding(setup.home(), &old_secret),
+        Vec::<std::path::PathBuf>::new()
+    );
+    let file = setup.credentials();
+    let new_id = file
+        .split("--key-id ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    assert_ne!(new_id, old_id);
+    let state = setup.home().join(".local/state/awscheck/protected");
+    assert!(
+        !state.join(format!("{old_id}.json")).exists(),
+        "no record of the old key is left"
+    );
+    assert!(
+        state.join(format!("{new_id}.json")).exists(),
+        "the record follows the key"
+    );
+
+    let output = setup.run(&["unprotect", "--profile", "dev"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let back = setup.credentials();
+    let new_secret = back
+        .lines()
+        .find_map(|line| line.strip_prefix("aws_secret_access_key="))
+        .unwrap()
+        .trim()
+        .to_string();
+    // The file as it was before protecting, byte for byte, with the new key.
+    assert_eq!(
+        back,
+        setup
+            .original
+            .replace(&old_id, &new_id)
+            .replace(&old_secret, &new_secret)
+    );
+    assert_eq!(
+        files_holding(setup.home(), &new_secret),
+        [setup.home().join(".aws/credentials")]
+    );
+    assert!(!setup.printed.contains(&old_secret) && !setup.printed.contains(&new_secret));
+}
+
+/// A file made readable by others while protected gets the secret back private, and says so.
+#[test]
+fn unprotect_writes_the_secret_into_a_private_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(mut setup) = setup("kc-mode") else {
+        return;
+    };
+    assert!(setup.run(&["protect", "--profile", "dev"]).status.success());
+    let credentials = setup.home().join(".aws/credentials");
+    std::fs::set_permissions(&credentials, PermissionsExt::from_mode(0o644)).unwrap();
+    let output = setup.run(&["unprotect", "--profile", "dev"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let mode = std::fs::metadata(&credentials)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(
+        text(&output).contains("(mode 0644 to 0600): it holds a secret"),
+        "{}",
+        text(&output)
+    );
+}
+
+/// protect and unprotect take the lock before they read the files: while another awscheck
+/// holds it, they say so, whatever the files hold.
+#[test]
+fn protect_waits_for_no_one_and_reads_nothing_while_another_awscheck_works() {
+    let Some(mut setup) = setup("kc-lock") else {
+        return;
+    };
+    let state = setup.home().join(".local/state/awscheck");
+    std::fs::create_dir_all(&state).unwrap();
+    let held = std::fs::File::create(state.join("rotate.lock")).unwrap();
+    held.lock().unwrap();
+    // Half written by the other awscheck, as far as a reader can tell.
+    std::fs::write(
+        setup.home().join(".aws/credentials"),
+        "[dev]\naws_access_key_id = \0",
+    )
+    .unwrap();
+    for command in ["protect", "unprotect"] {
+        let output = setup.run(&[command, "--profile", "dev"]);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(
+            text(&output).contains("another awscheck rotate or protect is running"),
+            "{command}: {}",
+            text(&output)
+        );
+    }
+}
+
+/// A profile with its own region (another partition) and endpoint, protected: the AWS CLI
+/// gets sessions through it with nothing in the environment to say which profile or region.
+/// A line written before lines named their profile still works, the audit offers the command
+/// that updates it, and that command changes only the line.
+#[test]
+fn sessions_are_made_through_the_profiles_own_region_and_endpoint() {
+    let Some(mut setup) = setup("kc-region") else {
+        return;
+    };
+    // A key of the China partition: it works only through a China region's STS.
+    setup.key = setup
+        .emulator
+        .create_key(json!({ "user": "kc-region-cn", "partition": "aws-cn" }));
+    let config = format!(
+        "[profile dev]\nregion = cn-north-1\nendpoint_url = {}\n",
+        setup.emulator.url
+    );
+    std::fs::write(setup.home().join(".aws/config"), &config).unwrap();
+    std::fs::write(
+        setup.home().join(".aws/credentials"),
+        format!(
+            "[dev]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            setup.key.id, setup.key.secret
+        ),
+    )
+    .unwrap();
+    let output = setup.run(&["protect", "--profile", "dev"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let identity = |setup: &Setup| {
+        std::process::Command::new(emulator_support::python().with_file_name("aws"))
+            .args([
+                "sts",
+                "get-caller-identity",
+                "--profile",
+                "dev",
+                "--output",
+                "json",
+            ])
+            .env_clear()
+            .env("HOME", setup.home())
+            .env("PATH", path_with_aws_cli())
+            .env("DBUS_SESSION_BUS_ADDRESS", &setup.store.address)
+            .output()
+            .unwrap()
+    };
+    let output = identity(&setup);
+    assert!(output.status.success(), "{}", text(&output));
+    let session = setup
+        .emulator
+        .calls()
+        .into_iter()
+        .rfind(|call| call["action"] == "GetSessionToken")
+        .expect("a session was made");
+    assert_eq!(session["access_key_id"], setup.key.id.as_str(), "{session}");
+
+    // The line as protect wrote it before: no profile named.
+    let protected = setup.credentials();
+    let old_form = protected.replace("credential-process --profile dev ", "credential-process ");
+    assert_ne!(old_form, protected);
+    std::fs::write(setup.home().join(".aws/credentials"), &old_form).unwrap();
+    // Sessions are kept in the store: a new one is needed to go through STS again.
+    let env = awscheck::env::Env::from_pairs([(
+        "DBUS_SESSION_BUS_ADDRESS",
+        setup.store.address.as_str(),
+    )]);
+    let store = awscheck::keychain::open(&env).unwrap();
+    assert!(store
+        .delete(awscheck::keychain::Entry::Session(&setup.key.id))
+        .unwrap());
+    let sessions = setup.session_tokens();
+    let output = identity(&setup);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(
+        setup.session_tokens() > sessions,
+        "a new session, through the profile's STS"
+    );
+    let (slugs, printed) = setup.finding_slugs(&["audit", "--offline", "--format", "json"]);
+    assert!(
+        slugs.iter().any(|s| s == "protected-profile-unnamed")
+            && printed.contains("awscheck protect --profile dev"),
+        "{slugs:?}\n{printed}"
+    );
+    let output = setup.run(&["protect", "--profile", "dev"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(
+        setup.credentials(),
+        protected,
+        "only the line changed, back as protect writes it"
+    );
+    assert!(identity(&setup).status.success());
+    let output = setup.run(&["unprotect", "--profile", "dev"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(
+        setup.credentials(),
+        format!(
+            "[dev]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            setup.key.id, setup.key.secret
+        ),
+        "the undo record followed the update"
+    );
 }

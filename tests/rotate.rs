@@ -161,7 +161,8 @@ fn happy_path_changes_only_the_two_values_and_the_aws_cli_uses_the_new_key() {
         Some("arn:aws:iam::123456789012:user/dev")
     );
 
-    // Only the key ID and secret changed: comments, spacing, CRLF and mode are as they were.
+    // Only the key ID and secret changed: comments, spacing and CRLF are as they were. The
+    // mode is narrowed: the file receives a secret, and others could read it (0640).
     let after = std::fs::read(credentials_path(home.path())).unwrap();
     let runs = changed_runs(&before, &after);
     assert_eq!(runs.len(), 4, "{runs:?}");
@@ -177,7 +178,11 @@ fn happy_path_changes_only_the_two_values_and_the_aws_cli_uses_the_new_key() {
         .permissions()
         .mode()
         & 0o777;
-    assert_eq!(mode, 0o640);
+    assert_eq!(mode, 0o600);
+    assert!(
+        all.contains("(mode 0640 to 0600): it holds a secret"),
+        "{all}"
+    );
     // The backup is the file as it was, private to the user.
     let backups: Vec<PathBuf> =
         std::fs::read_dir(home.path().join(".local/state/awscheck/backups"))
@@ -556,4 +561,21 @@ fn the_copies_of_the_old_key_are_named_when_it_is_done_and_left_alone() {
         before,
         "never edited"
     );
+}
+
+/// A run killed between writing the journal's temporary file and renaming it leaves the
+/// secrets in that file: the next rotation removes it before writing its own.
+#[test]
+fn a_journal_temporary_file_a_killed_run_left_is_removed() {
+    let emulator = Emulator::start();
+    let dev = emulator.create_key(json!({ "user": "dev-journal-temp" }));
+    let other = emulator.create_key(json!({ "user": "someone-else-journal-temp" }));
+    let home = layout_home(&dev, &other, 0o600);
+    let state = home.path().join(".local/state/awscheck");
+    std::fs::create_dir_all(&state).unwrap();
+    let left = state.join(".rotation-journal.json.awscheck-tmp-4242");
+    std::fs::write(&left, format!("{{\"old_secret\": \"{}\"", dev.secret)).unwrap();
+    let output = rotate(home.path(), &emulator, &["--profile", "dev"]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(!left.exists(), "the killed run's temporary file is gone");
 }

@@ -352,6 +352,7 @@ fixture_tests! {
     long_term_key => "long-term-key",
     multiple_active_keys => "multiple-active-keys",
     protected_key_missing => "protected-key-missing",
+    protected_profile_unnamed => "protected-profile-unnamed",
     role_chain_on_long_term_key => "role-chain-on-long-term-key",
     root_access_key => "root-access-key",
     session_key_in_file => "session-key-in-file",

@@ -98,7 +98,9 @@ pub fn run(
         Command::Rotate(args) => rotate::rotate(&args, global, env, io, now),
         Command::Protect(args) => protect::protect(&args, global, env, io, now),
         Command::Unprotect(args) => protect::unprotect(&args, global, env, io, now),
-        Command::CredentialProcess { key_id } => protect::credential_process(&key_id, env, io, now),
+        Command::CredentialProcess { key_id, profile } => {
+            protect::credential_process(&key_id, profile.as_deref(), env, io, now)
+        }
         Command::Explain { rule } => catalog::explain(&rule, io),
         Command::Remind(args) => remind::remind(&args, global, env, io, now),
         Command::Schedule { action } => schedule::schedule(&action, global, env, io, now),

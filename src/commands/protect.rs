@@ -42,12 +42,20 @@ mod online {
         io: &mut Io,
         now: DateTime<Utc>,
     ) -> Result<Outcome, AppError> {
+        let state_dir = state_dir(env)?;
+        // The lock before the files: what is read is then what is written, never a state
+        // that another awscheck changed in between. A dry run changes nothing, not even the
+        // lock file.
+        let _lock = match options.dry_run {
+            true => None,
+            false => Some(crate::rotate::lock(&state_dir, protect::BUSY).map_err(AppError::Usage)?),
+        };
         let inputs = Inputs::load(env, &overrides(global))?;
         let set = inputs.profile_set()?;
         let model = Model::build(&set);
         let mut ctx = Context {
             env,
-            state_dir: state_dir(env)?,
+            state_dir,
             out: io.out,
             now,
         };
@@ -110,6 +118,7 @@ mod online {
 
     pub fn credential_process(
         key_id: &str,
+        profile: Option<&str>,
         env: &Env,
         io: &mut Io,
         now: DateTime<Utc>,
@@ -124,18 +133,63 @@ mod online {
             true => session::Handing::KeyItself,
             false => session::Handing::AsProtected,
         };
-        let json = session::credentials(
-            env,
-            store.as_ref(),
-            key_id,
-            handing,
-            &state_dir(env)?,
-            &mut prompt,
-            now,
-        )
-        .map_err(AppError::Usage)?;
+        let state_dir = paths::state_dir(env);
+        let connection = || served_connection(env, key_id, profile);
+        let mut caller = session::Caller {
+            store: store.as_ref(),
+            state_dir: state_dir.as_deref(),
+            codes: &mut prompt,
+            connection: &connection,
+            lock_wait: session::CODE_WAIT,
+            warnings: io.warnings,
+        };
+        let json =
+            session::credentials(&mut caller, key_id, handing, now).map_err(AppError::Usage)?;
         writeln!(io.out, "{json}")?;
         Ok(Outcome::Clean)
+    }
+
+    /// How to reach STS for the profile served: its region, `endpoint_url` (which the SDK
+    /// reads), `ca_bundle` and `sts_regional_endpoints`. The AWS CLI does not tell a
+    /// credential_process which profile it runs for (`--profile` sets no variable), so the
+    /// line names it; a line from before that names none, and the profile is the one among
+    /// those naming the key that `AWS_PROFILE` selects, else the first.
+    fn served_connection(
+        env: &Env,
+        key_id: &str,
+        profile: Option<&str>,
+    ) -> Result<crate::online::sdk::Connection, String> {
+        use crate::online::sdk::{Connection, Reach};
+        let inputs =
+            Inputs::load(env, &crate::locate::Overrides::default()).map_err(|e| e.to_string())?;
+        let set = inputs.profile_set().map_err(|e| e.to_string())?;
+        let model = Model::build(&set);
+        let served = match profile {
+            Some(name) => model.profile(name),
+            None => {
+                let naming: Vec<_> = model
+                    .profiles
+                    .iter()
+                    .filter(|p| p.own_key() == Some(key_id))
+                    .collect();
+                let selected = &inputs.locations.selected_profile;
+                naming
+                    .iter()
+                    .find(|p| p.name() == selected.as_str())
+                    .or(naming.first())
+                    .copied()
+            }
+        };
+        let name = served.map_or(inputs.locations.selected_profile.as_str(), |p| p.name());
+        let section = served.map(|p| p.section);
+        let connection = Connection::new(
+            &inputs.locations,
+            name,
+            section.and_then(|s| s.get("region")),
+            std::time::Duration::from_secs(3),
+            std::time::Duration::from_secs(20),
+        );
+        connection.reaching(&Reach::of(env, section))
     }
 }
 
@@ -195,6 +249,7 @@ pub(super) fn unprotect(
 #[cfg(not(feature = "online"))]
 pub(super) fn credential_process(
     _: &str,
+    _: Option<&str>,
     _: &Env,
     _: &mut Io,
     _: DateTime<Utc>,

@@ -193,6 +193,25 @@ pub fn protected_key_id(command: &str) -> Option<&str> {
     Some(&command[start..start + id.len()])
 }
 
+/// The profile a `credential_process` line of awscheck's says it runs for
+/// (`credential-process --profile NAME`); `None` for a line from before lines named it.
+pub fn protected_profile(command: &str) -> Option<String> {
+    protected_key_id(command)?;
+    let words = shell_words(command);
+    let at = words.iter().position(|w| w == "credential-process")?;
+    let rest = &words[at + 1..];
+    rest.iter().enumerate().find_map(|(i, word)| {
+        match word
+            .strip_prefix("--profile")
+            .or_else(|| word.strip_prefix("-p"))
+        {
+            Some("") => rest.get(i + 1).cloned(),
+            Some(value) => value.strip_prefix('=').map(str::to_string),
+            None => None,
+        }
+    })
+}
+
 /// Words as a POSIX shell splits them (quotes and backslashes), which is how the SDKs split a
 /// `credential_process` line.
 fn shell_words(command: &str) -> Vec<String> {
@@ -264,6 +283,18 @@ mod tests {
             id("/usr/bin/notawscheck credential-process --key-id A"),
             None
         );
+        let line = "awscheck credential-process --profile 'team dev' --key-id AKIAX";
+        assert_eq!(id(line), Some("AKIAX"));
+        assert_eq!(protected_profile(line).as_deref(), Some("team dev"));
+        assert_eq!(
+            protected_profile("awscheck credential-process --key-id AKIAX --profile=ci").as_deref(),
+            Some("ci")
+        );
+        assert_eq!(
+            protected_profile("awscheck credential-process --key-id AKIAX"),
+            None
+        );
+        assert_eq!(protected_profile("aws-vault exec dev --profile x"), None);
     }
 
     #[test]

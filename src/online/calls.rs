@@ -350,7 +350,7 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
     let credentials = Credentials::new(&job.key_id, &job.secret, None, None, "awscheck");
     let config = connection.config(credentials).await;
     let iam = aws_sdk_iam::Client::new(&config);
-    let sts = aws_sdk_sts::Client::new(&config);
+    let sts = connection.sts_from(&config);
     let mut notes = Vec::new();
 
     // First, before any other call of ours can touch the key's last-used record.

@@ -34,29 +34,30 @@ pub struct Protected {
     pub undo: Vec<Undo>,
 }
 
-/// Replace the key's ID lines with `process_line` and drop its secret lines.
+/// Replace each of the key's ID lines with the `credential_process` line `process_line`
+/// gives for its line number, and drop its secret lines.
 pub fn protect(
     document: &Document,
     edit: &FileEdit,
     secret: &str,
-    process_line: &str,
+    process_line: &dyn Fn(usize) -> String,
 ) -> Protected {
     let lines = document.lines();
-    let mut changes: Vec<(Range<usize>, &str)> = edit
+    let mut changes: Vec<(Range<usize>, String)> = edit
         .key_ids
         .iter()
         .map(|place| {
             let line = &lines[place.line - 1];
-            (line.start..line.end, process_line)
+            (line.start..line.end, process_line(place.line))
         })
         .chain(edit.secrets.iter().map(|place| {
             let line = &lines[place.line - 1];
-            (line.start..line.next, "")
+            (line.start..line.next, String::new())
         }))
         .collect();
     changes.sort_by_key(|(range, _)| range.start);
     let original = document.text();
-    let mut text = String::with_capacity(original.len() + process_line.len());
+    let mut text = String::with_capacity(original.len() + 256);
     let mut undo = Vec::new();
     let mut copied = 0;
     for (range, replacement) in changes {
@@ -66,7 +67,7 @@ pub fn protect(
             len: replacement.len(),
             before: original[range.clone()].replace(secret, SECRET_MARK),
         });
-        text.push_str(replacement);
+        text.push_str(&replacement);
         copied = range.end;
     }
     text.push_str(&original[copied..]);
@@ -84,6 +85,36 @@ pub fn unprotect(protected: &str, undo: &[Undo], secret: &str) -> Option<String>
         text.replace_range(step.at..end, &step.before.replace(SECRET_MARK, secret));
     }
     Some(text)
+}
+
+/// `text` with each `(range, line)` put in place of the bytes in `range` (whole lines, in
+/// order, none overlapping), and the undo steps of the protected file moved to match: a step
+/// whose text is a replaced line takes the new line's length, and the steps after it shift.
+pub fn replace_lines(
+    text: &str,
+    undo: &mut [Undo],
+    replacements: &[(Range<usize>, String)],
+) -> String {
+    let mut out = String::with_capacity(text.len() + 64 * replacements.len());
+    let mut copied = 0;
+    for (range, line) in replacements {
+        out.push_str(&text[copied..range.start]);
+        out.push_str(line);
+        copied = range.end;
+    }
+    out.push_str(&text[copied..]);
+    for step in undo.iter_mut() {
+        let mut shift = 0isize;
+        for (range, line) in replacements {
+            if range.start < step.at {
+                shift += line.len() as isize - range.len() as isize;
+            } else if range.start == step.at && range.len() == step.len {
+                step.len = line.len();
+            }
+        }
+        step.at = step.at.saturating_add_signed(shift);
+    }
+    out
 }
 
 /// A fingerprint of a file's text, to know whether it changed since it was protected. Not a
@@ -111,11 +142,19 @@ mod tests {
             key_ids: vec![place(3), place(7)],
             secrets: vec![place(4), place(8)],
         };
-        let line = "credential_process = awscheck credential-process --key-id AKIAOLD";
-        let protected = protect(&document, &edit, "s3cr3t", line);
+        let line = |n: usize| {
+            format!(
+                "credential_process = awscheck credential-process --profile p{n} --key-id AKIAOLD"
+            )
+        };
+        let protected = protect(&document, &edit, "s3cr3t", &line);
         assert_eq!(
             protected.text,
-            format!("# keys\r\n[dev]\r\n{line}\r\nregion = eu-west-1\r\n[ci]\n{line}\n")
+            format!(
+                "# keys\r\n[dev]\r\n{}\r\nregion = eu-west-1\r\n[ci]\n{}\n",
+                line(3),
+                line(7)
+            )
         );
         let recorded = serde_json::to_string(&protected.undo).unwrap();
         assert!(!recorded.contains("s3cr3t"));
@@ -124,5 +163,20 @@ mod tests {
             original
         );
         assert_ne!(fingerprint(original), fingerprint(&protected.text));
+
+        // The lines rewritten later (to name another profile, say), the undo still gives the
+        // original back.
+        let mut undo = protected.undo.clone();
+        let text = &protected.text;
+        let replacements: Vec<(Range<usize>, String)> = [line(3), line(7)]
+            .iter()
+            .map(|old| {
+                let start = text.find(old.as_str()).unwrap();
+                (start..start + old.len(), old.replace("--profile", "-p"))
+            })
+            .collect();
+        let updated = replace_lines(text, &mut undo, &replacements);
+        assert!(updated.contains("credential-process -p p3") && !updated.contains("--profile"));
+        assert_eq!(unprotect(&updated, &undo, "s3cr3t").unwrap(), original);
     }
 }

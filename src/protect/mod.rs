@@ -3,10 +3,15 @@
 //!
 //! Protecting stores the key, reads it back, records how to undo each change (without the
 //! secret), then rewrites every file that held the key with the same safe writer `rotate` uses:
-//! backup, atomic replace, mode kept, only the key's lines changed. The profiles then get their
-//! credentials from `awscheck credential-process` ([`session`]). Unprotecting writes the key
-//! back first and empties the store only once the files hold it again: at every instant the
-//! key is in the store, in the files, or both.
+//! backup, atomic replace, mode kept, only the key's lines changed. Once the files are written
+//! the backups, which hold the secret, are removed: the undo record and the store give every
+//! byte back. The profiles then get their credentials from `awscheck credential-process`
+//! ([`session`]), each line naming its profile so that the sessions reach that profile's STS.
+//! Unprotecting writes the key back first (0600 at most) and empties the store only once the
+//! files hold it again: at every instant the key is in the store, in the files, or both.
+//!
+//! The callers take the lock that rotate, protect and unprotect share before they read the
+//! files: what is read is what is written.
 
 pub mod edit;
 pub mod session;
@@ -26,7 +31,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Another awscheck holds the lock that rotate, protect and unprotect share.
-const BUSY: &str = "another awscheck rotate or protect is running; wait for it to finish";
+pub const BUSY: &str = "another awscheck rotate or protect is running; wait for it to finish";
 
 /// How to take the protection of one key back, kept in the state folder. It holds no secret.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -60,6 +65,73 @@ impl Record {
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         crate::atomic::write(&path, &json, 0o600)
     }
+
+    fn remove(state_dir: &Path, key_id: &str) {
+        let _ = std::fs::remove_file(Record::path(state_dir, key_id));
+    }
+}
+
+/// After a rotation replaced the protected key `old` with `new` in the files: the undo record
+/// goes with the key. A file whose only change since it was protected is that ID keeps its
+/// byte-for-byte undo, its original lines naming the new ID; any other file is put back by
+/// [`unprotect`]'s line-by-line way. Never leaves the old record behind.
+pub fn carry_record(state_dir: &Path, old: &str, new: &str, locations: &crate::locate::Locations) {
+    let Some(mut record) = Record::load(state_dir, old) else {
+        return;
+    };
+    Record::remove(state_dir, old);
+    if old.len() != new.len() {
+        return;
+    }
+    let current = |path: &Path| -> Option<String> {
+        let is_ours = path == locations.config.path || path == locations.credentials.path;
+        is_ours
+            .then(|| std::fs::read_to_string(path).ok())
+            .flatten()
+    };
+    record.files.retain_mut(|file| {
+        let Some(now) = current(&file.path) else {
+            return false;
+        };
+        if edit::fingerprint(&now.replace(new, old)) != file.fingerprint {
+            return false;
+        }
+        file.fingerprint = edit::fingerprint(&now);
+        for undo in &mut file.undo {
+            undo.before = undo.before.replace(old, new);
+        }
+        true
+    });
+    record.key_id = new.to_string();
+    let _ = record.save(state_dir);
+}
+
+/// Remove awscheck's backups that hold the secret of a protected key: left by versions that
+/// kept them, or by a protect whose writing failed. The store is only peeked at (nothing is
+/// unlocked for this). Returns what was removed.
+pub fn remove_protected_backups(
+    env: &Env,
+    model: &Model,
+    state_dir: &Path,
+    also: &[&str],
+) -> Vec<PathBuf> {
+    let protected: Vec<&str> = model
+        .key_holders()
+        .filter(|(p, _)| p.kind == CredentialKind::ProtectedKey)
+        .map(|(_, key_id)| key_id)
+        .collect();
+    let mut secrets: Vec<String> = also.iter().map(|s| s.to_string()).collect();
+    if !protected.is_empty() {
+        if let Ok(store) = keychain::open(env) {
+            for key_id in protected {
+                if let Ok(Some(key)) = keychain::peek_key(store.as_ref(), key_id) {
+                    secrets.push(key.secret_access_key);
+                }
+            }
+        }
+    }
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    files::remove_backups_holding(state_dir, &secrets)
 }
 
 /// What the user asked for.
@@ -91,26 +163,41 @@ fn refused(text: impl Into<String>) -> Refused {
     Refused(text.into())
 }
 
-/// The `credential_process` line for a key: `awscheck` by name when the binary on PATH is
-/// this one, else this binary's absolute path (the SDKs split the line as a shell does).
-pub fn process_line(env: &Env, key_id: &str) -> Result<String, Refused> {
+/// The program a `credential_process` line runs: `awscheck` by name when the binary on PATH
+/// is this one, else this binary's absolute path (the SDKs split the line as a shell does).
+fn program(env: &Env) -> Result<String, Refused> {
     let this = std::env::current_exe()
         .and_then(std::fs::canonicalize)
         .map_err(|e| refused(format!("cannot tell where the awscheck binary is: {e}")))?;
     let on_path = crate::process::find_program(env, "awscheck")
         .and_then(|found| std::fs::canonicalize(found).ok());
-    let program = if on_path.as_deref() == Some(this.as_path()) {
+    Ok(if on_path.as_deref() == Some(this.as_path()) {
         "awscheck".to_string()
     } else {
         quote(&this.to_string_lossy())
-    };
-    Ok(format!(
-        "credential_process = {program} credential-process --key-id {}",
-        quote(key_id)
-    ))
+    })
 }
 
-/// Protect the key of `profile` and every profile holding the same key.
+/// The `credential_process` line of `profile` for a key. The profile is named because the
+/// AWS CLI tells the process nothing of it (`--profile dev` sets no variable), and the
+/// session must be made through that profile's region and endpoint.
+fn process_line(program: &str, profile: &str, key_id: &str) -> String {
+    format!(
+        "credential_process = {program} credential-process --profile {} --key-id {}",
+        quote(profile),
+        quote(key_id)
+    )
+}
+
+/// The profile whose section holds line `line` of `source`, as the SDKs name it.
+fn profile_at(source: &crate::source::SourceFile, line: usize) -> Option<String> {
+    let sections = source.sections().ok()?;
+    let section = sections.iter().rev().find(|s| s.line <= line)?;
+    Some(crate::profile_set::section_name(section.header).to_string()).filter(|n| !n.is_empty())
+}
+
+/// Protect the key of `profile` and every profile holding the same key. A profile protected
+/// already gets its `credential_process` lines brought up to date, if they are not.
 pub fn protect(
     inputs: &Inputs,
     model: &Model,
@@ -119,10 +206,9 @@ pub fn protect(
     ctx: &mut Context,
     open_store: &dyn Fn() -> Result<Box<dyn SecretStore>, keychain::StoreError>,
 ) -> Result<(), Refused> {
+    refuse_during_rotation(&ctx.state_dir)?;
     if model.profile(profile).map(|p| p.kind) == Some(CredentialKind::ProtectedKey) {
-        return Err(refused(format!(
-            "profile {profile} is already protected: its key is in the secret store"
-        )));
+        return update_lines(inputs, model, profile, options, ctx);
     }
     let plan = plan::plan(inputs, model, profile)
         .map_err(|Refusal(text)| refused(text.replace("rotate", "protect")))?;
@@ -139,15 +225,45 @@ pub fn protect(
             holders_with_process.join(", ")
         )));
     }
-    refuse_during_rotation(&ctx.state_dir)?;
     let store = open_store().map_err(|e| {
         refused(format!(
             "no usable secret store ({e}); nothing was changed. awscheck never keeps the key in another file instead"
         ))
     })?;
-    let line = process_line(ctx.env, &plan.old_key_id)?;
-    let shown = options.keys.show(&plan.old_key_id);
+    let program = program(ctx.env)?;
+    let key_id = plan.old_key_id.as_str();
+    let shown = options.keys.show(key_id);
     let also = also(&plan.profiles, profile);
+    let mut changes = Vec::new();
+    let mut record = Record {
+        key_id: key_id.to_string(),
+        profiles: plan.profiles.clone(),
+        files: Vec::new(),
+    };
+    let mut new_lines = Vec::new();
+    for file in &plan.files {
+        let source = inputs
+            .sources()
+            .into_iter()
+            .find(|s| s.path == file.path)
+            .ok_or_else(|| refused(format!("{} is no longer loaded", file.path.display())))?;
+        let line_at = |number: usize| {
+            let name = profile_at(source, number).unwrap_or_else(|| profile.to_string());
+            process_line(&program, &name, key_id)
+        };
+        new_lines.extend(file.key_ids.iter().map(|place| line_at(place.line)));
+        let protected = edit::protect(&source.document, file, &plan.old_secret, &line_at);
+        record.files.push(FileRecord {
+            path: file.path.clone(),
+            fingerprint: edit::fingerprint(&protected.text),
+            undo: protected.undo,
+        });
+        changes.push(files::Change {
+            path: file.path.clone(),
+            text: protected.text,
+            holds_secret: false,
+        });
+    }
     if options.dry_run {
         let out = &mut *ctx.out;
         let _ = writeln!(
@@ -158,25 +274,26 @@ pub fn protect(
         for file in &plan.files {
             let _ = writeln!(
                 out,
-                "  back up {} and replace its key lines ({}) with:",
+                "  replace the key lines of {} ({}) with:",
                 file.path.display(),
                 lines(file)
             );
         }
-        let _ = writeln!(out, "    {}", line.replace(&plan.old_key_id, &shown));
+        for line in &new_lines {
+            let _ = writeln!(out, "    {}", line.replace(key_id, &shown));
+        }
         return Ok(());
     }
-    let _lock = crate::rotate::lock(&ctx.state_dir, BUSY).map_err(Refused)?;
 
     let key = StoredKey {
         secret_access_key: plan.old_secret.clone(),
         mfa_serial: plan.mfa_serial.clone(),
         sessions: !options.no_session,
     };
-    keychain::set_key(store.as_ref(), &plan.old_key_id, &key)
+    keychain::set_key(store.as_ref(), key_id, &key)
         .map_err(|e| refused(format!("{e}; nothing was changed")))?;
     // Only a key read back from the store may leave the files.
-    let stored = keychain::get_key(store.as_ref(), &plan.old_key_id)
+    let stored = keychain::get_key(store.as_ref(), key_id)
         .map_err(|e| refused(format!("{e}; the files were not changed")))?;
     if stored.map(|k| k.secret_access_key) != Some(plan.old_secret.clone()) {
         return Err(refused(format!(
@@ -184,53 +301,45 @@ pub fn protect(
             store.name()
         )));
     }
-
-    let mut changes = Vec::new();
-    let mut record = Record {
-        key_id: plan.old_key_id.clone(),
-        profiles: plan.profiles.clone(),
-        files: Vec::new(),
-    };
-    for file in &plan.files {
-        let source = inputs
-            .sources()
-            .into_iter()
-            .find(|s| s.path == file.path)
-            .ok_or_else(|| refused(format!("{} is no longer loaded", file.path.display())))?;
-        let protected = edit::protect(&source.document, file, &plan.old_secret, &line);
-        record.files.push(FileRecord {
-            path: file.path.clone(),
-            fingerprint: edit::fingerprint(&protected.text),
-            undo: protected.undo,
-        });
-        changes.push((file.path.clone(), protected.text));
-    }
-    backup_all(
-        &plan
-            .files
-            .iter()
-            .map(|f| f.path.clone())
-            .collect::<Vec<_>>(),
-        ctx,
-    )?;
+    let paths: Vec<PathBuf> = plan.files.iter().map(|f| f.path.clone()).collect();
+    let backups = backup_all(&paths, ctx)?;
     record.save(&ctx.state_dir).map_err(|e| {
         refused(format!(
             "cannot keep the undo record: {e}; the files were not changed"
         ))
     })?;
-    files::write_all(&changes).map_err(|e| {
+    // A failed write keeps the backups: a file may be half way. The key is in the store, so
+    // the next protect, unprotect or rotate removes them.
+    let written = files::write_all(&changes).map_err(|e| {
         refused(format!(
             "{e}. The key is safe in {} and in your files as they were; run the same command again once they are writable",
             store.name()
         ))
     })?;
+    // The backups hold the secret; the undo record and the store give every byte back.
+    for backup in &backups {
+        let _ = std::fs::remove_file(backup);
+    }
+    let older = remove_protected_backups(ctx.env, model, &ctx.state_dir, &[&plan.old_secret]);
 
     let _ = writeln!(
         ctx.out,
         "Protected profile {profile}{also}: the key {shown} is in {}, and {} no longer hold{} it.",
         store.name(),
-        written(&changes),
-        if changes.len() == 1 { "s" } else { "" }
+        files::names(&written.paths),
+        if written.paths.len() == 1 { "s" } else { "" }
+    );
+    let _ = writeln!(
+        ctx.out,
+        "  removed the backups taken above{}: they held the key, which is now only in {}",
+        match older.len() {
+            0 => String::new(),
+            n => format!(
+                " and {n} older one{} that held it",
+                if n == 1 { "" } else { "s" }
+            ),
+        },
+        store.name()
     );
     let handed_out = if options.no_session {
         "the key itself, from the store, never from a file"
@@ -243,6 +352,110 @@ pub fn protect(
         "To take it back into the file: awscheck unprotect --profile {}",
         quote(profile)
     );
+    Ok(())
+}
+
+/// The `credential_process` lines of a protected key that do not name their profile (written
+/// before lines did), rewritten to do so. Only those lines change; the undo record follows.
+fn update_lines(
+    inputs: &Inputs,
+    model: &Model,
+    profile: &str,
+    options: &Options,
+    ctx: &mut Context,
+) -> Result<(), Refused> {
+    let key_id = model
+        .profile(profile)
+        .and_then(|p| p.own_key())
+        .ok_or_else(|| refused(format!("profile {profile} is not protected by awscheck")))?;
+    let program = program(ctx.env)?;
+    let mut record = Record::load(&ctx.state_dir, key_id);
+    let mut changes = Vec::new();
+    let mut updated = Vec::new();
+    for source in inputs.sources() {
+        let text = source.document.text();
+        let sections = source.sections().map_err(|e| refused(e.to_string()))?;
+        let mut replacements = Vec::new();
+        for section in &sections {
+            let name = crate::profile_set::section_name(section.header);
+            for property in &section.properties {
+                let names_key = property.key == "credential_process"
+                    && keychain::protected_key_id(&property.value) == Some(key_id);
+                if !names_key
+                    || keychain::protected_profile(&property.value).as_deref() == Some(name)
+                {
+                    continue;
+                }
+                let line = &source.document.lines()[property.line - 1];
+                replacements.push((line.start..line.end, process_line(&program, name, key_id)));
+                updated.push(name.to_string());
+            }
+        }
+        if replacements.is_empty() {
+            continue;
+        }
+        let file_record = record
+            .as_mut()
+            .and_then(|r| r.files.iter_mut().find(|f| f.path == source.path))
+            .filter(|f| f.fingerprint == edit::fingerprint(text));
+        let new_text = match file_record {
+            Some(file) => {
+                let new_text = edit::replace_lines(text, &mut file.undo, &replacements);
+                file.fingerprint = edit::fingerprint(&new_text);
+                new_text
+            }
+            None => edit::replace_lines(text, &mut [], &replacements),
+        };
+        changes.push(files::Change {
+            path: source.path.clone(),
+            text: new_text,
+            holds_secret: false,
+        });
+    }
+    let shown = options.keys.show(key_id);
+    if changes.is_empty() {
+        return Err(refused(format!(
+            "profile {profile} is already protected: its key {shown} is in the secret store"
+        )));
+    }
+    updated.dedup();
+    if options.dry_run {
+        let _ = writeln!(
+            ctx.out,
+            "Dry run, nothing changed. The credential_process line of {} would name its profile, so that its sessions reach that profile's region and endpoint.",
+            updated.join(", ")
+        );
+        return Ok(());
+    }
+    let paths: Vec<PathBuf> = changes.iter().map(|c| c.path.clone()).collect();
+    backup_all(&paths, ctx)?;
+    if let Some(record) = &record {
+        record.save(&ctx.state_dir).map_err(|e| {
+            refused(format!(
+                "cannot keep the undo record: {e}; the files were not changed"
+            ))
+        })?;
+    }
+    let written = files::write_all(&changes).map_err(|e| {
+        refused(format!(
+            "{e}; run the same command again once the files are writable"
+        ))
+    })?;
+    let older = remove_protected_backups(ctx.env, model, &ctx.state_dir, &[]);
+    let _ = writeln!(
+        ctx.out,
+        "Updated the credential_process line of {} in {}: each names its profile now, so that its sessions reach that profile's region and endpoint. The key {shown} stays in the secret store.",
+        updated.join(", "),
+        files::names(&written.paths)
+    );
+    if !older.is_empty() {
+        let _ = writeln!(
+            ctx.out,
+            "  removed {} backup{} of awscheck's that held a protected key",
+            older.len(),
+            if older.len() == 1 { "" } else { "s" }
+        );
+    }
     Ok(())
 }
 
@@ -275,9 +488,8 @@ pub fn unprotect(
         .map_err(|e| refused(format!("{e}; nothing was changed")))?
         .ok_or_else(|| {
             refused(format!(
-                "{} holds no key {shown}; nothing was changed. The copies awscheck took of your files before protecting are in {}",
-                store.name(),
-                ctx.state_dir.join("backups").display()
+                "{} holds no key {shown}; nothing was changed. `awscheck audit` names the fix",
+                store.name()
             ))
         })?;
     let secret = stored.secret_access_key;
@@ -299,7 +511,11 @@ pub fn unprotect(
                 None => continue,
             },
         };
-        changes.push((source.path.clone(), restored));
+        changes.push(files::Change {
+            path: source.path.clone(),
+            text: restored,
+            holds_secret: true,
+        });
     }
     if changes.is_empty() {
         return Err(refused(format!(
@@ -310,17 +526,16 @@ pub fn unprotect(
         let _ = writeln!(
             ctx.out,
             "Dry run, nothing changed. Unprotecting would write the key {shown} back into {}, then remove it from {}.",
-            written(&changes),
+            files::names(&changes.iter().map(|c| c.path.clone()).collect::<Vec<_>>()),
             store.name()
         );
         return Ok(());
     }
-    let _lock = crate::rotate::lock(&ctx.state_dir, BUSY).map_err(Refused)?;
     backup_all(
-        &changes.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>(),
+        &changes.iter().map(|c| c.path.clone()).collect::<Vec<_>>(),
         ctx,
     )?;
-    files::write_all(&changes).map_err(|e| {
+    let written = files::write_all(&changes).map_err(|e| {
         refused(format!(
             "{e}. The key is still in {}; run the same command again once the files are writable",
             store.name()
@@ -345,12 +560,25 @@ pub fn unprotect(
     let emptied = store
         .delete(keychain::Entry::Key(key_id))
         .and_then(|_| store.delete(keychain::Entry::Session(key_id)));
-    let _ = std::fs::remove_file(Record::path(&ctx.state_dir, key_id));
+    Record::remove(&ctx.state_dir, key_id);
+    // Backups from before the key was protected are no longer needed by anything.
+    let older = files::remove_backups_holding(&ctx.state_dir, &[&secret]);
     let _ = writeln!(
         ctx.out,
         "Unprotected profile {profile}: the key {shown} is back in {}.",
-        written(&changes)
+        files::names(&written.paths)
     );
+    for line in written.narrowed_lines() {
+        let _ = writeln!(ctx.out, "{line}");
+    }
+    if !older.is_empty() {
+        let _ = writeln!(
+            ctx.out,
+            "  removed {} backup{} of awscheck's from before the key was protected",
+            older.len(),
+            if older.len() == 1 { "" } else { "s" }
+        );
+    }
     if let Err(e) = emptied {
         let _ = writeln!(
             ctx.out,
@@ -407,7 +635,9 @@ fn refuse_during_rotation(state_dir: &Path) -> Result<(), Refused> {
     Ok(())
 }
 
-fn backup_all(paths: &[PathBuf], ctx: &mut Context) -> Result<(), Refused> {
+/// Back up every file first; returns the copies.
+fn backup_all(paths: &[PathBuf], ctx: &mut Context) -> Result<Vec<PathBuf>, Refused> {
+    let mut copies = Vec::new();
     for path in paths {
         let copy = files::backup(path, &ctx.state_dir, ctx.now).map_err(|e| {
             refused(format!(
@@ -421,8 +651,9 @@ fn backup_all(paths: &[PathBuf], ctx: &mut Context) -> Result<(), Refused> {
             path.display(),
             copy.display()
         );
+        copies.push(copy);
     }
-    Ok(())
+    Ok(copies)
 }
 
 fn also(profiles: &[String], profile: &str) -> String {
@@ -451,10 +682,4 @@ fn lines(file: &plan::FileEdit) -> String {
         .map(usize::to_string)
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The files of `changes`, for a message.
-fn written(changes: &[(PathBuf, String)]) -> String {
-    let paths: Vec<PathBuf> = changes.iter().map(|(path, _)| path.clone()).collect();
-    files::names(&paths)
 }

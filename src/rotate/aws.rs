@@ -142,11 +142,11 @@ pub struct Aws {
 
 impl Aws {
     async fn iam(&self, credentials: &Credentials) -> aws_sdk_iam::Client {
-        aws_sdk_iam::Client::new(&self.connection.config(credentials.clone()).await)
+        self.connection.iam(credentials.clone()).await
     }
 
     async fn sts(&self, credentials: &Credentials) -> aws_sdk_sts::Client {
-        aws_sdk_sts::Client::new(&self.connection.config(credentials.clone()).await)
+        self.connection.sts(credentials.clone()).await
     }
 
     /// The caller's ARN. An answer without one is a failure: an empty ARN would match

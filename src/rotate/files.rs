@@ -29,9 +29,50 @@ pub fn holders(inputs: &Inputs, key: KeyPair) -> Result<Vec<PathBuf>, String> {
     Ok(edits.into_iter().map(|edit| edit.path).collect())
 }
 
+/// A file's new text, and whether it holds a secret once written.
+pub struct Change {
+    pub path: PathBuf,
+    pub text: String,
+    /// A file that holds a secret is written private to its owner (0600 at most), however
+    /// wide its mode was.
+    pub holds_secret: bool,
+}
+
+/// Files whose mode was narrowed because they hold a secret: (file, mode it had).
+type Narrowed = Vec<(PathBuf, u32)>;
+
+/// What a write did.
+#[derive(Debug, Default)]
+pub struct Written {
+    pub paths: Vec<PathBuf>,
+    pub narrowed: Narrowed,
+}
+
+impl Written {
+    /// One line per narrowed file, for the user.
+    pub fn narrowed_lines(&self) -> Vec<String> {
+        self.narrowed
+            .iter()
+            .map(|(path, mode)| {
+                format!(
+                    "  made {} private (mode {:04o} to {:04o}): it holds a secret",
+                    path.display(),
+                    mode,
+                    private_mode(*mode)
+                )
+            })
+            .collect()
+    }
+}
+
+/// The mode a file holding a secret gets: its owner's read and write bits, nothing more.
+pub fn private_mode(mode: u32) -> u32 {
+    mode & 0o600
+}
+
 /// Replace every copy of `from` in the files with `to`; returns the files written. On an
 /// error some files may be written and others not: read them back to know.
-pub fn replace(inputs: &Inputs, from: KeyPair, to: KeyPair) -> Result<Vec<PathBuf>, String> {
+pub fn replace(inputs: &Inputs, from: KeyPair, to: KeyPair) -> Result<Written, String> {
     let edits =
         plan::edits_for_key(inputs, from.id, Some(from.secret)).map_err(|plan::Refusal(t)| t)?;
     let mut changes = Vec::new();
@@ -42,20 +83,28 @@ pub fn replace(inputs: &Inputs, from: KeyPair, to: KeyPair) -> Result<Vec<PathBu
             .find(|s| s.path == edit.path)
             .ok_or_else(|| format!("{} is no longer there", edit.path.display()))?;
         let edited = plan::apply(&source.document, edit, to.id, to.secret);
-        changes.push((edit.path.clone(), edited.text().to_string()));
+        changes.push(Change {
+            path: edit.path.clone(),
+            text: edited.text().to_string(),
+            // A protected key's files name only its ID.
+            holds_secret: !edit.secrets.is_empty(),
+        });
     }
     write_all(&changes)
 }
 
-/// Write every file's new text: all prepared first, then renamed one by one; returns the
-/// files written. On an error some files may be written and others not.
-pub fn write_all(changes: &[(PathBuf, String)]) -> Result<Vec<PathBuf>, String> {
-    let prepared = prepare_all(changes).map_err(|e| format!("cannot write {e}"))?;
-    let mut written = Vec::new();
-    for (file, (path, _)) in prepared.into_iter().zip(changes) {
+/// Write every file's new text: all prepared first, then renamed one by one. On an error
+/// some files may be written and others not.
+pub fn write_all(changes: &[Change]) -> Result<Written, String> {
+    let (prepared, narrowed) = prepare_all(changes).map_err(|e| format!("cannot write {e}"))?;
+    let mut written = Written {
+        paths: Vec::new(),
+        narrowed,
+    };
+    for (file, change) in prepared.into_iter().zip(changes) {
         file.commit()
-            .map_err(|e| format!("cannot replace {}: {e}", path.display()))?;
-        written.push(path.clone());
+            .map_err(|e| format!("cannot replace {}: {e}", change.path.display()))?;
+        written.paths.push(change.path.clone());
         crate::crash::point("between-files");
     }
     Ok(written)
@@ -86,6 +135,38 @@ pub fn backup(path: &Path, state_dir: &Path, now: DateTime<Utc>) -> io::Result<P
     Ok(target)
 }
 
+/// Remove every backup (and every temporary file a stopped run left in the backups folder)
+/// that holds one of `secrets`: once a key is in the secret store, no copy of it may stay on
+/// the disk. Returns the files removed.
+pub fn remove_backups_holding(state_dir: &Path, secrets: &[&str]) -> Vec<PathBuf> {
+    let secrets: Vec<&str> = secrets.iter().copied().filter(|s| !s.is_empty()).collect();
+    if secrets.is_empty() {
+        return Vec::new();
+    }
+    let Ok(entries) = std::fs::read_dir(state_dir.join("backups")) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let path = entry.path();
+        // Backups are copies of AWS files awscheck read, which are far below the limit.
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let holds = secrets
+            .iter()
+            .any(|secret| memchr::memmem::find(&bytes, secret.as_bytes()).is_some());
+        if holds && std::fs::remove_file(&path).is_ok() {
+            removed.push(path);
+        }
+    }
+    removed.sort();
+    removed
+}
+
 /// Keep the newest few backups of one file; the timestamp in the name sorts them.
 fn prune(dir: &Path, name: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -113,8 +194,9 @@ pub fn write_target(path: &Path) -> io::Result<PathBuf> {
     std::fs::canonicalize(path)
 }
 
-/// Prepare new contents for every file, keeping each file's mode; nothing is replaced yet.
-pub fn prepare_all(changes: &[(PathBuf, String)]) -> io::Result<Vec<Prepared>> {
+/// Prepare new contents for every file, keeping each file's mode (narrowed for a file that
+/// holds a secret); nothing is replaced yet.
+fn prepare_all(changes: &[Change]) -> io::Result<(Vec<Prepared>, Narrowed)> {
     if crate::crash::write_fails() {
         return Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
@@ -122,12 +204,21 @@ pub fn prepare_all(changes: &[(PathBuf, String)]) -> io::Result<Vec<Prepared>> {
         ));
     }
     let mut prepared = Vec::new();
-    for (path, text) in changes {
+    let mut narrowed = Vec::new();
+    for change in changes {
+        let path = &change.path;
         // What a killed run left beside the file may hold a secret.
         let _ = write_target(path).map(|target| atomic::remove_stale_temps(&target));
         let result = write_target(path).and_then(|target| {
             let mode = std::fs::metadata(&target)?.permissions().mode() & 0o7777;
-            atomic::prepare(&target, text.as_bytes(), mode)
+            let new_mode = match change.holds_secret {
+                true => private_mode(mode),
+                false => mode,
+            };
+            if new_mode != mode {
+                narrowed.push((path.clone(), mode));
+            }
+            atomic::prepare(&target, change.text.as_bytes(), new_mode)
         });
         match result {
             Ok(file) => prepared.push(file),
@@ -140,7 +231,7 @@ pub fn prepare_all(changes: &[(PathBuf, String)]) -> io::Result<Vec<Prepared>> {
             }
         }
     }
-    Ok(prepared)
+    Ok((prepared, narrowed))
 }
 
 /// Whether any file holds `key_id` as a key ID.

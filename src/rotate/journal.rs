@@ -2,9 +2,11 @@
 //! got, so that `awscheck rotate --resume` runs the same steps from where the last run stopped,
 //! whatever today's flags, environment or folder.
 //!
-//! It holds the new secret between creating the key and writing it, and the old one until the
-//! old key is gone (the backups hold that one too): 0600, in the private state folder, written
-//! atomically before the step it describes is relied on, and deleted when the rotation ends.
+//! For a key in the files it holds the new secret between creating the key and writing it, and
+//! the old one until the old key is gone (the backups hold that one too): 0600, in the private
+//! state folder, written atomically before the step it describes is relied on, and deleted
+//! when the rotation ends. For a protected key it holds IDs only: both secrets are in the
+//! secret store, and a resume reads them from there.
 
 use crate::atomic;
 use chrono::{DateTime, Utc};
@@ -64,7 +66,7 @@ pub struct Journal {
     pub mfa_serial: Option<String>,
     pub old_key_id: String,
     /// To sign with the old key, and to find it wherever it sits (a secret may be in another
-    /// section or file than its key ID).
+    /// section or file than its key ID). Empty on disk for a protected key.
     pub old_secret: String,
     pub delete_old: bool,
     /// The user's key IDs before anything was created: a key not among them, held by no file
@@ -75,6 +77,8 @@ pub struct Journal {
     pub backups: Vec<Backup>,
     pub step: Step,
     pub new_key_id: Option<String>,
+    /// `None` on disk for a protected key: it is in the secret store from the moment it is
+    /// created.
     pub new_secret: Option<String>,
     /// Set once the rotation is being undone, with the reason: the new key goes, the files
     /// keep (or get back) the old key.
@@ -135,14 +139,26 @@ impl Journal {
             .map_err(|e| invalid(e.to_string()))
     }
 
-    /// Record the journal durably before the step it describes is relied on.
+    /// Record the journal durably before the step it describes is relied on. Call only while
+    /// holding the rotation lock.
     pub fn save(&self, state_dir: &Path) -> std::io::Result<()> {
         atomic::create_private_dir(state_dir)?;
-        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        // A run killed between writing and renaming left its temporary file, with secrets.
+        atomic::remove_stale_temps(&Journal::path(state_dir))?;
+        let json = match self.protected {
+            Some(_) => serde_json::to_vec_pretty(&Journal {
+                old_secret: String::new(),
+                new_secret: None,
+                ..self.clone()
+            }),
+            None => serde_json::to_vec_pretty(self),
+        }
+        .map_err(std::io::Error::other)?;
         atomic::write(&Journal::path(state_dir), &json, 0o600)
     }
 
     pub fn clear(state_dir: &Path) -> std::io::Result<()> {
+        atomic::remove_stale_temps(&Journal::path(state_dir))?;
         match std::fs::remove_file(Journal::path(state_dir)) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
             _ => Ok(()),

@@ -188,6 +188,14 @@ impl<'r, 'c> Rotation<'r, 'c> {
         crash::point("after-create");
         self.journal.new_key_id = Some(id.clone());
         self.journal.new_secret = Some(secret);
+        if self.journal.protected.is_some() {
+            // A protected key's secret never goes into the journal: into the store first, so
+            // that a resume finds it there.
+            if let Err(e) = self.put_new_key_in_store() {
+                self.journal.undo = Some(format!("cannot keep the new key: {e}"));
+                return Ok(());
+            }
+        }
         self.journal.step = Step::Created;
         if let Err(e) = self.journal.save(&self.ctx.state_dir) {
             // Only this process knows the secret: without the journal nobody will.
@@ -336,7 +344,12 @@ impl<'r, 'c> Rotation<'r, 'c> {
         }
         crash::point("after-write");
         match written {
-            Ok(paths) if !paths.is_empty() => self.say(format!("  wrote {}", names(&paths))),
+            Ok(written) if !written.paths.is_empty() => {
+                self.say(format!("  wrote {}", names(&written.paths)));
+                for line in written.narrowed_lines() {
+                    self.say(line);
+                }
+            }
             _ => self.say("  the files hold the new key"),
         }
         self.advance(Step::Written)
@@ -399,8 +412,22 @@ impl<'r, 'c> Rotation<'r, 'c> {
 
     /// Put the new key of a protected profile into the secret store, read back to be sure.
     fn store_new_key(&mut self) -> Result<(), RotateError> {
-        let Some(protection) = self.journal.protected.clone() else {
+        if self.journal.protected.is_none() {
             return Ok(());
+        }
+        match self.put_new_key_in_store() {
+            Ok(name) => {
+                self.say(format!("  the new key is in {name}"));
+                Ok(())
+            }
+            Err(e) => Err(self.pause(e)),
+        }
+    }
+
+    /// The new key into the store and read back; the store's name, or why not.
+    fn put_new_key_in_store(&self) -> Result<String, String> {
+        let Some(protection) = self.journal.protected.clone() else {
+            return Err("the key is not protected".to_string());
         };
         let key = StoredKey {
             secret_access_key: self.new_pair().secret.to_string(),
@@ -414,12 +441,9 @@ impl<'r, 'c> Rotation<'r, 'c> {
             Ok((store.name(), back))
         });
         match stored {
-            Ok((name, Some(back))) if back.secret_access_key == key.secret_access_key => {
-                self.say(format!("  stored the new key in {name}"));
-                Ok(())
-            }
-            Ok((name, _)) => Err(self.pause(format!("{name} did not keep the new key"))),
-            Err(e) => Err(self.pause(format!("cannot store the new key: {e}"))),
+            Ok((name, Some(back))) if back.secret_access_key == key.secret_access_key => Ok(name),
+            Ok((name, _)) => Err(format!("{name} did not keep the new key")),
+            Err(e) => Err(format!("cannot store the new key: {e}")),
         }
     }
 
@@ -452,6 +476,19 @@ impl<'r, 'c> Rotation<'r, 'c> {
         let old = self.journal.old_key_id.clone();
         if self.journal.protected.is_some() {
             self.forget_stored(&old);
+            if let Some(new) = self.journal.new_key_id.clone() {
+                crate::protect::carry_record(&self.ctx.state_dir, &old, &new, &self.locations);
+            }
+            // Backups from before the key was protected hold its secret, dead now or not.
+            let secret = self.journal.old_secret.clone();
+            let removed = files::remove_backups_holding(&self.ctx.state_dir, &[&secret]);
+            if !removed.is_empty() {
+                self.say(format!(
+                    "  removed {} backup{} of awscheck's that held the old key",
+                    removed.len(),
+                    if removed.len() == 1 { "" } else { "s" }
+                ));
+            }
         }
         let _ = writeln!(
             self.ctx.out,

@@ -162,6 +162,17 @@ pub fn rotate(
             journal.profile
         )));
     }
+    if !options.dry_run {
+        let removed = crate::protect::remove_protected_backups(ctx.env, model, &ctx.state_dir, &[]);
+        if !removed.is_empty() {
+            let _ = writeln!(
+                ctx.out,
+                "Removed {} backup{} of awscheck's that held a key now in the secret store.",
+                removed.len(),
+                if removed.len() == 1 { "" } else { "s" }
+            );
+        }
+    }
     let connection = Connection::new(
         &inputs.locations,
         &plan.profile,
@@ -219,8 +230,11 @@ pub fn resume(
     ctx: &mut Context,
 ) -> Result<(), RotateError> {
     let _lock = lock(&ctx.state_dir, BUSY).map_err(refused)?;
-    let journal = load_journal(&ctx.state_dir)?
+    let mut journal = load_journal(&ctx.state_dir)?
         .ok_or_else(|| refused("there is no unfinished rotation to resume"))?;
+    if journal.protected.is_some() {
+        secrets_from_store(&mut journal, ctx.env, &ctx.state_dir)?;
+    }
     if let Some(profile) = profile.filter(|p| *p != journal.profile) {
         return Err(refused(format!(
             "the unfinished rotation is of profile {}, not {profile}; finish it first: `awscheck rotate --resume`",
@@ -256,6 +270,49 @@ pub fn resume(
         journal,
     };
     runtime()?.block_on(machine::Rotation::new(started, locations, aws, options, ctx).run())
+}
+
+/// A protected key's rotation journal holds IDs only: its secrets come from the store.
+fn secrets_from_store(
+    journal: &mut Journal,
+    env: &Env,
+    state_dir: &Path,
+) -> Result<(), RotateError> {
+    use crate::keychain;
+    let store = keychain::open(env).map_err(|e| {
+        refused(format!(
+            "the rotation of profile {} needs the secret store, which cannot be reached: {e}",
+            journal.profile
+        ))
+    })?;
+    let secret = |key_id: &str| -> Result<Option<String>, RotateError> {
+        keychain::get_key(store.as_ref(), key_id)
+            .map(|key| key.map(|key| key.secret_access_key))
+            .map_err(|e| refused(format!("{e}; nothing was changed")))
+    };
+    // A journal written by an earlier version may still hold them.
+    if journal.old_secret.is_empty() {
+        journal.old_secret = secret(&journal.old_key_id)?.ok_or_else(|| {
+            refused(format!(
+                "{} holds no key {} any more, which the rotation of profile {} started from",
+                store.name(),
+                crate::mask::mask_key_id(&journal.old_key_id),
+                journal.profile
+            ))
+        })?;
+    }
+    if let (Some(new), None) = (journal.new_key_id.clone(), &journal.new_secret) {
+        journal.new_secret = Some(secret(&new)?.ok_or_else(|| {
+            refused(format!(
+                "{} holds no key {} any more, which the rotation of profile {} created and your files may name: put it back, or delete that key in IAM, restore your files from the backups the journal lists, and remove the journal: `rm {}`",
+                store.name(),
+                crate::mask::mask_key_id(&new),
+                journal.profile,
+                crate::suggest::quote(&Journal::path(state_dir).to_string_lossy())
+            ))
+        })?);
+    }
+    Ok(())
 }
 
 /// Where the journal says the files are.

@@ -28,6 +28,7 @@ mod legacy_sso_config;
 mod long_term_key;
 mod multiple_active_keys;
 mod protected_key_missing;
+mod protected_profile_unnamed;
 mod role_chain_on_long_term_key;
 mod root_access_key;
 mod session_key_in_file;
@@ -191,6 +192,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("long-term-key", long_term_key::check),
     ("multiple-active-keys", multiple_active_keys::check),
     ("protected-key-missing", protected_key_missing::check),
+    ("protected-profile-unnamed", protected_profile_unnamed::check),
     ("role-chain-on-long-term-key", role_chain_on_long_term_key::check),
     ("root-access-key", root_access_key::check),
     ("session-key-in-file", session_key_in_file::check),

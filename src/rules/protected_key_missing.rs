@@ -19,7 +19,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                     ))
                     .evidence(format!("credential_process hands out {shown}"))
                     .fix(format!(
-                        "Put the key's two lines back in place of the credential_process line (awscheck's backups are in its state folder's backups/), then protect it again: `{}`",
+                        "If you still have the key, put its two lines back in place of the credential_process line, then protect it again: `{}`; else have a new key made and the lost one deleted",
                         ctx.suggest().awscheck(&["protect", "--profile", name])
                     ));
                 ctx.about_key(&holder, finding)

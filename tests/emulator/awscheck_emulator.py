@@ -122,13 +122,13 @@ def remember_session(owner_akid, response, mfa):
     (moto answers every session with the same AKIA example ID)."""
     found = {name: re.search(rf"<{name}>(.*?)</{name}>".encode(), response, re.S)
              for name in ("AccessKeyId", "SecretAccessKey", "SessionToken")}
-    owner = find_key(owner_akid)
+    owner, partition = find_key_in_partition(owner_akid)
     if owner is None or not all(found.values()):
         return response
     values = {name: unescape(match.group(1).decode()) for name, match in found.items()}
     session_id = "ASIA" + "".join(random.choices(string.ascii_uppercase + string.digits, k=16))
     SESSIONS[session_id] = {"secret": values["SecretAccessKey"], "token": values["SessionToken"],
-                            "user": owner.user_name, "mfa": mfa}
+                            "user": owner.user_name, "mfa": mfa, "partition": partition}
     return re.sub(rb"<AccessKeyId>.*?</AccessKeyId>", f"<AccessKeyId>{session_id}</AccessKeyId>".encode(),
                   response, count=1)
 
@@ -139,8 +139,13 @@ class ControlError(Exception):
         self.status = status
 
 
-def iam():
-    return iam_models.iam_backends[ACCOUNT]["aws"]
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+
+
+def iam(partition="aws"):
+    """IAM of one partition. As on AWS, a key works only in its own partition (China and
+    GovCloud are separate): moto picks the partition from the signing region."""
+    return iam_models.iam_backends[ACCOUNT][partition]
 
 
 def enable_auth():
@@ -276,7 +281,7 @@ class Emulator:
         if action == "GetCallerIdentity" and akid in SESSIONS and status == 200:
             # A GetSessionToken session acts as its IAM user, and AWS names that user; moto
             # answers with a made-up `sts::...:user/moto`.
-            user = iam().users.get(SESSIONS[akid]["user"])
+            user = iam(SESSIONS[akid]["partition"]).users.get(SESSIONS[akid]["user"])
             if user is not None:
                 out = re.sub(rb"<Arn>.*?</Arn>", f"<Arn>{user.arn}</Arn>".encode(), out)
                 out = re.sub(rb"<UserId>.*?</UserId>", f"<UserId>{user.id}</UserId>".encode(), out)
@@ -384,11 +389,12 @@ class Emulator:
             return {"status": "ok"}
         raise ControlError(404, f"no control endpoint {method} /_emulator/{path}")
 
-    def create_user(self, name, policy=None, require_mfa=False):
+    def create_user(self, name, policy=None, require_mfa=False, partition="aws"):
         if not isinstance(require_mfa, bool):
             raise ControlError(400, "require_mfa must be true or false")
-        user = iam().users.get(name) or iam().create_user(region_name="us-east-1", user_name=name)
-        iam().put_user_policy(name, "awscheck-emulator", json.dumps(policy or ALLOW_ALL))
+        backend = iam(partition)
+        user = backend.users.get(name) or backend.create_user(region_name="us-east-1", user_name=name)
+        backend.put_user_policy(name, "awscheck-emulator", json.dumps(policy or ALLOW_ALL))
         if require_mfa:
             MFA_USERS.add(name)
         else:
@@ -398,17 +404,20 @@ class Emulator:
     def create_key(self, data):
         root = bool(data.get("root", False))
         name = ROOT_USER if root else required(data, "user")
-        if name not in iam().users:
-            self.create_user(name)
+        partition = data.get("partition", "aws")
+        if partition not in PARTITIONS:
+            raise ControlError(400, f"partition must be one of {', '.join(PARTITIONS)}")
+        if name not in iam(partition).users:
+            self.create_user(name, partition=partition)
         for field in ("created", "last_used"):  # fail before creating anything
             if data.get(field) is not None:
                 parse_time(data[field])
         status = data.get("status", "Active")
         if status not in ("Active", "Inactive"):
             raise ControlError(400, "status must be Active or Inactive")
-        if len(iam().users[name].access_keys) >= iam_models.LIMIT_KEYS_PER_USER:
+        if len(iam(partition).users[name].access_keys) >= iam_models.LIMIT_KEYS_PER_USER:
             raise ControlError(409, f"{name} already has {iam_models.LIMIT_KEYS_PER_USER} access keys (AWS's limit)")
-        key = iam().create_access_key(name, status=status)
+        key = iam(partition).create_access_key(name, status=status)
         update_key(key, data)
         if root:
             self.root_keys.add(key.access_key_id)
@@ -451,13 +460,19 @@ def update_key(key, data):
 
 
 def find_key(akid):
+    return find_key_in_partition(akid)[0]
+
+
+def find_key_in_partition(akid):
+    """(key, its partition), or (None, None)."""
     if not akid:
-        return None
-    for user in list(iam().users.values()):
-        for key in user.access_keys:
-            if key.access_key_id == akid:
-                return key
-    return None
+        return None, None
+    for partition in PARTITIONS:
+        for user in list(iam(partition).users.values()):
+            for key in user.access_keys:
+                if key.access_key_id == akid:
+                    return key, partition
+    return None, None
 
 
 def drop_connection(environ):
