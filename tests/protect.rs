@@ -748,3 +748,75 @@ fn sessions_are_made_through_the_profiles_own_region_and_endpoint() {
         "the undo record followed the update"
     );
 }
+
+/// A Secret Service that asks the user before deleting (a prompt path from `Item.Delete`) and
+/// whose prompt is dismissed: the entry is not reported as deleted.
+#[cfg(not(target_os = "macos"))]
+#[test]
+fn a_deletion_whose_prompt_is_dismissed_is_not_done() {
+    let home = tempfile::tempdir().unwrap();
+    let Some(bus) = secret_store_support::bus(home.path()) else {
+        return;
+    };
+    let address = bus.address.clone();
+    let (ready, serving) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        zbus::block_on(async move {
+            let conn = zbus::connection::Builder::address(address.as_str())
+                .name("org.freedesktop.secrets")
+                .build()
+                .await
+                .unwrap();
+            ready.send(()).unwrap();
+            serve_a_store_that_asks_first(&conn).await;
+        })
+    });
+    serving.recv().unwrap();
+    let env = awscheck::env::Env::from_pairs([("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())]);
+    let store = awscheck::keychain::open(&env).unwrap();
+    let error = store
+        .delete(awscheck::keychain::Entry::Key("AKIAEXAMPLEEXAMPLE01"))
+        .unwrap_err();
+    assert!(error.0.contains("prompt was dismissed"), "{error}");
+}
+
+/// Answers what awscheck asks when it deletes an entry: one item found, a prompt to delete it,
+/// and that prompt dismissed.
+#[cfg(not(target_os = "macos"))]
+async fn serve_a_store_that_asks_first(conn: &zbus::Connection) {
+    use zbus::export::futures_core::Stream;
+    use zbus::{ObjectPath, Variant as Value};
+    let mut calls = zbus::MessageStream::from(conn);
+    loop {
+        let next = std::future::poll_fn(|cx| std::pin::Pin::new(&mut calls).poll_next(cx)).await;
+        let Some(Ok(message)) = next else {
+            return;
+        };
+        let header = message.header();
+        if header.message_type() != zbus::message::Type::MethodCall {
+            continue;
+        }
+        let path = |p: &'static str| ObjectPath::try_from(p).unwrap();
+        match header.member().map(|m| m.as_str()).unwrap_or_default() {
+            "OpenSession" => conn.reply(&header, &(Value::from(""), path("/s/1"))).await,
+            "SearchItems" => {
+                let none: Vec<ObjectPath> = Vec::new();
+                conn.reply(&header, &(vec![path("/i/1")], none)).await
+            }
+            "Delete" => conn.reply(&header, &path("/p/1")).await,
+            "Prompt" => {
+                conn.reply(&header, &()).await.unwrap();
+                conn.emit_signal(
+                    None::<()>,
+                    "/p/1",
+                    "org.freedesktop.Secret.Prompt",
+                    "Completed",
+                    &(true, Value::from("")),
+                )
+                .await
+            }
+            _ => conn.reply(&header, &()).await,
+        }
+        .unwrap();
+    }
+}

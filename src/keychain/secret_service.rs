@@ -204,6 +204,39 @@ async fn unlock(bus: &Connection, objects: Vec<OwnedObjectPath>, iface: &str) ->
     }
 }
 
+/// Run the service's `prompt` (a path of `/` means none is needed) and wait for its
+/// `Completed` signal; a dismissed prompt is an error naming `what` it was for. The wait is
+/// bounded by [`SecretService::run`].
+async fn complete(bus: &Connection, prompt: OwnedObjectPath, what: &str) -> zbus::Result<()> {
+    use zbus::export::futures_core::Stream;
+    if prompt.as_str() == "/" {
+        return Ok(());
+    }
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface(PROMPT_IFACE)
+        .member("Completed")
+        .path(prompt.as_str())
+        .build()?;
+    // Listening before the prompt runs: a prompt that completes at once is not missed.
+    let mut completions = zbus::MessageStream::for_match_rule(rule, bus, None).await?;
+    let () = call(bus, prompt.as_str(), PROMPT_IFACE, "Prompt", &("",)).await?;
+    let signal =
+        std::future::poll_fn(|cx| std::pin::Pin::new(&mut completions).poll_next(cx)).await;
+    let Some(signal) = signal else {
+        return Err(zbus::Error::Failure(format!(
+            "{what} was not confirmed: the Secret Service went away"
+        )));
+    };
+    let (dismissed, _): (bool, OwnedVariant) = signal?.body().deserialize()?;
+    if dismissed {
+        return Err(zbus::Error::Failure(format!(
+            "{what} was not confirmed: its prompt was dismissed"
+        )));
+    }
+    Ok(())
+}
+
 async fn default_collection(bus: &Connection) -> zbus::Result<OwnedObjectPath> {
     let collection: OwnedObjectPath =
         call(bus, SERVICE_PATH, SERVICE_IFACE, "ReadAlias", &("default",)).await?;
@@ -276,8 +309,11 @@ impl SecretStore for SecretService {
             unlock(bus, locked.clone(), ITEM_IFACE).await?;
             let items: Vec<OwnedObjectPath> = unlocked.into_iter().chain(locked).collect();
             for item in &items {
-                let _prompt: OwnedObjectPath =
+                let prompt: OwnedObjectPath =
                     call(bus, item.as_str(), ITEM_IFACE, "Delete", &()).await?;
+                // A store that asks the user first has deleted nothing yet: the item is gone
+                // only once its prompt completes without being dismissed.
+                complete(bus, prompt, "the deletion").await?;
             }
             Ok(!items.is_empty())
         })

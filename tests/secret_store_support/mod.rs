@@ -20,6 +20,43 @@ pub struct SecretStore {
     pub address: String,
 }
 
+/// A private session bus with nothing on it, for a stand-in service of a test's own; `None`
+/// when this run goes without the secret store tests.
+pub struct Bus {
+    bus: Child,
+    pub address: String,
+}
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.bus.kill();
+        let _ = self.bus.wait();
+    }
+}
+
+pub fn bus(home: &Path) -> Option<Bus> {
+    if std::env::var_os("AWSCHECK_SKIP_SECRET_STORE").is_some() {
+        return None;
+    }
+    let (bus, address) = start_bus(home);
+    Some(Bus { bus, address })
+}
+
+fn start_bus(home: &Path) -> (Child, String) {
+    let mut bus = Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .env("HOME", home)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dbus-daemon runs: scripts/test installs it");
+    let mut line = String::new();
+    BufReader::new(bus.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (bus, line.trim().to_string())
+}
+
 /// Start a store keeping its keyrings under `home`, or `None` when this run goes without.
 pub fn start(home: &Path) -> Option<SecretStore> {
     let missing: Vec<&str> = ["dbus-daemon", "gnome-keyring-daemon"]
@@ -43,18 +80,7 @@ pub fn start(home: &Path) -> Option<SecretStore> {
     }
     let runtime = home.join("run");
     std::fs::create_dir_all(&runtime).unwrap();
-    let mut bus = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .env("HOME", home)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(bus.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line.trim().to_string();
+    let (bus, address) = start_bus(home);
     let mut keyring = Command::new("gnome-keyring-daemon")
         .args(["--foreground", "--unlock", "--components=secrets"])
         .env_clear()
