@@ -21,7 +21,10 @@ struct Setup {
 }
 
 fn setup(user: &str) -> Option<Setup> {
-    let emulator = Emulator::start();
+    setup_on(Emulator::start(), user)
+}
+
+fn setup_on(emulator: Emulator, user: &str) -> Option<Setup> {
     let created = (chrono::Utc::now() - chrono::Duration::days(100)).to_rfc3339();
     let key = emulator.create_key(json!({ "user": user, "created": created }));
     let home = home_with(&[]);
@@ -819,4 +822,86 @@ async fn serve_a_store_that_asks_first(conn: &zbus::Connection) {
         }
         .unwrap();
     }
+}
+
+/// A profile whose endpoint only its own CA bundle vouches for: the sessions are made through
+/// it, and a bundle that is no bundle is one clear line, not a crash.
+#[test]
+fn sessions_trust_the_profiles_ca_bundle() {
+    let Some(mut setup) = setup_on(Emulator::start_with_tls(), "kc-ca-bundle") else {
+        return;
+    };
+    let https = setup.emulator.tls_url.clone().unwrap();
+    let config = |bundle: &Path| {
+        format!(
+            "[profile dev]\nregion = eu-west-1\nendpoint_url = {https}\nca_bundle = {}\n",
+            bundle.display()
+        )
+    };
+    std::fs::write(
+        setup.home().join(".aws/config"),
+        config(&emulator_support::test_ca()),
+    )
+    .unwrap();
+    std::fs::write(
+        setup.home().join(".aws/credentials"),
+        format!(
+            "[dev]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            setup.key.id, setup.key.secret
+        ),
+    )
+    .unwrap();
+    let output = setup.run(&["protect", "--profile", "dev"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let through_profile = |setup: &Setup| {
+        std::process::Command::new(emulator_support::python().with_file_name("aws"))
+            .args([
+                "sts",
+                "get-caller-identity",
+                "--profile",
+                "dev",
+                "--output",
+                "json",
+            ])
+            .env_clear()
+            .env("HOME", setup.home())
+            .env("PATH", path_with_aws_cli())
+            .env("DBUS_SESSION_BUS_ADDRESS", &setup.store.address)
+            .output()
+            .unwrap()
+    };
+    let output = through_profile(&setup);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(setup.session_tokens() >= 1);
+
+    // No bundle the profile names is read as one: said in one line.
+    let junk = setup.home().join("junk.pem");
+    std::fs::write(
+        &junk,
+        "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    std::fs::write(setup.home().join(".aws/config"), config(&junk)).unwrap();
+    let env = awscheck::env::Env::from_pairs([(
+        "DBUS_SESSION_BUS_ADDRESS",
+        setup.store.address.as_str(),
+    )]);
+    let store = awscheck::keychain::open(&env).unwrap();
+    store
+        .delete(awscheck::keychain::Entry::Session(&setup.key.id))
+        .unwrap();
+    let output = setup.run(&[
+        "credential-process",
+        "--profile",
+        "dev",
+        "--key-id",
+        &setup.key.id.clone(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let error = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        error.contains("junk.pem") && error.lines().count() == 1,
+        "{error}"
+    );
+    assert!(!error.contains("panicked"), "{error}");
 }

@@ -276,3 +276,103 @@ pub fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     }
     current.to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::Env;
+
+    fn connection(region: &str) -> Connection {
+        let env = Env::from_pairs([("HOME", "/nonexistent")]);
+        let locations = crate::locate::at(&env, "/nonexistent/c".into(), "/nonexistent/k".into());
+        let timeout = Duration::from_secs(1);
+        Connection::new(&locations, "dev", None, timeout, timeout).in_region(region)
+    }
+
+    #[test]
+    fn legacy_sts_endpoints_are_global_only_in_the_regions_that_had_them() {
+        let legacy = Reach {
+            sts_regional_endpoints: Some("legacy".to_string()),
+            ..Reach::default()
+        };
+        assert!(
+            connection("eu-west-1")
+                .reaching(&legacy)
+                .unwrap()
+                .sts_global
+        );
+        assert!(
+            !connection("cn-north-1")
+                .reaching(&legacy)
+                .unwrap()
+                .sts_global
+        );
+        assert!(
+            !connection("eu-south-2")
+                .reaching(&legacy)
+                .unwrap()
+                .sts_global
+        );
+        let regional = Reach {
+            sts_regional_endpoints: Some("regional".to_string()),
+            ..Reach::default()
+        };
+        assert!(
+            !connection("eu-west-1")
+                .reaching(&regional)
+                .unwrap()
+                .sts_global
+        );
+    }
+
+    #[test]
+    fn the_environment_comes_before_the_profile() {
+        let config =
+            "[profile dev]\nca_bundle = /etc/profile.pem\nsts_regional_endpoints = legacy\n";
+        let set = crate::profile_set::ProfileSet::from_texts(config, "").unwrap();
+        let section = set.profile("dev");
+        let env = Env::from_pairs([("AWS_CA_BUNDLE", "/etc/env.pem")]);
+        let reach = Reach::of(&env, section);
+        assert_eq!(reach.ca_bundle, Some(PathBuf::from("/etc/env.pem")));
+        assert_eq!(reach.sts_regional_endpoints.as_deref(), Some("legacy"));
+        assert_eq!(Reach::of(&env, None).sts_regional_endpoints, None);
+    }
+
+    #[test]
+    fn a_ca_bundle_that_cannot_be_used_is_one_line_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            ("missing.pem", None),
+            ("empty.pem", Some("")),
+            (
+                "junk.pem",
+                Some("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"),
+            ),
+            (
+                "not-a-cert.pem",
+                Some("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+            ),
+        ];
+        for (name, text) in cases {
+            let path = dir.path().join(name);
+            if let Some(text) = text {
+                std::fs::write(&path, text).unwrap();
+            }
+            let reach = Reach {
+                ca_bundle: Some(path),
+                ..Reach::default()
+            };
+            let error = connection("eu-west-1").reaching(&reach).unwrap_err();
+            assert!(
+                error.contains(name) && error.lines().count() == 1,
+                "{error}"
+            );
+        }
+        let good = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/tls/ca.pem");
+        let reach = Reach {
+            ca_bundle: Some(good),
+            ..Reach::default()
+        };
+        assert!(connection("eu-west-1").reaching(&reach).is_ok());
+    }
+}

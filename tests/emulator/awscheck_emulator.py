@@ -522,6 +522,8 @@ def main():
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     parser.add_argument("--no-stdin", action="store_true", help="do not exit on stdin EOF")
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"),
+                        help="also serve HTTPS on a second free port, with this certificate and key (PEM)")
     args = parser.parse_args()
     host = "127.0.0.1" if args.host == "localhost" else args.host
     if not ipaddress.ip_address(host).is_loopback:
@@ -540,9 +542,16 @@ def main():
     for service in ("iam", "sts"):  # build them now rather than on the first call
         dispatcher.app_instances[service] = create_backend_app(service)
     stopping = threading.Event()
-    server = make_server(host, args.port, Emulator(dispatcher, stopping), threaded=True,
+    emulator = Emulator(dispatcher, stopping)
+    server = make_server(host, args.port, emulator, threaded=True,
                          request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers = [server]
+    if args.tls:
+        tls_server = make_server(host, 0, emulator, threaded=True,
+                                 request_handler=MotoRequestHandler, ssl_context=tuple(args.tls))
+        threading.Thread(target=tls_server.serve_forever, daemon=True).start()
+        servers.append(tls_server)
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -551,12 +560,15 @@ def main():
         threading.Thread(target=wait_for_eof, args=(stop,), daemon=True).start()
 
     url_host = f"[{host}]" if ":" in host else host
-    print(f"READY http://{url_host}:{server.server_port}", file=ready_out, flush=True)
+    urls = [f"http://{url_host}:{server.server_port}"]
+    urls += [f"https://{url_host}:{tls.server_port}" for tls in servers[1:]]
+    print(f"READY {' '.join(urls)}", file=ready_out, flush=True)
     while not stop.wait(0.2):
         pass
     stopping.set()
-    server.shutdown()
-    server.server_close()
+    for each in servers:
+        each.shutdown()
+        each.server_close()
 
 
 if __name__ == "__main__":

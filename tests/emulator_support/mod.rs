@@ -21,6 +21,9 @@ pub struct Emulator {
     /// Held open: the emulator exits when its stdin closes, so a test that panics still stops it.
     _stdin: ChildStdin,
     pub url: String,
+    /// The same emulator over HTTPS, with the certificate of `tests/data/tls/` (see
+    /// [`Emulator::start_with_tls`]).
+    pub tls_url: Option<String>,
     port: u16,
 }
 
@@ -40,8 +43,24 @@ pub fn python() -> PathBuf {
     repo().join("target/emulator-venv/bin/python")
 }
 
+/// The test CA that signed the emulator's HTTPS certificate.
+pub fn test_ca() -> PathBuf {
+    repo().join("tests/data/tls/ca.pem")
+}
+
 impl Emulator {
     pub fn start() -> Emulator {
+        Emulator::launch(&[])
+    }
+
+    /// Also serving HTTPS, with a certificate only [`test_ca`] vouches for.
+    pub fn start_with_tls() -> Emulator {
+        let tls = repo().join("tests/data/tls");
+        let (cert, key) = (tls.join("server.pem"), tls.join("server.key"));
+        Emulator::launch(&["--tls", cert.to_str().unwrap(), key.to_str().unwrap()])
+    }
+
+    fn launch(extra: &[&str]) -> Emulator {
         let python = python();
         assert!(
             python.exists(),
@@ -50,6 +69,7 @@ impl Emulator {
         let mut child = Command::new(&python)
             .arg(repo().join("tests/emulator/awscheck_emulator.py"))
             .args(["--host", "127.0.0.1", "--port", "0"])
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -64,16 +84,19 @@ impl Emulator {
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         stdout.read_line(&mut line).expect("emulator prints READY");
-        let url = line
+        let mut urls = line
             .trim()
             .strip_prefix("READY ")
             .unwrap_or_else(|| panic!("emulator did not start: {line:?}"))
-            .to_string();
+            .split_whitespace()
+            .map(str::to_string);
+        let url = urls.next().unwrap();
         let port = url.rsplit(':').next().unwrap().parse().unwrap();
         Emulator {
             child,
             _stdin: stdin,
             url,
+            tls_url: urls.next(),
             port,
         }
     }
