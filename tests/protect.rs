@@ -106,6 +106,41 @@ impl Setup {
             .unwrap()
     }
 
+    /// Protect the key of this setup as the one profile `dev`, with `config` for it.
+    fn protect_alone(&mut self, config: &str) {
+        std::fs::write(self.home().join(".aws/config"), config).unwrap();
+        std::fs::write(
+            self.home().join(".aws/credentials"),
+            format!(
+                "[dev]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                self.key.id, self.key.secret
+            ),
+        )
+        .unwrap();
+        let output = self.run(&["protect", "--profile", "dev"]);
+        assert!(output.status.success(), "{}", text(&output));
+    }
+
+    /// `aws --profile dev sts get-caller-identity` with nothing in the environment to say
+    /// which profile, region or endpoint: all of it comes from the files.
+    fn identity_alone(&self) -> Output {
+        std::process::Command::new(emulator_support::python().with_file_name("aws"))
+            .args([
+                "sts",
+                "get-caller-identity",
+                "--profile",
+                "dev",
+                "--output",
+                "json",
+            ])
+            .env_clear()
+            .env("HOME", self.home())
+            .env("PATH", path_with_aws_cli())
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.store.address)
+            .output()
+            .unwrap()
+    }
+
     fn session_tokens(&self) -> usize {
         self.emulator
             .calls()
@@ -667,35 +702,8 @@ fn sessions_are_made_through_the_profiles_own_region_and_endpoint() {
         "[profile dev]\nregion = cn-north-1\nendpoint_url = {}\n",
         setup.emulator.url
     );
-    std::fs::write(setup.home().join(".aws/config"), &config).unwrap();
-    std::fs::write(
-        setup.home().join(".aws/credentials"),
-        format!(
-            "[dev]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            setup.key.id, setup.key.secret
-        ),
-    )
-    .unwrap();
-    let output = setup.run(&["protect", "--profile", "dev"]);
-    assert!(output.status.success(), "{}", text(&output));
-    let identity = |setup: &Setup| {
-        std::process::Command::new(emulator_support::python().with_file_name("aws"))
-            .args([
-                "sts",
-                "get-caller-identity",
-                "--profile",
-                "dev",
-                "--output",
-                "json",
-            ])
-            .env_clear()
-            .env("HOME", setup.home())
-            .env("PATH", path_with_aws_cli())
-            .env("DBUS_SESSION_BUS_ADDRESS", &setup.store.address)
-            .output()
-            .unwrap()
-    };
-    let output = identity(&setup);
+    setup.protect_alone(&config);
+    let output = setup.identity_alone();
     assert!(output.status.success(), "{}", text(&output));
     let session = setup
         .emulator
@@ -720,7 +728,7 @@ fn sessions_are_made_through_the_profiles_own_region_and_endpoint() {
         .delete(awscheck::keychain::Entry::Session(&setup.key.id))
         .unwrap());
     let sessions = setup.session_tokens();
-    let output = identity(&setup);
+    let output = setup.identity_alone();
     assert!(output.status.success(), "{}", text(&output));
     assert!(
         setup.session_tokens() > sessions,
@@ -739,7 +747,7 @@ fn sessions_are_made_through_the_profiles_own_region_and_endpoint() {
         protected,
         "only the line changed, back as protect writes it"
     );
-    assert!(identity(&setup).status.success());
+    assert!(setup.identity_alone().status.success());
     let output = setup.run(&["unprotect", "--profile", "dev"]);
     assert!(output.status.success(), "{}", text(&output));
     assert_eq!(
@@ -838,39 +846,8 @@ fn sessions_trust_the_profiles_ca_bundle() {
             bundle.display()
         )
     };
-    std::fs::write(
-        setup.home().join(".aws/config"),
-        config(&emulator_support::test_ca()),
-    )
-    .unwrap();
-    std::fs::write(
-        setup.home().join(".aws/credentials"),
-        format!(
-            "[dev]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-            setup.key.id, setup.key.secret
-        ),
-    )
-    .unwrap();
-    let output = setup.run(&["protect", "--profile", "dev"]);
-    assert!(output.status.success(), "{}", text(&output));
-    let through_profile = |setup: &Setup| {
-        std::process::Command::new(emulator_support::python().with_file_name("aws"))
-            .args([
-                "sts",
-                "get-caller-identity",
-                "--profile",
-                "dev",
-                "--output",
-                "json",
-            ])
-            .env_clear()
-            .env("HOME", setup.home())
-            .env("PATH", path_with_aws_cli())
-            .env("DBUS_SESSION_BUS_ADDRESS", &setup.store.address)
-            .output()
-            .unwrap()
-    };
-    let output = through_profile(&setup);
+    setup.protect_alone(&config(&emulator_support::test_ca()));
+    let output = setup.identity_alone();
     assert!(output.status.success(), "{}", text(&output));
     assert!(setup.session_tokens() >= 1);
 

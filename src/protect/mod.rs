@@ -303,11 +303,7 @@ pub fn protect(
     }
     let paths: Vec<PathBuf> = plan.files.iter().map(|f| f.path.clone()).collect();
     let backups = backup_all(&paths, ctx)?;
-    record.save(&ctx.state_dir).map_err(|e| {
-        refused(format!(
-            "cannot keep the undo record: {e}; the files were not changed"
-        ))
-    })?;
+    save_record(&record, &ctx.state_dir)?;
     // A failed write keeps the backups: a file may be half way. The key is in the store, so
     // the next protect, unprotect or rotate removes them.
     let written = files::write_all(&changes).map_err(|e| {
@@ -430,11 +426,7 @@ fn update_lines(
     let paths: Vec<PathBuf> = changes.iter().map(|c| c.path.clone()).collect();
     backup_all(&paths, ctx)?;
     if let Some(record) = &record {
-        record.save(&ctx.state_dir).map_err(|e| {
-            refused(format!(
-                "cannot keep the undo record: {e}; the files were not changed"
-            ))
-        })?;
+        save_record(record, &ctx.state_dir)?;
     }
     let written = files::write_all(&changes).map_err(|e| {
         refused(format!(
@@ -448,13 +440,8 @@ fn update_lines(
         updated.join(", "),
         files::names(&written.paths)
     );
-    if !older.is_empty() {
-        let _ = writeln!(
-            ctx.out,
-            "  removed {} backup{} of awscheck's that held a protected key",
-            older.len(),
-            if older.len() == 1 { "" } else { "s" }
-        );
+    if let Some(line) = files::removed_line(&older, "a protected key") {
+        let _ = writeln!(ctx.out, "{line}");
     }
     Ok(())
 }
@@ -571,13 +558,8 @@ pub fn unprotect(
     for line in written.narrowed_lines() {
         let _ = writeln!(ctx.out, "{line}");
     }
-    if !older.is_empty() {
-        let _ = writeln!(
-            ctx.out,
-            "  removed {} backup{} of awscheck's from before the key was protected",
-            older.len(),
-            if older.len() == 1 { "" } else { "s" }
-        );
+    if let Some(line) = files::removed_line(&older, "it from before it was protected") {
+        let _ = writeln!(ctx.out, "{line}");
     }
     if let Err(e) = emptied {
         let _ = writeln!(
@@ -633,6 +615,15 @@ fn refuse_during_rotation(state_dir: &Path) -> Result<(), Refused> {
         ));
     }
     Ok(())
+}
+
+/// The undo record, kept before any file changes.
+fn save_record(record: &Record, state_dir: &Path) -> Result<(), Refused> {
+    record.save(state_dir).map_err(|e| {
+        refused(format!(
+            "cannot keep the undo record: {e}; the files were not changed"
+        ))
+    })
 }
 
 /// Back up every file first; returns the copies.

@@ -167,6 +167,17 @@ pub fn remove_backups_holding(state_dir: &Path, secrets: &[&str]) -> Vec<PathBuf
     removed
 }
 
+/// `  removed 2 backups of awscheck's that held WHAT`, or nothing when none was.
+pub fn removed_line(removed: &[PathBuf], what: &str) -> Option<String> {
+    match removed.len() {
+        0 => None,
+        1 => Some(format!("  removed 1 backup of awscheck's that held {what}")),
+        n => Some(format!(
+            "  removed {n} backups of awscheck's that held {what}"
+        )),
+    }
+}
+
 /// Keep the newest few backups of one file; the timestamp in the name sorts them.
 fn prune(dir: &Path, name: &str) {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -482,12 +482,8 @@ impl<'r, 'c> Rotation<'r, 'c> {
             // Backups from before the key was protected hold its secret, dead now or not.
             let secret = self.journal.old_secret.clone();
             let removed = files::remove_backups_holding(&self.ctx.state_dir, &[&secret]);
-            if !removed.is_empty() {
-                self.say(format!(
-                    "  removed {} backup{} of awscheck's that held the old key",
-                    removed.len(),
-                    if removed.len() == 1 { "" } else { "s" }
-                ));
+            if let Some(line) = files::removed_line(&removed, "the old key") {
+                self.say(line);
             }
         }
         let _ = writeln!(

@@ -164,13 +164,8 @@ pub fn rotate(
     }
     if !options.dry_run {
         let removed = crate::protect::remove_protected_backups(ctx.env, model, &ctx.state_dir, &[]);
-        if !removed.is_empty() {
-            let _ = writeln!(
-                ctx.out,
-                "Removed {} backup{} of awscheck's that held a key now in the secret store.",
-                removed.len(),
-                if removed.len() == 1 { "" } else { "s" }
-            );
+        if let Some(line) = files::removed_line(&removed, "a key now in the secret store") {
+            let _ = writeln!(ctx.out, "{}", line.trim_start());
         }
     }
     let connection = Connection::new(
