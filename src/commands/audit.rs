@@ -151,6 +151,7 @@ fn audit_with<R>(
     } else {
         check_online(
             args,
+            env,
             &stored,
             &model,
             &files.locations,
@@ -339,6 +340,7 @@ fn protected_keys(
 #[cfg(feature = "online")]
 fn check_online(
     args: &AuditArgs,
+    env: &Env,
     protected: &std::collections::HashMap<String, String>,
     model: &Model,
     locations: &Locations,
@@ -349,7 +351,7 @@ fn check_online(
     use crate::online::{self, Limits, OwnUse};
     use crate::state::OWN_USE_FILE;
     use std::time::Duration;
-    let (jobs, notes) = online::plan(model, protected);
+    let (jobs, notes) = online::plan(model, protected, env);
     facts.notes.extend(notes);
     if jobs.is_empty() {
         return "online";
@@ -373,6 +375,7 @@ fn check_online(
 #[cfg(not(feature = "online"))]
 fn check_online(
     _: &AuditArgs,
+    _: &Env,
     _: &std::collections::HashMap<String, String>,
     _: &Model,
     _: &Locations,

@@ -58,12 +58,21 @@ pub fn run(jobs: Vec<KeyJob>, locations: &Locations, limits: Limits) -> Vec<KeyC
             .then(|| tokio::spawn(show_progress(done.clone(), jobs.len())));
         let mut tasks = Vec::new();
         for job in jobs {
-            let connection = base.for_profile(&job.profiles[0], job.region.as_deref());
+            let connection = base
+                .for_profile(&job.profiles[0], job.region.as_deref())
+                .reaching(&job.reach);
             let permits = permits.clone();
             let done = done.clone();
             tasks.push(tokio::spawn(async move {
                 let _permit = permits.acquire_owned().await;
                 let seconds = limits.key_timeout.as_secs();
+                let connection = match connection {
+                    Ok(connection) => connection,
+                    Err(note) => {
+                        done.fetch_add(1, Ordering::Relaxed);
+                        return KeyCheck::Failed { note };
+                    }
+                };
                 let check =
                     match tokio::time::timeout(limits.key_timeout, ask(&job, connection)).await {
                         Ok(check) => check,

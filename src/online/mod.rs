@@ -51,6 +51,8 @@ pub struct KeyJob {
     /// Profiles holding the key; the first one's settings (region, endpoint) are used.
     pub profiles: Vec<String>,
     pub region: Option<String>,
+    /// The first profile's CA bundle and STS endpoint choice.
+    pub reach: sdk::Reach,
 }
 
 impl std::fmt::Debug for KeyJob {
@@ -69,6 +71,7 @@ impl std::fmt::Debug for KeyJob {
 pub fn plan(
     model: &Model,
     protected: &HashMap<String, String>,
+    env: &crate::env::Env,
 ) -> (Vec<KeyJob>, BTreeMap<String, String>) {
     let mut jobs: Vec<KeyJob> = Vec::new();
     let mut notes = BTreeMap::new();
@@ -97,6 +100,7 @@ pub fn plan(
                     secret,
                     profiles: vec![name],
                     region: profile.section.get("region").map(str::to_string),
+                    reach: sdk::Reach::of(env, Some(profile.section)),
                 });
             }
             (CredentialKind::SessionKey, _) => {

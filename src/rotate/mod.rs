@@ -24,7 +24,7 @@ use crate::env::Env;
 use crate::locate::{self, Locations};
 use crate::mask::KeyDisplay;
 use crate::model::Model;
-use crate::online::sdk::Connection;
+use crate::online::sdk::{Connection, Reach};
 use aws::Aws;
 use chrono::{DateTime, Utc};
 use journal::Journal;
@@ -168,13 +168,16 @@ pub fn rotate(
             let _ = writeln!(ctx.out, "{}", line.trim_start());
         }
     }
+    let section = model.profile(&plan.profile).map(|p| p.section);
     let connection = Connection::new(
         &inputs.locations,
         &plan.profile,
         plan.region.as_deref(),
         options.connect_timeout,
         options.call_timeout,
-    );
+    )
+    .reaching(&Reach::of(ctx.env, section))
+    .map_err(refused)?;
     let aws = Aws {
         connection,
         keys: options.keys,
@@ -237,6 +240,11 @@ pub fn resume(
         )));
     }
     let locations = journal_locations(ctx.env, &journal);
+    // The profile's CA bundle and STS endpoint, as the files say today; a file that cannot be
+    // read now leaves them out, and the steps that read the files say why.
+    let files = Inputs::read(locations.clone()).ok();
+    let set = files.as_ref().and_then(|files| files.profile_set().ok());
+    let section = set.as_ref().and_then(|set| set.profile(&journal.profile));
     let connection = Connection::new(
         &locations,
         &journal.profile,
@@ -244,7 +252,9 @@ pub fn resume(
         options.connect_timeout,
         options.call_timeout,
     )
-    .in_region(&journal.region);
+    .in_region(&journal.region)
+    .reaching(&Reach::of(ctx.env, section))
+    .map_err(refused)?;
     let aws = Aws {
         connection,
         keys: options.keys,
