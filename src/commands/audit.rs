@@ -149,16 +149,12 @@ fn audit_with<R>(
     let mode = if args.offline {
         "offline"
     } else {
-        check_online(
-            args,
+        let asked = Asked {
             env,
-            &stored,
-            &model,
-            &files.locations,
-            &state,
-            &mut facts,
-            warnings,
-        )
+            model: &model,
+            protected: &stored,
+        };
+        check_online(args, asked, &files.locations, &state, &mut facts, warnings)
     };
 
     let keys = KeyDisplay {
@@ -336,13 +332,20 @@ fn protected_keys(
     found
 }
 
+/// The keys the online audit asks about: the profiles', and the protected ones' secrets from
+/// the store; the environment for how each profile reaches AWS.
+#[cfg_attr(not(feature = "online"), allow(dead_code))]
+struct Asked<'a> {
+    env: &'a Env,
+    model: &'a Model<'a>,
+    protected: &'a std::collections::HashMap<String, String>,
+}
+
 /// Ask IAM and STS about every long-term key; returns the audit's mode for the report.
 #[cfg(feature = "online")]
 fn check_online(
     args: &AuditArgs,
-    env: &Env,
-    protected: &std::collections::HashMap<String, String>,
-    model: &Model,
+    asked: Asked,
     locations: &Locations,
     state: &State,
     facts: &mut Facts,
@@ -351,7 +354,7 @@ fn check_online(
     use crate::online::{self, Limits, OwnUse};
     use crate::state::OWN_USE_FILE;
     use std::time::Duration;
-    let (jobs, notes) = online::plan(model, protected, env);
+    let (jobs, notes) = online::plan(asked.model, asked.protected, asked.env);
     facts.notes.extend(notes);
     if jobs.is_empty() {
         return "online";
@@ -375,9 +378,7 @@ fn check_online(
 #[cfg(not(feature = "online"))]
 fn check_online(
     _: &AuditArgs,
-    _: &Env,
-    _: &std::collections::HashMap<String, String>,
-    _: &Model,
+    _: Asked,
     _: &Locations,
     _: &State,
     _: &mut Facts,
