@@ -1,6 +1,6 @@
 //! Command-line arguments. Parsing only; `commands` does the work.
 
-use crate::severity::Severity;
+use crate::audit::severity::Severity;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -112,10 +112,10 @@ pub struct ScheduleInstallArgs {
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
     /// Day of the week.
-    #[arg(long, value_enum, default_value_t = crate::schedule::Day::Mon)]
-    pub day: crate::schedule::Day,
+    #[arg(long, value_enum, default_value_t = crate::remind::schedule::Day::Mon)]
+    pub day: crate::remind::schedule::Day,
     /// Local time of day, HH:MM.
-    #[arg(long, value_name = "HH:MM", default_value = "09:00", value_parser = crate::schedule::parse_time)]
+    #[arg(long, value_name = "HH:MM", default_value = "09:00", value_parser = crate::remind::schedule::parse_time)]
     pub time: (u8, u8),
     /// Print exactly what would be written and run, and change nothing.
     #[arg(long)]

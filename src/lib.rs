@@ -1,47 +1,41 @@
 //! awscheck: keeps a developer's AWS credentials healthy.
 //!
-//! Data flows one way: [`locate`] the two shared files, read them ([`source`]) into lossless
-//! [`document`]s, [`parse`] them with the SDKs' grammar, merge them into a [`profile_set`],
-//! resolve every profile's credential [`chain`] into a [`model`], gather [`facts`], run the
-//! [`rules`], and render a [`report`]. The offline path uses no network and no AWS SDK.
+//! Data flows one way, and the folders follow it from the ground up:
+//!
+//! - [`sys`]: the ground floor (atomic writes, programs, the environment, awscheck's own
+//!   folders and records, masking); it imports nothing of awscheck's.
+//! - [`input`]: where the two shared files are and reading them safely.
+//! - [`parse`]: lossless documents and the SDKs' grammar.
+//! - [`profiles`]: the profile set merged from both files, role chains, and the model of what
+//!   each profile resolves to.
+//! - [`audit`]: facts, settings and the rule catalog with one check per rule, giving findings;
+//!   [`scan`] looks for copies of keys elsewhere on the machine.
+//! - [`aws`]: the one AWS layer (connection, calls, errors); [`online`] asks it about every key.
+//! - [`report`]: tables, JSON and SARIF.
+//! - [`edit`]: planning and writing changes to the user's files, shared by [`rotate`] and
+//!   [`protect`] (which keeps keys in the OS's [`protect::keychain`]).
+//! - [`remind`]: the weekly reminder, its notification and its schedule.
+//! - [`commands`]: one function per subcommand, called by a thin `main`.
+//!
+//! The offline path (input, parse, profiles, audit, report) uses no network and no AWS SDK.
 
-pub mod atomic;
 pub mod audit;
-pub mod catalog;
-pub mod chain;
+#[cfg(feature = "online")]
+pub mod aws;
 pub mod cli;
 pub mod commands;
-pub mod crash;
-pub mod document;
-pub mod env;
-pub mod facts;
-pub mod finding;
-pub mod keychain;
-pub mod locate;
-pub mod mask;
-pub mod model;
-pub mod notify;
+pub mod edit;
+pub mod input;
+#[cfg(test)]
+mod layers;
 #[cfg(feature = "online")]
 pub mod online;
 pub mod parse;
-pub mod paths;
-pub(crate) mod pipe;
-pub mod policy;
-pub mod process;
-pub mod profile_set;
-pub mod property_key;
-#[cfg(feature = "online")]
+pub mod profiles;
 pub mod protect;
 pub mod remind;
 pub mod report;
 #[cfg(feature = "online")]
 pub mod rotate;
-pub mod rules;
 pub mod scan;
-pub mod schedule;
-pub mod settings;
-pub mod severity;
-pub mod source;
-pub mod state;
-pub mod suggest;
-pub mod terminal;
+pub mod sys;

@@ -2,8 +2,8 @@
 
 use awscheck::cli::Cli;
 use awscheck::commands::{self, AppError, Io, Outcome};
-use awscheck::env::Env;
-use awscheck::terminal;
+use awscheck::sys::env::Env;
+use awscheck::sys::terminal;
 use clap::Parser;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;

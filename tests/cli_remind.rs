@@ -6,8 +6,8 @@
 
 mod cli_support;
 
-use awscheck::settings::Settings;
-use awscheck::severity::Severity;
+use awscheck::audit::settings::Settings;
+use awscheck::audit::severity::Severity;
 use cli_support::{assert_no_secret, long_term_key_id, run, secret_key, Home, Run};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;

@@ -461,12 +461,12 @@ fn rotate_protected(point: Option<&str>) {
         assert!(!journal.contains(&setup.key.secret), "{journal}");
         let document: Value = serde_json::from_str(&journal).unwrap();
         if let Some(new_id) = document["new_key_id"].as_str() {
-            let env = awscheck::env::Env::from_pairs([(
+            let env = awscheck::sys::env::Env::from_pairs([(
                 "DBUS_SESSION_BUS_ADDRESS",
                 setup.store.address.as_str(),
             )]);
-            let store = awscheck::keychain::open(&env).unwrap();
-            let new = awscheck::keychain::get_key(store.as_ref(), new_id)
+            let store = awscheck::protect::keychain::open(&env).unwrap();
+            let new = awscheck::protect::keychain::get_key(store.as_ref(), new_id)
                 .unwrap()
                 .expect("the new key is in the store from the moment it exists");
             assert!(!journal.contains(&new.secret_access_key), "{journal}");
@@ -719,13 +719,13 @@ fn sessions_are_made_through_the_profiles_own_region_and_endpoint() {
     assert_ne!(old_form, protected);
     std::fs::write(setup.home().join(".aws/credentials"), &old_form).unwrap();
     // Sessions are kept in the store: a new one is needed to go through STS again.
-    let env = awscheck::env::Env::from_pairs([(
+    let env = awscheck::sys::env::Env::from_pairs([(
         "DBUS_SESSION_BUS_ADDRESS",
         setup.store.address.as_str(),
     )]);
-    let store = awscheck::keychain::open(&env).unwrap();
+    let store = awscheck::protect::keychain::open(&env).unwrap();
     assert!(store
-        .delete(awscheck::keychain::Entry::Session(&setup.key.id))
+        .delete(awscheck::protect::keychain::Entry::Session(&setup.key.id))
         .unwrap());
     let sessions = setup.session_tokens();
     let output = setup.identity_alone();
@@ -783,10 +783,13 @@ fn a_deletion_whose_prompt_is_dismissed_is_not_done() {
         })
     });
     serving.recv().unwrap();
-    let env = awscheck::env::Env::from_pairs([("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())]);
-    let store = awscheck::keychain::open(&env).unwrap();
+    let env =
+        awscheck::sys::env::Env::from_pairs([("DBUS_SESSION_BUS_ADDRESS", bus.address.as_str())]);
+    let store = awscheck::protect::keychain::open(&env).unwrap();
     let error = store
-        .delete(awscheck::keychain::Entry::Key("AKIAEXAMPLEEXAMPLE01"))
+        .delete(awscheck::protect::keychain::Entry::Key(
+            "AKIAEXAMPLEEXAMPLE01",
+        ))
         .unwrap_err();
     assert!(error.0.contains("prompt was dismissed"), "{error}");
 }
@@ -859,13 +862,13 @@ fn sessions_trust_the_profiles_ca_bundle() {
     )
     .unwrap();
     std::fs::write(setup.home().join(".aws/config"), config(&junk)).unwrap();
-    let env = awscheck::env::Env::from_pairs([(
+    let env = awscheck::sys::env::Env::from_pairs([(
         "DBUS_SESSION_BUS_ADDRESS",
         setup.store.address.as_str(),
     )]);
-    let store = awscheck::keychain::open(&env).unwrap();
+    let store = awscheck::protect::keychain::open(&env).unwrap();
     store
-        .delete(awscheck::keychain::Entry::Session(&setup.key.id))
+        .delete(awscheck::protect::keychain::Entry::Session(&setup.key.id))
         .unwrap();
     let output = setup.run(&[
         "credential-process",

@@ -1,10 +1,10 @@
 //! The AWS SDKs' own cross-SDK test suites (tests/data/, Apache-2.0, see its README): the
 //! parser, credential chain resolution and file locations must agree with every case.
 
-use awscheck::chain::{self, Base, Chain};
-use awscheck::env::Env;
-use awscheck::locate::{locate, Overrides};
-use awscheck::profile_set::ProfileSet;
+use awscheck::input::locate::{locate, Overrides};
+use awscheck::profiles::chain::{self, Base, Chain};
+use awscheck::profiles::set::ProfileSet;
+use awscheck::sys::env::Env;
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
@@ -16,7 +16,7 @@ fn load(name: &str) -> Value {
 }
 
 fn sections_as_json<'a>(
-    sections: impl Iterator<Item = &'a awscheck::profile_set::Section>,
+    sections: impl Iterator<Item = &'a awscheck::profiles::set::Section>,
 ) -> Value {
     let mut out = Map::new();
     for section in sections {

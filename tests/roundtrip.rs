@@ -3,9 +3,10 @@
 //! points at exactly the value's bytes on its own line, and merging a file as it is parsed
 //! gives the same profiles as merging its parsed sections.
 
-use awscheck::document::Document;
-use awscheck::parse::parse;
-use awscheck::profile_set::{FileKind, ProfileSet};
+use awscheck::parse::document::Document;
+use awscheck::parse::grammar::parse;
+use awscheck::parse::origin::FileKind;
+use awscheck::profiles::set::ProfileSet;
 use proptest::prelude::*;
 
 /// Space and tab only, as the grammar defines whitespace; sometimes none at all.

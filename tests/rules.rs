@@ -6,16 +6,16 @@
 //! stay silent, so every fixture proves the rule both fires and holds back. `$HOME` in a file
 //! text or variable stands for the fixture's temporary home folder.
 
+use awscheck::audit::catalog;
+use awscheck::audit::facts::{Facts, Identity, KeyActivity, KeyCheck, Powers};
+use awscheck::audit::policy::Source;
+use awscheck::audit::rules::CHECKS;
+use awscheck::audit::settings::Settings;
 use awscheck::audit::{evaluate, Inputs, Scope};
-use awscheck::catalog;
-use awscheck::env::Env;
-use awscheck::facts::{Facts, Identity, KeyActivity, KeyCheck, Powers};
-use awscheck::locate::Overrides;
-use awscheck::mask::KeyDisplay;
-use awscheck::model::Model;
-use awscheck::policy::Source;
-use awscheck::rules::CHECKS;
-use awscheck::settings::Settings;
+use awscheck::input::locate::Overrides;
+use awscheck::profiles::model::Model;
+use awscheck::sys::env::Env;
+use awscheck::sys::mask::KeyDisplay;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -267,7 +267,7 @@ fn run_fixture(slug: &str) {
             },
         })
     };
-    let describe = |f: &&awscheck::finding::Finding| {
+    let describe = |f: &&awscheck::audit::finding::Finding| {
         let severity = f.severity.name();
         format!(
             "{:?} {:?}:{:?} {severity} {} | {}",

@@ -3,9 +3,10 @@
 //! the file while parsing it gives what merging its parsed sections gives.
 #![no_main]
 
-use awscheck::document::Document;
-use awscheck::parse::parse;
-use awscheck::profile_set::{FileKind, ProfileSet};
+use awscheck::parse::document::Document;
+use awscheck::parse::grammar::parse;
+use awscheck::parse::origin::FileKind;
+use awscheck::profiles::set::ProfileSet;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

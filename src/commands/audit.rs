@@ -1,19 +1,19 @@
 //! `awscheck audit`.
 
 use super::{overrides, style, AppError, Io, Outcome, DEFAULT_FAIL_ON};
+use crate::audit::facts::Facts;
+use crate::audit::settings::Settings;
+use crate::audit::severity::Severity;
 use crate::audit::{self, Evaluation, InputFiles, Inputs, Scope};
 use crate::cli::{AuditArgs, AuditFormat, GlobalArgs};
-use crate::env::Env;
-use crate::facts::Facts;
-use crate::locate::Locations;
-use crate::mask::KeyDisplay;
-use crate::model::Model;
-use crate::paths;
+use crate::input::locate::Locations;
+use crate::profiles::model::Model;
 use crate::report::table::Style;
 use crate::report::{self, ProfileRow, Rows};
-use crate::settings::Settings;
-use crate::severity::Severity;
-use crate::state::{FirstSeen, State, FIRST_SEEN_FILE};
+use crate::sys::env::Env;
+use crate::sys::mask::KeyDisplay;
+use crate::sys::paths;
+use crate::sys::state::{FirstSeen, State, FIRST_SEEN_FILE};
 use chrono::{DateTime, Utc};
 use std::io::{self, BufWriter, Write};
 
@@ -273,8 +273,8 @@ fn protected_keys(
     facts: &mut Facts,
     secrets: bool,
 ) -> std::collections::HashMap<String, String> {
-    use crate::keychain::{self, Entry};
-    use crate::model::CredentialKind;
+    use crate::profiles::model::CredentialKind;
+    use crate::protect::keychain::{self, Entry};
     let mut found = std::collections::HashMap::new();
     let protected: Vec<(&str, &str)> = model
         .key_holders()
@@ -352,7 +352,7 @@ fn check_online(
     warnings: &mut Vec<String>,
 ) -> &'static str {
     use crate::online::{self, Limits, OwnUse};
-    use crate::state::OWN_USE_FILE;
+    use crate::sys::state::OWN_USE_FILE;
     use std::time::Duration;
     let (jobs, notes) = online::plan(asked.model, asked.protected, asked.env);
     facts.notes.extend(notes);

@@ -1,7 +1,7 @@
 //! `awscheck rules` and `awscheck explain`.
 
 use super::{AppError, Io, Outcome};
-use crate::catalog;
+use crate::audit::catalog;
 use crate::cli::{ListFormat, RulesArgs};
 use crate::report::{self, table::Style};
 use std::io::Write;

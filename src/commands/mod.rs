@@ -13,12 +13,12 @@ mod schedule;
 
 pub use audit::{run_audit, AuditRun};
 
+use crate::audit::severity::Severity;
 use crate::cli::{ColorChoice, Command, GlobalArgs};
-use crate::env::Env;
-use crate::locate::Overrides;
+use crate::input::locate::Overrides;
+use crate::input::source::InputError;
 use crate::report::table::Style;
-use crate::severity::Severity;
-use crate::source::InputError;
+use crate::sys::env::Env;
 use chrono::{DateTime, Utc};
 use std::fmt;
 use std::io::{self, Write};
@@ -64,7 +64,7 @@ pub struct Io<'a> {
     pub out: &'a mut dyn Write,
     pub warnings: &'a mut Vec<String>,
     pub stdout_is_terminal: bool,
-    /// Columns the tables may take (see [`crate::terminal`]).
+    /// Columns the tables may take (see [`crate::sys::terminal`]).
     pub table_width: u16,
 }
 
@@ -83,8 +83,8 @@ pub fn run(
         command,
         Command::Rotate(_) | Command::CredentialProcess { .. }
     ) {
-        let journal =
-            crate::paths::state_dir(env).map(|dir| dir.join(crate::state::ROTATION_JOURNAL_FILE));
+        let journal = crate::sys::paths::state_dir(env)
+            .map(|dir| dir.join(crate::sys::state::ROTATION_JOURNAL_FILE));
         if journal.is_some_and(|path| path.exists()) {
             io.warnings.push(
                 "a key rotation was interrupted: run `awscheck rotate --resume` to finish or undo it".to_string(),

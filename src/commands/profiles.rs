@@ -4,10 +4,10 @@ use super::audit::{heading, OUTPUT_BUFFER};
 use super::{overrides, style, AppError, Io, Outcome};
 use crate::audit::Inputs;
 use crate::cli::{GlobalArgs, ListFormat, ProfilesArgs};
-use crate::env::Env;
-use crate::mask::KeyDisplay;
-use crate::model::Model;
+use crate::profiles::model::Model;
 use crate::report::{self, ProfileRow, Rows};
+use crate::sys::env::Env;
+use crate::sys::mask::KeyDisplay;
 use std::io::{BufWriter, Write};
 
 pub(super) fn profiles(

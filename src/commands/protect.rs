@@ -2,7 +2,7 @@
 
 use super::{AppError, Io, Outcome};
 use crate::cli::{GlobalArgs, ProtectArgs, UnprotectArgs};
-use crate::env::Env;
+use crate::sys::env::Env;
 use chrono::{DateTime, Utc};
 
 #[cfg(feature = "online")]
@@ -10,11 +10,11 @@ mod online {
     use super::*;
     use crate::audit::Inputs;
     use crate::commands::overrides;
-    use crate::keychain;
-    use crate::mask::KeyDisplay;
-    use crate::model::Model;
-    use crate::paths;
+    use crate::profiles::model::Model;
+    use crate::protect::keychain;
     use crate::protect::{self, session, Context, Options};
+    use crate::sys::mask::KeyDisplay;
+    use crate::sys::paths;
     use std::path::PathBuf;
 
     fn state_dir(env: &Env) -> Result<PathBuf, AppError> {
@@ -48,7 +48,9 @@ mod online {
         // lock file.
         let _lock = match options.dry_run {
             true => None,
-            false => Some(crate::rotate::lock(&state_dir, protect::BUSY).map_err(AppError::Usage)?),
+            false => {
+                Some(crate::edit::lock::lock(&state_dir, protect::BUSY).map_err(AppError::Usage)?)
+            }
         };
         let inputs = Inputs::load(env, &overrides(global))?;
         let set = inputs.profile_set()?;
@@ -123,7 +125,7 @@ mod online {
         io: &mut Io,
         now: DateTime<Utc>,
     ) -> Result<Outcome, AppError> {
-        let settings = crate::settings::Settings::load(None, paths::settings_file(env))?;
+        let settings = crate::audit::settings::Settings::load(None, paths::settings_file(env))?;
         let store = keychain::open(env).map_err(|e| AppError::Usage(e.to_string()))?;
         let mut prompt = session::Prompt {
             env,
@@ -158,10 +160,10 @@ mod online {
         env: &Env,
         key_id: &str,
         profile: Option<&str>,
-    ) -> Result<crate::online::sdk::Connection, String> {
-        use crate::online::sdk::{Connection, Reach};
-        let inputs =
-            Inputs::load(env, &crate::locate::Overrides::default()).map_err(|e| e.to_string())?;
+    ) -> Result<crate::aws::sdk::Connection, String> {
+        use crate::aws::sdk::{Connection, Reach};
+        let inputs = Inputs::load(env, &crate::input::locate::Overrides::default())
+            .map_err(|e| e.to_string())?;
         let set = inputs.profile_set().map_err(|e| e.to_string())?;
         let model = Model::build(&set);
         let served = match profile {
@@ -197,18 +199,19 @@ mod online {
 /// credential whichever profile the SDK read it through, so one such profile is enough. Files
 /// that cannot be read leave the key handed out as it was protected.
 #[cfg(feature = "online")]
-fn no_session_holds(env: &Env, settings: &crate::settings::Settings, key_id: &str) -> bool {
+fn no_session_holds(env: &Env, settings: &crate::audit::settings::Settings, key_id: &str) -> bool {
     let named = &settings.protect.no_session;
     if named.is_empty() {
         return false;
     }
-    let Ok(inputs) = crate::audit::Inputs::load(env, &crate::locate::Overrides::default()) else {
+    let Ok(inputs) = crate::audit::Inputs::load(env, &crate::input::locate::Overrides::default())
+    else {
         return false;
     };
     let Ok(set) = inputs.profile_set() else {
         return false;
     };
-    let model = crate::model::Model::build(&set);
+    let model = crate::profiles::model::Model::build(&set);
     model.profiles.iter().any(|profile| {
         profile.own_key() == Some(key_id) && named.iter().any(|name| name == profile.name())
     })

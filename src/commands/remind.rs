@@ -8,14 +8,14 @@
 //! exits 2, and that is logged too, so `schedule status` can show it.
 
 use super::{run_audit, AppError, Io, Outcome};
-use crate::atomic;
+use crate::audit::settings::Settings;
 use crate::cli::{AuditArgs, AuditFormat, GlobalArgs, RemindArgs};
-use crate::env::Env;
-use crate::notify;
-use crate::paths;
+use crate::remind::notify;
 use crate::remind::{self, LastRemind, DEFAULT_MIN_SEVERITY, LAST_REMIND_FILE, LOG_FILE};
-use crate::settings::Settings;
-use crate::state::State;
+use crate::sys::atomic;
+use crate::sys::env::Env;
+use crate::sys::paths;
+use crate::sys::state::State;
 use chrono::{DateTime, Utc};
 use std::io::Write;
 use std::path::Path;

@@ -2,7 +2,7 @@
 
 use super::{AppError, Io, Outcome};
 use crate::cli::{GlobalArgs, RotateArgs};
-use crate::env::Env;
+use crate::sys::env::Env;
 use chrono::{DateTime, Utc};
 
 #[cfg(feature = "online")]
@@ -15,10 +15,10 @@ pub(super) fn rotate(
 ) -> Result<Outcome, AppError> {
     use super::overrides;
     use crate::audit::Inputs;
-    use crate::mask::KeyDisplay;
-    use crate::model::Model;
-    use crate::paths;
+    use crate::profiles::model::Model;
     use crate::rotate::{self, Context, Options, RotateError};
+    use crate::sys::mask::KeyDisplay;
+    use crate::sys::paths;
     use std::time::Duration;
     let state_dir = paths::state_dir(env).ok_or_else(|| {
         AppError::Usage("no home folder to keep the rotation journal in (set HOME)".to_string())

@@ -7,13 +7,13 @@
 
 use super::{AppError, Io, Outcome};
 use crate::cli::{BackendChoice, GlobalArgs, ScheduleAction, ScheduleInstallArgs};
-use crate::env::Env;
-use crate::locate::home_dir;
-use crate::paths;
-use crate::process;
+use crate::remind::schedule::{self, cron, launchd, systemd, Backend, Runner, Schedule, Step};
 use crate::remind::{LastRemind, LAST_REMIND_FILE};
-use crate::schedule::{self, cron, launchd, systemd, Backend, Runner, Schedule, Step};
-use crate::state::State;
+use crate::sys::env::home_dir;
+use crate::sys::env::Env;
+use crate::sys::paths;
+use crate::sys::process;
+use crate::sys::state::State;
 use chrono::{DateTime, Local, Utc};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -139,7 +139,7 @@ impl Found {
 }
 
 fn uid(env: &Env) -> Result<u32, AppError> {
-    schedule::current_uid(env)
+    crate::sys::env::current_uid(env)
         .ok_or_else(|| AppError::Usage("cannot tell your user id for launchctl".to_string()))
 }
 
@@ -396,7 +396,7 @@ fn status(env: &Env, io: &mut Io, now: DateTime<Utc>) -> Result<Outcome, AppErro
             writeln!(io.out, "  command:   {}", display(&command))?;
         }
         if process::find_program(env, "launchctl").is_some() {
-            if let Some(uid) = schedule::current_uid(env) {
+            if let Some(uid) = crate::sys::env::current_uid(env) {
                 let target = format!("{}/{}", launchd::domain(uid), launchd::LABEL);
                 let loaded =
                     schedule::run_step(env, "launchctl", &["print".to_string(), target], None)

@@ -1,10 +1,10 @@
 //! The IAM and STS calls that check one key.
 
-use super::sdk::{error_code, innermost, Connection};
 use super::{KeyJob, Limits};
-use crate::facts::{Identity, KeyActivity, KeyCheck};
-use crate::locate::Locations;
-use crate::mask::{scrub, KeyDisplay};
+use crate::audit::facts::{Identity, KeyActivity, KeyCheck};
+use crate::aws::sdk::{error_code, innermost, Connection};
+use crate::input::locate::Locations;
+use crate::sys::mask::{scrub, KeyDisplay};
 use aws_credential_types::Credentials;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -148,9 +148,9 @@ mod powers {
     //! Calls that do not depend on each other go out together; each refusal becomes a line of
     //! what could not be read, never a failed check.
 
-    use crate::facts::Powers;
-    use crate::online::sdk::error_code;
-    use crate::policy::{url_decode, Source};
+    use crate::audit::facts::Powers;
+    use crate::audit::policy::{url_decode, Source};
+    use crate::aws::sdk::error_code;
     use aws_sdk_iam::error::SdkError;
     use aws_sdk_iam::Client;
     use aws_smithy_runtime_api::client::orchestrator::HttpResponse;

@@ -9,13 +9,13 @@
 
 mod calls;
 mod own_use;
-pub mod sdk;
 
 pub use own_use::OwnUse;
 
-use crate::facts::{Facts, KeyCheck};
-use crate::locate::Locations;
-use crate::model::{CredentialKind, Model};
+use crate::audit::facts::{Facts, KeyCheck};
+use crate::aws::sdk;
+use crate::input::locate::Locations;
+use crate::profiles::model::{CredentialKind, Model};
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
@@ -59,7 +59,7 @@ impl std::fmt::Debug for KeyJob {
     // Hand-written so that no debug print can ever show the secret.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KeyJob")
-            .field("key_id", &crate::mask::mask_key_id(&self.key_id))
+            .field("key_id", &crate::sys::mask::mask_key_id(&self.key_id))
             .field("profiles", &self.profiles)
             .finish_non_exhaustive()
     }
@@ -71,7 +71,7 @@ impl std::fmt::Debug for KeyJob {
 pub fn plan(
     model: &Model,
     protected: &HashMap<String, String>,
-    env: &crate::env::Env,
+    env: &crate::sys::env::Env,
 ) -> (Vec<KeyJob>, BTreeMap<String, String>) {
     let mut jobs: Vec<KeyJob> = Vec::new();
     let mut notes = BTreeMap::new();

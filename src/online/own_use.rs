@@ -5,7 +5,7 @@
 //! and treats a reported last use inside one of those windows as its own: the key's last
 //! *genuine* use is then the one it saw before. Kept in the state folder (`own-use.json`).
 
-use crate::facts::KeyActivity;
+use crate::audit::facts::KeyActivity;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -6,8 +6,8 @@
 //! the text it replaced, the secret in it swapped for [`SECRET_MARK`]. While the protected
 //! file is unchanged, applying the undos gives back the original byte for byte.
 
-use crate::document::Document;
-use crate::rotate::plan::FileEdit;
+use crate::edit::plan::FileEdit;
+use crate::parse::document::Document;
 use rustc_hash::FxHasher;
 use serde::{Deserialize, Serialize};
 use std::hash::Hasher;
@@ -128,8 +128,8 @@ pub fn fingerprint(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile_set::FileKind;
-    use crate::rotate::plan::Place;
+    use crate::edit::plan::Place;
+    use crate::parse::origin::FileKind;
 
     #[test]
     fn protect_then_unprotect_gives_back_every_byte() {

@@ -14,18 +14,21 @@
 //! files: what is read is what is written.
 
 pub mod edit;
+pub mod keychain;
+#[cfg(feature = "online")]
 pub mod session;
 
+use crate::audit::suggest::quote;
 use crate::audit::Inputs;
-use crate::env::Env;
-use crate::keychain::{self, SecretStore, StoredKey};
-use crate::mask::KeyDisplay;
-use crate::model::{CredentialKind, Model};
-use crate::rotate::files::{self, KeyPair};
-use crate::rotate::journal::Journal;
-use crate::rotate::plan::{self, Refusal};
-use crate::suggest::quote;
+use crate::edit::files::{self, KeyPair};
+use crate::edit::journal::Journal;
+use crate::edit::plan::{self, Refusal};
+use crate::profiles::credential_process;
+use crate::profiles::model::{CredentialKind, Model};
+use crate::sys::env::Env;
+use crate::sys::mask::KeyDisplay;
 use chrono::{DateTime, Utc};
+use keychain::{SecretStore, StoredKey};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -61,9 +64,9 @@ impl Record {
 
     fn save(&self, state_dir: &Path) -> std::io::Result<()> {
         let path = Record::path(state_dir, &self.key_id);
-        crate::atomic::create_private_dir(path.parent().unwrap_or(state_dir))?;
+        crate::sys::atomic::create_private_dir(path.parent().unwrap_or(state_dir))?;
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
-        crate::atomic::write(&path, &json, 0o600)
+        crate::sys::atomic::write(&path, &json, 0o600)
     }
 
     fn remove(state_dir: &Path, key_id: &str) {
@@ -75,7 +78,12 @@ impl Record {
 /// goes with the key. A file whose only change since it was protected is that ID keeps its
 /// byte-for-byte undo, its original lines naming the new ID; any other file is put back by
 /// [`unprotect`]'s line-by-line way. Never leaves the old record behind.
-pub fn carry_record(state_dir: &Path, old: &str, new: &str, locations: &crate::locate::Locations) {
+pub fn carry_record(
+    state_dir: &Path,
+    old: &str,
+    new: &str,
+    locations: &crate::input::locate::Locations,
+) {
     let Some(mut record) = Record::load(state_dir, old) else {
         return;
     };
@@ -169,7 +177,7 @@ fn program(env: &Env) -> Result<String, Refused> {
     let this = std::env::current_exe()
         .and_then(std::fs::canonicalize)
         .map_err(|e| refused(format!("cannot tell where the awscheck binary is: {e}")))?;
-    let on_path = crate::process::find_program(env, "awscheck")
+    let on_path = crate::sys::process::find_program(env, "awscheck")
         .and_then(|found| std::fs::canonicalize(found).ok());
     Ok(if on_path.as_deref() == Some(this.as_path()) {
         "awscheck".to_string()
@@ -178,22 +186,11 @@ fn program(env: &Env) -> Result<String, Refused> {
     })
 }
 
-/// The `credential_process` line of `profile` for a key. The profile is named because the
-/// AWS CLI tells the process nothing of it (`--profile dev` sets no variable), and the
-/// session must be made through that profile's region and endpoint.
-fn process_line(program: &str, profile: &str, key_id: &str) -> String {
-    format!(
-        "credential_process = {program} credential-process --profile {} --key-id {}",
-        quote(profile),
-        quote(key_id)
-    )
-}
-
 /// The profile whose section holds line `line` of `source`, as the SDKs name it.
-fn profile_at(source: &crate::source::SourceFile, line: usize) -> Option<String> {
+fn profile_at(source: &crate::input::source::SourceFile, line: usize) -> Option<String> {
     let sections = source.sections().ok()?;
     let section = sections.iter().rev().find(|s| s.line <= line)?;
-    Some(crate::profile_set::section_name(section.header).to_string()).filter(|n| !n.is_empty())
+    Some(crate::profiles::set::section_name(section.header).to_string()).filter(|n| !n.is_empty())
 }
 
 /// Protect the key of `profile` and every profile holding the same key. A profile protected
@@ -249,7 +246,7 @@ pub fn protect(
             .ok_or_else(|| refused(format!("{} is no longer loaded", file.path.display())))?;
         let line_at = |number: usize| {
             let name = profile_at(source, number).unwrap_or_else(|| profile.to_string());
-            process_line(&program, &name, key_id)
+            credential_process::line(&program, &name, key_id)
         };
         new_lines.extend(file.key_ids.iter().map(|place| line_at(place.line)));
         let protected = edit::protect(&source.document, file, &plan.old_secret, &line_at);
@@ -373,17 +370,21 @@ fn update_lines(
         let sections = source.sections().map_err(|e| refused(e.to_string()))?;
         let mut replacements = Vec::new();
         for section in &sections {
-            let name = crate::profile_set::section_name(section.header);
+            let name = crate::profiles::set::section_name(section.header);
             for property in &section.properties {
                 let names_key = property.key == "credential_process"
-                    && keychain::protected_key_id(&property.value) == Some(key_id);
+                    && credential_process::protected_key_id(&property.value) == Some(key_id);
                 if !names_key
-                    || keychain::protected_profile(&property.value).as_deref() == Some(name)
+                    || credential_process::protected_profile(&property.value).as_deref()
+                        == Some(name)
                 {
                     continue;
                 }
                 let line = &source.document.lines()[property.line - 1];
-                replacements.push((line.start..line.end, process_line(&program, name, key_id)));
+                replacements.push((
+                    line.start..line.end,
+                    credential_process::line(&program, name, key_id),
+                ));
                 updated.push(name.to_string());
             }
         }
@@ -461,7 +462,7 @@ pub fn unprotect(
     let key_id = resolved
         .section
         .get("credential_process")
-        .and_then(keychain::protected_key_id)
+        .and_then(credential_process::protected_key_id)
         .filter(|_| resolved.kind == CredentialKind::ProtectedKey)
         .ok_or_else(|| refused(format!("profile {profile} is not protected by awscheck")))?;
     refuse_during_rotation(&ctx.state_dir)?;
@@ -575,14 +576,18 @@ pub fn unprotect(
 /// A file whose layout changed since it was protected: each `credential_process` line naming
 /// the key becomes the key's two lines again, with that line's ending. `None` when the file
 /// names the key nowhere.
-fn reinsert(source: &crate::source::SourceFile, key_id: &str, secret: &str) -> Option<String> {
+fn reinsert(
+    source: &crate::input::source::SourceFile,
+    key_id: &str,
+    secret: &str,
+) -> Option<String> {
     let document = &source.document;
     let sections = source.sections().ok()?;
     let mut lines: Vec<usize> = sections
         .iter()
         .flat_map(|section| &section.properties)
         .filter(|p| p.key == "credential_process")
-        .filter(|p| keychain::protected_key_id(&p.value) == Some(key_id))
+        .filter(|p| credential_process::protected_key_id(&p.value) == Some(key_id))
         .map(|p| p.line)
         .collect();
     if lines.is_empty() {

@@ -9,11 +9,11 @@
 //! Runs that need a new session at the same time take turns, so they share one; nothing
 //! waits without limit: not for the lock, not for a code nobody types.
 
-use crate::keychain::{self, SecretStore, StoredKey, StoredSession};
-use crate::mask::{mask_key_id, KeyDisplay};
-use crate::online::sdk::Connection;
-use crate::rotate::aws::Aws;
-use crate::settings::MfaPrompt;
+use crate::audit::settings::MfaPrompt;
+use crate::aws::calls::Aws;
+use crate::aws::sdk::Connection;
+use crate::protect::keychain::{self, SecretStore, StoredKey, StoredSession};
+use crate::sys::mask::{mask_key_id, KeyDisplay};
 use aws_credential_types::Credentials;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -51,7 +51,7 @@ pub trait CodeSource {
 /// The controlling terminal, even when stdin and stdout belong to the SDK that runs us; with
 /// no terminal, the dialog the settings name (`[protect] mfa_prompt`).
 pub struct Prompt<'a> {
-    pub env: &'a crate::env::Env,
+    pub env: &'a crate::sys::env::Env,
     pub dialog: Option<MfaPrompt>,
 }
 
@@ -59,7 +59,7 @@ impl CodeSource for Prompt<'_> {
     fn available(&self) -> bool {
         open_terminal().is_some()
             || self.dialog.is_some_and(|kind| {
-                crate::process::find_program(self.env, dialog_program(kind)).is_some()
+                crate::sys::process::find_program(self.env, dialog_program(kind)).is_some()
             })
     }
 
@@ -125,7 +125,7 @@ fn dialog_program(kind: MfaPrompt) -> &'static str {
 
 /// A desktop dialog asking for the code; the serial goes in as an argument, never into a
 /// script.
-fn dialog(env: &crate::env::Env, kind: MfaPrompt, serial: &str) -> Option<String> {
+fn dialog(env: &crate::sys::env::Env, kind: MfaPrompt, serial: &str) -> Option<String> {
     let question = format!("MFA code for {serial}");
     let args: Vec<String> = match kind {
         MfaPrompt::Zenity => {
@@ -147,9 +147,9 @@ fn dialog(env: &crate::env::Env, kind: MfaPrompt, serial: &str) -> Option<String
         .map(|arg| arg.to_string())
         .collect(),
     };
-    let program = crate::process::find_program(env, dialog_program(kind))?;
+    let program = crate::sys::process::find_program(env, dialog_program(kind))?;
     // A dialog nobody answers ends.
-    let output = crate::process::run(&program, &args, None, CODE_WAIT).ok()?;
+    let output = crate::sys::process::run(&program, &args, None, CODE_WAIT).ok()?;
     let code = String::from_utf8_lossy(&output.stdout).trim().to_string();
     (output.success() && !code.is_empty()).then_some(code)
 }
@@ -287,10 +287,10 @@ fn take_turn(state_dir: Option<&Path>, wait: std::time::Duration) -> Result<std:
         Turn::NoFolder(format!(
             "cannot use the state folder {} ({})",
             state_dir.display(),
-            crate::source::describe(&e)
+            crate::input::source::describe(&e)
         ))
     };
-    crate::atomic::create_private_dir(state_dir).map_err(unusable)?;
+    crate::sys::atomic::create_private_dir(state_dir).map_err(unusable)?;
     let file = std::fs::File::options()
         .create(true)
         .truncate(false)
@@ -359,8 +359,8 @@ fn new_session(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::env::Env;
-    use crate::keychain::MemoryStore;
+    use crate::protect::keychain::MemoryStore;
+    use crate::sys::env::Env;
     use std::os::unix::fs::PermissionsExt;
 
     struct NoCodes;

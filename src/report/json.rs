@@ -3,10 +3,10 @@
 //! `schema_version` changes only when a field is removed or changes meaning.
 
 use super::{json_row, Rows};
+use crate::audit::finding::Finding;
+use crate::audit::severity::Severity;
 use crate::audit::Evaluation;
-use crate::finding::Finding;
-use crate::locate::Locations;
-use crate::severity::Severity;
+use crate::input::locate::Locations;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -169,10 +169,11 @@ impl AuditJson<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::locate::{Location, Reason};
-    use crate::mask::KeyDisplay;
-    use crate::model::Model;
-    use crate::profile_set::{FileKind, ProfileSet};
+    use crate::input::locate::{Location, Reason};
+    use crate::parse::origin::FileKind;
+    use crate::profiles::model::Model;
+    use crate::profiles::set::ProfileSet;
+    use crate::sys::mask::KeyDisplay;
 
     /// The whole document as serde_json writes it, rows included: what `write` must match.
     #[derive(Serialize)]
@@ -203,7 +204,7 @@ mod tests {
             selected_by: None,
             cli_selected_profile: None,
         };
-        let rule = &crate::catalog::rules()[0];
+        let rule = &crate::audit::catalog::rules()[0];
         let evaluation = Evaluation {
             findings: vec![Finding::new(rule, "a \"finding\"").profile("dev")],
             suppressed: vec![crate::audit::Suppressed {

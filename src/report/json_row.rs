@@ -181,7 +181,7 @@ fn serialized(out: &mut Vec<u8>, value: &impl Serialize, depth: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::CredentialKind;
+    use crate::profiles::model::CredentialKind;
     use crate::report::LastUsed;
 
     fn row() -> ProfileRow {

@@ -9,12 +9,12 @@ pub mod profiles;
 pub mod sarif;
 pub mod table;
 
-use crate::facts::{Facts, KeyAge};
-use crate::locate::Locations;
-use crate::mask::KeyDisplay;
-use crate::model::{CredentialKind, Model, ResolvedProfile};
-use crate::profile_set::{FileKind, Origin};
-use crate::property_key::{REGION, SSO_SESSION};
+use crate::audit::facts::{Facts, KeyAge};
+use crate::input::locate::Locations;
+use crate::parse::key::{REGION, SSO_SESSION};
+use crate::parse::origin::{FileKind, Origin};
+use crate::profiles::model::{CredentialKind, Model, ResolvedProfile};
+use crate::sys::mask::KeyDisplay;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -186,8 +186,8 @@ impl<'a> Brief<'a> {
 /// come from.
 fn base_key_id<'a>(profile: &ResolvedProfile<'a>) -> Option<&'a str> {
     match &profile.chain {
-        Ok(crate::chain::Chain {
-            base: crate::chain::Base::AccessKey { access_key_id, .. },
+        Ok(crate::profiles::chain::Chain {
+            base: crate::profiles::chain::Base::AccessKey { access_key_id, .. },
             ..
         }) => Some(*access_key_id),
         // A protected profile's key is in the secret store; the files name its ID.

@@ -1,9 +1,9 @@
 //! `awscheck profiles`: every profile, what it resolves to, and its merged properties.
 
 use super::ProfileRow;
-use crate::mask::{is_secret_key, redact_secret_words, KeyDisplay, REDACTED};
-use crate::model::Model;
-use crate::profile_set::Section;
+use crate::profiles::model::Model;
+use crate::profiles::set::Section;
+use crate::sys::mask::{is_secret_key, redact_secret_words, KeyDisplay, REDACTED};
 use serde_json::{json, Map, Value};
 
 /// The JSON listing: `profiles[]` with merged properties (secrets redacted) and
@@ -49,7 +49,7 @@ fn properties(section: &Section, keys: KeyDisplay) -> Value {
         } else {
             // A protected profile's credential_process names its key ID: masked like any other;
             // and a value may hold a secret under a name that does not say so.
-            Value::from(crate::mask::scrub(&property.value, &[], keys))
+            Value::from(crate::sys::mask::scrub(&property.value, &[], keys))
         };
         map.insert(key.to_string(), value);
     }

@@ -1,8 +1,8 @@
 //! `awscheck audit --format sarif`: SARIF 2.1.0 for code-scanning tools, each result pointing
 //! at the file and line of its evidence.
 
-use crate::catalog;
-use crate::finding::Finding;
+use crate::audit::catalog;
+use crate::audit::finding::Finding;
 use serde_json::{json, Value};
 use std::io::{self, Write};
 use std::path::Path;

@@ -5,10 +5,10 @@
 
 use super::grid::{self, Color, Table};
 use super::{Brief, ProfileRow, Rows};
+use crate::audit::finding::{thousands, Finding};
+use crate::audit::severity::Severity;
 use crate::audit::Evaluation;
-use crate::finding::{thousands, Finding};
-use crate::model::CredentialKind;
-use crate::severity::Severity;
+use crate::profiles::model::CredentialKind;
 use rustc_hash::FxHashSet;
 use std::fmt;
 use std::io::{self, Write};

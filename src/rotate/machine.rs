@@ -11,19 +11,19 @@
 //! - a definite failure after that *ends* the rotation: the files hold the new, working key,
 //!   and the message gives the exact command for what is left.
 
-use super::aws::{until_accepted, Aws, AwsError, Kind, UserKey};
-use super::files::{self, names, KeyPair};
-use super::journal::{Journal, Step};
 use super::signer::{NoSession, Signer};
 use super::start::Started;
 use super::{Context, Options, RotateError};
+use crate::audit::suggest::{quote, Suggest};
 use crate::audit::Inputs;
-use crate::crash;
-use crate::keychain::{self, Entry, StoredKey};
-use crate::locate::Locations;
+use crate::aws::calls::{until_accepted, Aws, AwsError, Kind, UserKey};
+use crate::edit::files::{self, names, KeyPair};
+use crate::edit::journal::{Journal, Step};
+use crate::input::locate::Locations;
+use crate::protect::keychain::{self, Entry, StoredKey};
 use crate::scan::places::Kind as Place;
 use crate::scan::search::KnownSecrets;
-use crate::suggest::{quote, Suggest};
+use crate::sys::crash;
 use aws_credential_types::Credentials;
 use std::path::PathBuf;
 

@@ -11,24 +11,21 @@
 //! again, never by what a failed call seemed to say. A transient error never deletes or
 //! deactivates a key; it stops the run with the journal kept, saying what is true.
 
-pub(crate) mod aws;
-pub(crate) mod files;
-pub mod journal;
 mod machine;
-pub mod plan;
 mod signer;
 mod start;
 
 use crate::audit::Inputs;
-use crate::env::Env;
-use crate::locate::{self, Locations};
-use crate::mask::KeyDisplay;
-use crate::model::Model;
-use crate::online::sdk::{Connection, Reach};
-use aws::Aws;
+use crate::aws::calls::Aws;
+use crate::aws::sdk::{Connection, Reach};
+use crate::edit::journal::{self, Journal};
+use crate::edit::lock::lock;
+use crate::edit::{files, plan};
+use crate::input::locate::{self, Locations};
+use crate::profiles::model::Model;
+use crate::sys::env::Env;
+use crate::sys::mask::KeyDisplay;
 use chrono::{DateTime, Utc};
-use journal::Journal;
-use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -89,32 +86,6 @@ pub struct Context<'a> {
     pub out: &'a mut dyn Write,
     pub ask: &'a mut dyn Ask,
     pub now: DateTime<Utc>,
-}
-
-/// Held while a rotation, protect or unprotect runs: they rewrite the same files, so two
-/// never overlap (released when dropped or on exit).
-pub(crate) struct Lock(#[allow(dead_code)] File);
-
-/// Take the lock in `state_dir`, or say why not: `busy` when another awscheck holds it.
-pub(crate) fn lock(state_dir: &Path, busy: &str) -> Result<Lock, String> {
-    crate::atomic::create_private_dir(state_dir).map_err(|e| {
-        format!(
-            "cannot create the state folder {}: {e}",
-            state_dir.display()
-        )
-    })?;
-    let path = state_dir.join("rotate.lock");
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(Lock(file)),
-        Err(std::fs::TryLockError::WouldBlock) => Err(busy.to_string()),
-        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
-    }
 }
 
 /// Another rotation holds the lock.
@@ -196,8 +167,8 @@ pub fn rotate(
 
 /// The secret of a protected key, from the store, into the plan; and how it is handed out.
 fn protected_key(plan: &mut plan::Plan, env: &Env) -> Result<journal::Protection, RotateError> {
-    use crate::keychain;
-    let shown = crate::mask::mask_key_id(&plan.old_key_id);
+    use crate::protect::keychain;
+    let shown = crate::sys::mask::mask_key_id(&plan.old_key_id);
     let store = keychain::open(env).map_err(|e| {
         refused(format!(
             "profile {} keeps its key in the secret store, which cannot be reached: {e}",
@@ -283,7 +254,7 @@ fn secrets_from_store(
     env: &Env,
     state_dir: &Path,
 ) -> Result<(), RotateError> {
-    use crate::keychain;
+    use crate::protect::keychain;
     let store = keychain::open(env).map_err(|e| {
         refused(format!(
             "the rotation of profile {} needs the secret store, which cannot be reached: {e}",
@@ -301,7 +272,7 @@ fn secrets_from_store(
             refused(format!(
                 "{} holds no key {} any more, which the rotation of profile {} started from",
                 store.name(),
-                crate::mask::mask_key_id(&journal.old_key_id),
+                crate::sys::mask::mask_key_id(&journal.old_key_id),
                 journal.profile
             ))
         })?;
@@ -311,9 +282,9 @@ fn secrets_from_store(
             refused(format!(
                 "{} holds no key {} any more, which the rotation of profile {} created and your files may name: put it back, or delete that key in IAM, restore your files from the backups the journal lists, and remove the journal: `rm {}`",
                 store.name(),
-                crate::mask::mask_key_id(&new),
+                crate::sys::mask::mask_key_id(&new),
                 journal.profile,
-                crate::suggest::quote(&Journal::path(state_dir).to_string_lossy())
+                crate::audit::suggest::quote(&Journal::path(state_dir).to_string_lossy())
             ))
         })?);
     }

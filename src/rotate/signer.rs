@@ -2,8 +2,8 @@
 //! after, or an MFA session made with one of them when the profile names an MFA device
 //! (self-service policies often deny IAM without MFA).
 
-use super::aws::{until_accepted, Aws, AwsError};
 use super::Ask;
+use crate::aws::calls::{until_accepted, Aws, AwsError};
 use aws_credential_types::Credentials;
 use std::io::Write;
 use std::time::Duration;

@@ -3,15 +3,15 @@
 //! last act is to back up the files and write the journal, from which [`super::machine`]
 //! takes over.
 
-use super::aws::{Aws, UserKey};
-use super::files;
-use super::journal::{self, Backup, Journal, Protection, Step};
-use super::plan::Plan;
 use super::signer::{NoSession, Signer};
 use super::{refused, Context, Options, RotateError};
+use crate::audit::suggest::Suggest;
 use crate::audit::Inputs;
-use crate::model::Model;
-use crate::suggest::Suggest;
+use crate::aws::calls::{Aws, UserKey};
+use crate::edit::files;
+use crate::edit::journal::{self, Backup, Journal, Protection, Step};
+use crate::edit::plan::Plan;
+use crate::profiles::model::Model;
 use aws_credential_types::Credentials;
 
 /// A rotation ready to run: its journal written, and the signer (with any MFA session) the

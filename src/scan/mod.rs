@@ -12,8 +12,8 @@
 pub mod places;
 pub mod search;
 
-use crate::env::Env;
-use crate::locate::Locations;
+use crate::input::locate::Locations;
+use crate::sys::env::Env;
 use places::{Kind, Place};
 use search::KnownSecrets;
 use std::fs::File;
@@ -103,7 +103,7 @@ pub fn scan(
             Err(Some(why)) => scan.notes.push(format!("{}: {why}", path.display())),
         }
     }
-    if let Some(home) = crate::locate::home_dir(env) {
+    if let Some(home) = crate::sys::env::home_dir(env) {
         for cache in places::CACHES {
             if let Some(exposed) = exposed_cache(&home, &home.join(".aws").join(cache)) {
                 scan.exposed.push(exposed);

@@ -2,8 +2,8 @@
 //! folder, so the audit stays instant. awscheck's own state folder is on it: its backups and
 //! journal may hold a key it took off the disk.
 
-use crate::env::Env;
-use crate::locate::Locations;
+use crate::input::locate::Locations;
+use crate::sys::env::Env;
 use std::path::{Path, PathBuf};
 
 /// What kind of place a file is, for the finding's words.
@@ -40,7 +40,7 @@ pub fn places(
     cwd: Option<&Path>,
     extra: &[PathBuf],
 ) -> Vec<Place> {
-    let home = crate::locate::home_dir(env);
+    let home = crate::sys::env::home_dir(env);
     let mut places = Vec::new();
     let mut add = |path: PathBuf, kind: Kind| {
         if !places.iter().any(|p: &Place| p.path == path) {
@@ -92,15 +92,16 @@ pub fn places(
             add(cwd.join(name), Kind::EnvFile);
         }
     }
-    if let Some(state) = crate::paths::state_dir(env) {
-        let journal = state.join(crate::state::ROTATION_JOURNAL_FILE);
+    if let Some(state) = crate::sys::paths::state_dir(env) {
+        let journal = state.join(crate::sys::state::ROTATION_JOURNAL_FILE);
         for file in files_in(&state)
             .into_iter()
             .chain(files_in(&state.join("backups")))
         {
-            let leftover = file
-                .file_name()
-                .is_some_and(|name| name.to_string_lossy().contains(crate::atomic::TEMP_MARK));
+            let leftover = file.file_name().is_some_and(|name| {
+                name.to_string_lossy()
+                    .contains(crate::sys::atomic::TEMP_MARK)
+            });
             if leftover {
                 add(file, Kind::OwnLeftover);
             } else if file == journal || file.parent() != Some(state.as_path()) {

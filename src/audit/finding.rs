@@ -1,0 +1,114 @@
+//! A finding: one rule's verdict on one profile (or on the machine), with its evidence and fix.
+
+use crate::audit::catalog::RuleMeta;
+use crate::audit::severity::Severity;
+use serde::Serialize;
+use std::borrow::Cow;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub rule_id: &'static str,
+    pub slug: &'static str,
+    pub severity: Severity,
+    /// `None` for findings about the machine rather than one profile.
+    pub profile: Option<String>,
+    pub file: Option<PathBuf>,
+    pub line: Option<usize>,
+    pub message: String,
+    /// What was seen, with key IDs masked and never a secret.
+    pub evidence: String,
+    /// The exact command or edit that fixes it. Until a rule names the exact fix, the rule's
+    /// general one, borrowed from the catalog rather than copied into every finding.
+    pub remediation: Cow<'static, str>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static RuleMeta, message: impl Into<String>) -> Self {
+        Finding {
+            rule_id: &rule.id,
+            slug: &rule.slug,
+            severity: rule.severity,
+            profile: None,
+            file: None,
+            line: None,
+            message: redacted(message.into()),
+            evidence: String::new(),
+            remediation: Cow::Borrowed(rule.remediation.trim()),
+        }
+    }
+
+    pub fn profile(mut self, name: &str) -> Self {
+        self.profile = Some(name.to_string());
+        self
+    }
+
+    pub fn at(mut self, file: &Path, line: Option<usize>) -> Self {
+        self.file = Some(file.to_path_buf());
+        self.line = line;
+        self
+    }
+
+    pub fn evidence(mut self, evidence: impl Into<String>) -> Self {
+        self.evidence = redacted(evidence.into());
+        self
+    }
+
+    pub fn fix(mut self, remediation: impl Into<Cow<'static, str>>) -> Self {
+        self.remediation = remediation.into();
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// `file:line` for people, or `environment` for findings with no file; a `Display`, so
+    /// writing it out needs no string of its own.
+    pub fn location(&self) -> impl fmt::Display + '_ {
+        Location(self)
+    }
+}
+
+/// Messages and evidence quote values from the user's files, which may hold a secret awscheck
+/// does not know as one.
+fn redacted(text: String) -> String {
+    match crate::sys::mask::redact_secret_words(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(redacted) => redacted,
+    }
+}
+
+struct Location<'a>(&'a Finding);
+
+impl fmt::Display for Location<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Some(file) = &self.0.file else {
+            return f.write_str("environment");
+        };
+        // A UTF-8 path (nearly all) is written as it is; `display` checks it piece by piece.
+        match file.to_str() {
+            Some(path) => f.write_str(path)?,
+            None => write!(f, "{}", file.display())?,
+        }
+        match self.0.line {
+            Some(line) => write!(f, ":{line}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A count as findings and reports write it: `10000` -> `10,000`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}

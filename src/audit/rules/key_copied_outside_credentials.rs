@@ -1,0 +1,192 @@
+//! `key-copied-outside-credentials` (rules/key-copied-outside-credentials.toml): a key ID or its
+//! secret sits in a backup, a history, another tool's file, a `.env`, or awscheck's own records.
+
+use super::{Context, Rule};
+use crate::audit::finding::Finding;
+use crate::audit::severity::Severity;
+use crate::audit::suggest::quote;
+use crate::profiles::model::CredentialKind;
+use crate::scan::places::Kind;
+use crate::scan::Copy;
+
+pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
+    let Some(scan) = &ctx.facts.scan else {
+        return;
+    };
+    for copy in &scan.copies {
+        if let Some(finding) = copy_finding(rule, ctx, copy) {
+            out.push(finding);
+        }
+    }
+    for token in &scan.tokens {
+        let file = token.path.display();
+        let finding = rule
+            .finding(format!(
+                "A session token is in {file}: anyone who reads the file can use it until it expires (up to 36 hours)"
+            ))
+            .severity(Severity::Medium)
+            .evidence(format!("a session token on line {}", token.line))
+            .fix(format!(
+                "Remove line {} of {file}{}",
+                token.line,
+                history_advice(token.kind)
+            ))
+            .at(&token.path, Some(token.line));
+        out.push(finding);
+    }
+}
+
+fn copy_finding(rule: &Rule, ctx: &Context, copy: &Copy) -> Option<Finding> {
+    let holders: Vec<&str> = ctx
+        .key_holders()
+        .filter(|holder| holder.key_id == copy.key_id)
+        .map(|holder| holder.profile.name())
+        .collect();
+    let protected = ctx
+        .key_holders()
+        .any(|h| h.key_id == copy.key_id && h.profile.kind == CredentialKind::ProtectedKey);
+    let lines = copy.lines();
+    let first = *lines.first()?;
+    let shown = ctx.keys.show(&copy.key_id);
+    let file = copy.path.display();
+    let evidence = evidence(copy, &shown);
+    if copy.kind == Kind::OwnRecord {
+        // awscheck's backups and journal are private (0600 in a 0700 folder) and hold the
+        // files as they were: the keys there are as exposed as in the credentials file, or
+        // dead once a rotation ends. A key taken off the disk into the secret store is the
+        // exception: no copy of its secret may stay behind.
+        if !protected || copy.secret_lines.is_empty() {
+            return None;
+        }
+        let journal = copy
+            .path
+            .file_name()
+            .is_some_and(|n| n == crate::sys::state::ROTATION_JOURNAL_FILE);
+        let fix = if journal {
+            format!(
+                "Finish the rotation, which keeps a protected key's secrets in the store only: `{}`",
+                ctx.suggest().awscheck(&["rotate", "--resume"])
+            )
+        } else {
+            format!(
+                "Delete this backup, which awscheck took before the key went into the secret store: `rm {}`",
+                quote(&copy.path.to_string_lossy())
+            )
+        };
+        let finding = rule
+            .finding(format!(
+                "awscheck's own {} still holds the secret of the protected key {shown}, which belongs in the secret store only",
+                if journal { "rotation journal" } else { "backup" },
+            ))
+            .profile(holders.first()?)
+            .evidence(evidence)
+            .fix(fix);
+        return Some(finding.at(&copy.path, Some(first)));
+    }
+    let remove = format!(
+        "Remove {} of {file}{}",
+        describe_lines(&lines),
+        leftover(copy.kind)
+    );
+    let finding = match holders.first() {
+        Some(holder) => {
+            let owners = holders.join(", ");
+            let noun = if holders.len() == 1 { "profile" } else { "profiles" };
+            let message = if copy.id_lines.is_empty() {
+                // The ID is in the credentials file or the store already; with the secret
+                // beside it anywhere, this copy is a working key.
+                format!("The secret of the key of {noun} {owners} ({shown}) is in {file}, without its key ID")
+            } else if copy.with_secret() {
+                format!("The key of {noun} {owners} ({shown}) is also in {file}, with its secret")
+            } else {
+                format!("The key of {noun} {owners} ({shown}) is also in {file}")
+            };
+            let finding = rule
+                .finding(message)
+                .profile(holder)
+                .fix(format!(
+                    "{remove}; then rotate the key, since the copy may have travelled: `{}`{}",
+                    ctx.suggest().rotate(holder, &[]),
+                    history_advice(copy.kind)
+                ));
+            match copy.with_secret() {
+                true => finding,
+                false => finding.severity(Severity::Medium),
+            }
+        }
+        // A lone ID of a key nobody here holds says nothing; with its secret it is a key.
+        None if !copy.with_secret() => return None,
+        None => rule
+            .finding(format!(
+                "A key no profile here holds ({shown}) is in {file}, with its secret: somebody's live key until proven otherwise"
+            ))
+            .severity(Severity::Medium)
+            .fix(format!(
+                "Find out whose key it is; if it is still needed, keep it in a profile (and `awscheck protect` it), else have it deleted. Then {}{}",
+                lowercase_first(&remove),
+                history_advice(copy.kind)
+            )),
+    };
+    Some(finding.evidence(evidence).at(&copy.path, Some(first)))
+}
+
+/// Where the ID and the secret are: `AKIA…0240 on line 2, its secret on line 3`.
+fn evidence(copy: &Copy, shown: &str) -> String {
+    let mut parts = Vec::new();
+    if !copy.id_lines.is_empty() {
+        let beside = if copy.secret_beside && copy.secret_lines.is_empty() {
+            " with a secret"
+        } else {
+            ""
+        };
+        parts.push(format!(
+            "{shown} on {}{beside}",
+            describe_lines(&copy.id_lines)
+        ));
+    }
+    if !copy.secret_lines.is_empty() {
+        let whose = if copy.id_lines.is_empty() {
+            format!("the secret of {shown}")
+        } else {
+            "its secret".to_string()
+        };
+        parts.push(format!("{whose} on {}", describe_lines(&copy.secret_lines)));
+    }
+    parts.join(", ")
+}
+
+/// `line 3`, `lines 3 and 5`, `lines 2, 3 and 7`.
+fn describe_lines(lines: &[usize]) -> String {
+    let numbers: Vec<String> = lines.iter().map(usize::to_string).collect();
+    match numbers.as_slice() {
+        [one] => format!("line {one}"),
+        [rest @ .., last] => format!("lines {} and {last}", rest.join(", ")),
+        [] => "no line".to_string(),
+    }
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// What else to do about a whole file that should not exist at all.
+fn leftover(kind: Kind) -> &'static str {
+    match kind {
+        Kind::BesideTheFiles => " (or the whole file, if it is a backup or an editor's leftover)",
+        Kind::OwnLeftover => {
+            " (or the whole file: a temporary file of awscheck's that a stopped run left behind)"
+        }
+        _ => "",
+    }
+}
+
+fn history_advice(kind: Kind) -> &'static str {
+    match kind {
+        Kind::History => ". Next time pick the profile with `--profile` or `AWS_PROFILE` instead of exporting keys",
+        _ => "",
+    }
+}

@@ -1,0 +1,509 @@
+//! The weekly reminder's words: from an audit's findings to one short text naming the profiles
+//! that need attention and the one command to run next.
+//!
+//! Pure, so that every wording is unit-tested; `commands::remind` runs the audit, shows the
+//! text and keeps the record. The text is built only from profile names, numbers and fixed
+//! phrases, never from a finding's message or evidence, so it can carry no secret and no key ID
+//! however a rule words its findings.
+
+pub mod notify;
+pub mod schedule;
+
+use crate::audit::catalog;
+use crate::audit::finding::Finding;
+use crate::audit::severity::Severity;
+use crate::report::ProfileRow;
+use crate::sys::process::shell_quote;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::cmp::Reverse;
+
+/// The record of the last run, in the state folder, for `schedule status`.
+pub const LAST_REMIND_FILE: &str = "last-remind.json";
+/// Every run, one line each, in the state folder.
+pub const LOG_FILE: &str = "remind.log";
+
+/// A reminder for anything that needs action this week; `low` findings can wait for an audit.
+pub const DEFAULT_MIN_SEVERITY: Severity = Severity::Medium;
+
+/// Items named in full; the rest are counted, so the notification stays readable.
+const SHOWN: usize = 3;
+
+/// Findings about a profile's access key; a reminder made only of these speaks of "keys".
+const KEY_RULES: &[&str] = &[
+    "key-too-old",
+    "key-unused",
+    "key-rejected-by-aws",
+    "root-access-key",
+    "multiple-active-keys",
+    "inactive-key-present",
+    "key-not-on-this-machine",
+    "long-term-key",
+    "key-shared-by-profiles",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reminder {
+    pub title: String,
+    /// The whole message, the same whether shown, printed or logged.
+    pub text: String,
+    /// What to run next, also at the end of `text`.
+    pub command: String,
+    /// Findings at or above the threshold.
+    pub due: usize,
+}
+
+/// What the last `remind` did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastRemind {
+    pub time: Option<DateTime<Utc>>,
+    /// `online` or `offline`.
+    pub mode: Option<String>,
+    pub min_severity: Option<Severity>,
+    /// Findings of any severity, and those at or above `min_severity`.
+    pub findings: usize,
+    pub due: usize,
+    /// The reminder, when one was due.
+    pub text: Option<String>,
+    /// `notified`, `printed` (no notification service), `nothing due` or `error`.
+    pub outcome: String,
+    /// Why the text was printed instead of shown, or the error.
+    pub detail: Option<String>,
+}
+
+/// The reminder for `findings` at or above `min`, or `None` when nothing is due.
+pub fn reminder(findings: &[Finding], rows: &[ProfileRow], min: Severity) -> Option<Reminder> {
+    let mut due: Vec<&Finding> = findings.iter().filter(|f| f.severity >= min).collect();
+    if due.is_empty() {
+        return None;
+    }
+    // Most severe first; among equals, an old key first, since rotating it is the one fix
+    // awscheck does for you; then profiles in name order, machine-wide findings last.
+    due.sort_by_key(|f| {
+        (
+            Reverse(f.severity),
+            f.slug != "key-too-old",
+            f.profile.is_none(),
+            f.profile.clone(),
+        )
+    });
+
+    // One item per profile ("dev is 92 days old and unused for 60 days"), one per machine-wide
+    // finding.
+    let mut items: Vec<(Option<String>, Vec<String>)> = Vec::new();
+    for finding in &due {
+        let row = finding
+            .profile
+            .as_deref()
+            .and_then(|name| rows.iter().find(|row| row.name == name));
+        match (&finding.profile, predicate(finding, row)) {
+            (Some(profile), Some(predicate)) => {
+                let name = clean(profile);
+                match items
+                    .iter_mut()
+                    .find(|(subject, _)| subject.as_ref() == Some(&name))
+                {
+                    Some((_, predicates)) => {
+                        if !predicates.contains(&predicate) {
+                            predicates.push(predicate);
+                        }
+                    }
+                    None => items.push((Some(name), vec![predicate])),
+                }
+            }
+            (profile, _) => items.push((None, vec![standalone(finding, profile.as_deref())])),
+        }
+    }
+    let phrases: Vec<String> = items
+        .iter()
+        .map(|(subject, predicates)| match subject {
+            Some(name) => format!("{name} {}", predicates.join(" and ")),
+            None => predicates.join(" and "),
+        })
+        .collect();
+
+    let keys_only = due
+        .iter()
+        .all(|f| f.profile.is_some() && KEY_RULES.contains(&f.slug));
+    let count = phrases.len();
+    let noun = match (keys_only, count) {
+        (true, 1) => "AWS key needs",
+        (true, _) => "AWS keys need",
+        (false, 1) => "AWS credential issue needs",
+        (false, _) => "AWS credential issues need",
+    };
+    let mut listed = phrases
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if count > SHOWN {
+        listed.push_str(&format!(" and {} more", count - SHOWN));
+    }
+    let command = next_command(due[0]);
+    Some(Reminder {
+        title: "awscheck".to_string(),
+        text: format!("{count} {noun} attention: {listed}. Run: {command}"),
+        command,
+        due: due.len(),
+    })
+}
+
+/// What to run about the most pressing finding: `rotate` for an old key, else the audit.
+fn next_command(finding: &Finding) -> String {
+    match (finding.profile.as_deref().map(clean), finding.slug) {
+        (Some(profile), "key-too-old") => {
+            format!("awscheck rotate --profile {}", shell_quote(&profile))
+        }
+        (Some(profile), _) => format!("awscheck audit --profile {}", shell_quote(&profile)),
+        (None, _) => "awscheck audit".to_string(),
+    }
+}
+
+/// What is wrong with a profile, as the rest of a sentence that starts with its name.
+fn predicate(finding: &Finding, row: Option<&ProfileRow>) -> Option<String> {
+    let days = |n: i64| {
+        if n == 1 {
+            "1 day".to_string()
+        } else {
+            format!("{n} days")
+        }
+    };
+    Some(match finding.slug {
+        "key-too-old" => match row.and_then(|row| row.key_age_days.zip(row.key_age_exact)) {
+            Some((age, true)) => format!("is {} old", days(age)),
+            Some((age, false)) => format!("is at least {} old", days(age)),
+            None => "has a key past its maximum age".to_string(),
+        },
+        "key-unused" => match row.and_then(|row| row.last_used.as_ref()) {
+            Some(last_used) => match (last_used.date, last_used.days_ago) {
+                (Some(_), Some(ago)) => format!("unused for {}", days(ago)),
+                _ => "never used".to_string(),
+            },
+            None => "unused for a long time".to_string(),
+        },
+        "root-access-key" => "holds the account root user's key".to_string(),
+        "key-rejected-by-aws" => "has a key AWS rejects".to_string(),
+        "credential-process-unsafe" => "has an unsafe credential_process".to_string(),
+        "default-profile-has-credentials" => {
+            "holds credentials any command may pick up".to_string()
+        }
+        "incomplete-credentials" => "holds half a credential".to_string(),
+        "multiple-active-keys" => "belongs to a user with two active keys".to_string(),
+        "key-not-on-this-machine" => {
+            "belongs to a user with an active key kept elsewhere".to_string()
+        }
+        "role-chain-on-long-term-key" => {
+            "assumes a role with a long-term key and no MFA".to_string()
+        }
+        "unresolvable-profile" => "cannot be resolved".to_string(),
+        "duplicate-section" => "is defined twice in one file".to_string(),
+        "long-term-key" => "holds a long-term key".to_string(),
+        "key-shared-by-profiles" => "shares its key with another profile".to_string(),
+        "session-key-in-file" => "stores temporary credentials in a file".to_string(),
+        "legacy-sso-config" => "uses the legacy SSO settings".to_string(),
+        "inactive-key-present" => "belongs to a user keeping an inactive key".to_string(),
+        // The file, never its line: a notification stays short, and says nothing of what the
+        // line holds.
+        "key-copied-outside-credentials" => match &finding.file {
+            Some(file) => format!("has its key also in {}", clean(&file.to_string_lossy())),
+            None => "has its key copied outside the credentials file".to_string(),
+        },
+        "protected-key-missing" => "names a key the secret store does not hold".to_string(),
+        "user-has-password-and-key" => {
+            "belongs to a user who also signs in with a password".to_string()
+        }
+        "key-has-admin-access" => "has a key that can do anything".to_string(),
+        "key-without-mfa-protection" => "has a key that works without MFA".to_string(),
+        _ => return None,
+    })
+}
+
+/// A machine-wide finding, or one with no wording of its own, as a whole phrase.
+fn standalone(finding: &Finding, profile: Option<&str>) -> String {
+    let phrase = match finding.slug {
+        "insecure-file-permissions" => "AWS files are open to other users".to_string(),
+        "key-in-environment" => "credentials are set in the environment".to_string(),
+        "ignored-section" => "a section is ignored by the AWS SDKs".to_string(),
+        "duplicate-section" => "a section appears twice in an AWS file".to_string(),
+        slug => catalog::find(slug).map_or_else(
+            || slug.replace('-', " "),
+            |rule| lower_first(rule.title.trim_end_matches('.')),
+        ),
+    };
+    match profile {
+        Some(profile) => format!("{}: {phrase}", clean(profile)),
+        None => phrase,
+    }
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A profile name as it may appear in a notification: no control characters, bounded length.
+fn clean(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .take(64)
+        .collect();
+    if name.chars().count() > 64 {
+        format!("{cleaned}…")
+    } else {
+        cleaned
+    }
+}
+
+/// The log is trimmed to its newest [`LOG_KEEP`] bytes once it passes this size.
+pub const LOG_LIMIT: usize = 64 * 1024;
+pub const LOG_KEEP: usize = 32 * 1024;
+
+/// One log line: time, audit mode, and what happened, on one line whatever the text holds.
+pub fn log_line(now: DateTime<Utc>, mode: &str, event: &str) -> String {
+    let event: String = event
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    format!("{} {mode} {event}\n", now.format("%Y-%m-%dT%H:%M:%SZ"))
+}
+
+/// The newest part of a log that grew past [`LOG_LIMIT`], starting at a line.
+pub fn trim_log(log: &[u8]) -> &[u8] {
+    if log.len() <= LOG_LIMIT {
+        return log;
+    }
+    let tail = &log[log.len() - LOG_KEEP..];
+    match tail.iter().position(|b| *b == b'\n') {
+        Some(newline) => &tail[newline + 1..],
+        None => tail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::LastUsed;
+
+    fn finding(slug: &str, profile: Option<&str>) -> Finding {
+        let rule = catalog::find(slug).expect("a rule in the catalog");
+        let mut finding = Finding::new(
+            rule,
+            format!(
+            "Access key AKIAIOSFODNN7EXAMPLE of {} secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            profile.unwrap_or("-")
+        ),
+        )
+        .evidence("AKIAIOSFODNN7EXAMPLE");
+        if let Some(profile) = profile {
+            finding = finding.profile(profile);
+        }
+        finding
+    }
+
+    fn aged(name: &str, days: i64, exact: bool) -> ProfileRow {
+        ProfileRow {
+            key_age_days: Some(days),
+            key_age_exact: Some(exact),
+            ..ProfileRow::key_holder(name)
+        }
+    }
+
+    fn unused(name: &str, days: Option<i64>) -> ProfileRow {
+        ProfileRow {
+            last_used: Some(LastUsed {
+                date: days.map(|_| Utc::now()),
+                days_ago: days,
+                service: None,
+                region: None,
+            }),
+            ..ProfileRow::key_holder(name)
+        }
+    }
+
+    fn assert_clean(text: &str) {
+        for secret in ["AKIAIOSFODNN7EXAMPLE", "AKIA", "wJalrXUtnFEMI", "EXAMPLE"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+
+    #[test]
+    fn a_copied_key_is_named_by_its_file_never_its_line() {
+        let copied = finding("key-copied-outside-credentials", Some("dev"))
+            .at(std::path::Path::new("/home/me/.zsh_history"), Some(2041));
+        let reminder = reminder(
+            &[copied],
+            &[ProfileRow::key_holder("dev")],
+            Severity::Medium,
+        )
+        .unwrap();
+        assert_eq!(
+            reminder.text,
+            "1 AWS credential issue needs attention: dev has its key also in /home/me/.zsh_history. Run: awscheck audit --profile dev"
+        );
+        assert!(!reminder.text.contains("2041"));
+    }
+
+    #[test]
+    fn nothing_due_is_no_reminder() {
+        assert_eq!(reminder(&[], &[], Severity::Medium), None);
+        let low = [finding("long-term-key", Some("dev"))];
+        assert_eq!(
+            reminder(&low, &[ProfileRow::key_holder("dev")], Severity::Medium),
+            None
+        );
+        assert!(reminder(&low, &[ProfileRow::key_holder("dev")], Severity::Low).is_some());
+    }
+
+    #[test]
+    fn one_old_key() {
+        let findings = [
+            finding("key-too-old", Some("dev")),
+            finding("long-term-key", Some("dev")),
+        ];
+        let reminder = reminder(&findings, &[aged("dev", 92, true)], Severity::Medium).unwrap();
+        assert_eq!(
+            reminder.text,
+            "1 AWS key needs attention: dev is 92 days old. Run: awscheck rotate --profile dev"
+        );
+        assert_eq!(reminder.command, "awscheck rotate --profile dev");
+        assert_eq!(reminder.due, 1);
+        assert_clean(&reminder.text);
+    }
+
+    #[test]
+    fn an_old_key_seen_offline_is_a_lower_bound() {
+        let findings = [finding("key-too-old", Some("dev"))];
+        let reminder = reminder(&findings, &[aged("dev", 100, false)], Severity::Medium).unwrap();
+        assert_eq!(
+            reminder.text,
+            "1 AWS key needs attention: dev is at least 100 days old. Run: awscheck rotate --profile dev"
+        );
+    }
+
+    #[test]
+    fn an_old_and_an_unused_key() {
+        // The unused key comes first in the findings; the old key still leads, as its fix is
+        // the one awscheck runs.
+        let findings = [
+            finding("key-unused", Some("ci")),
+            finding("key-too-old", Some("dev")),
+        ];
+        let rows = [aged("dev", 92, true), unused("ci", Some(60))];
+        let reminder = reminder(&findings, &rows, Severity::Medium).unwrap();
+        assert_eq!(
+            reminder.text,
+            "2 AWS keys need attention: dev is 92 days old, ci unused for 60 days. Run: awscheck rotate --profile dev"
+        );
+        assert_clean(&reminder.text);
+    }
+
+    #[test]
+    fn one_profile_with_two_findings_is_one_item() {
+        let findings = [
+            finding("key-too-old", Some("dev")),
+            finding("key-unused", Some("dev")),
+        ];
+        let rows = [ProfileRow {
+            key_age_days: Some(200),
+            key_age_exact: Some(true),
+            ..unused("dev", None)
+        }];
+        let reminder = reminder(&findings, &rows, Severity::Medium).unwrap();
+        assert_eq!(
+            reminder.text,
+            "1 AWS key needs attention: dev is 200 days old and never used. Run: awscheck rotate --profile dev"
+        );
+        assert_eq!(reminder.due, 2);
+    }
+
+    #[test]
+    fn the_most_severe_finding_picks_the_command() {
+        let findings = [
+            finding("key-too-old", Some("dev")),
+            finding("default-profile-has-credentials", Some("default")),
+            finding("insecure-file-permissions", None),
+        ];
+        let rows = [aged("dev", 50, true), ProfileRow::key_holder("default")];
+        let reminder = reminder(&findings, &rows, Severity::Medium).unwrap();
+        assert_eq!(
+            reminder.text,
+            "3 AWS credential issues need attention: default holds credentials any command may pick up, AWS files are open to other users, dev is 50 days old. Run: awscheck audit --profile default"
+        );
+        let only_machine = [finding("key-in-environment", None)];
+        assert_eq!(
+            super::reminder(&only_machine, &[], Severity::Medium).unwrap().text,
+            "1 AWS credential issue needs attention: credentials are set in the environment. Run: awscheck audit"
+        );
+    }
+
+    #[test]
+    fn ten_findings_are_summarised() {
+        let names: Vec<String> = (0..10).map(|i| format!("team-{i}")).collect();
+        let findings: Vec<Finding> = names
+            .iter()
+            .map(|name| finding("key-too-old", Some(name)))
+            .collect();
+        let rows: Vec<ProfileRow> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| aged(name, 100 + i as i64, true))
+            .collect();
+        let reminder = reminder(&findings, &rows, Severity::Medium).unwrap();
+        assert_eq!(
+            reminder.text,
+            "10 AWS keys need attention: team-0 is 100 days old, team-1 is 101 days old, team-2 is 102 days old and 7 more. Run: awscheck rotate --profile team-0"
+        );
+        assert!(reminder.text.chars().count() < 200);
+        assert_clean(&reminder.text);
+    }
+
+    #[test]
+    fn odd_profile_names_are_quoted_and_cleaned() {
+        let findings = [finding("key-too-old", Some("my dev"))];
+        let reminder = reminder(&findings, &[aged("my dev", 46, true)], Severity::Medium).unwrap();
+        assert_eq!(
+            reminder.text,
+            "1 AWS key needs attention: my dev is 46 days old. Run: awscheck rotate --profile 'my dev'"
+        );
+        assert_eq!(clean("a\nb\u{1b}[31m"), "a?b?[31m");
+        assert_eq!(clean(&"x".repeat(70)), format!("{}…", "x".repeat(64)));
+    }
+
+    #[test]
+    fn log_lines_and_trimming() {
+        let now = "2026-11-24T09:00:00Z".parse().unwrap();
+        assert_eq!(
+            log_line(now, "offline", "printed: a\nb"),
+            "2026-11-24T09:00:00Z offline printed: a b\n"
+        );
+        let short = b"one\ntwo\n";
+        assert_eq!(trim_log(short), short);
+        let line = "x".repeat(99) + "\n";
+        let long = line.repeat(LOG_LIMIT / 100 + 1);
+        let trimmed = trim_log(long.as_bytes());
+        assert!(trimmed.len() <= LOG_KEEP && trimmed.len() > LOG_KEEP - 100);
+        assert!(trimmed.starts_with(b"xxx") && trimmed.ends_with(b"x\n"));
+        assert_eq!(trimmed.len() % 100, 0);
+    }
+
+    #[test]
+    fn every_rule_has_words() {
+        for rule in catalog::rules() {
+            let text = reminder(
+                &[finding(&rule.slug, Some("p")), finding(&rule.slug, None)],
+                &[ProfileRow::key_holder("p")],
+                Severity::Info,
+            )
+            .unwrap()
+            .text;
+            assert_clean(&text);
+            assert!(!text.contains(&rule.slug), "{text}");
+        }
+    }
+}
