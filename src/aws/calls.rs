@@ -1,130 +1,14 @@
-//! The IAM and STS calls of a rotation, each signed with exactly the credentials given, and
-//! what their failures mean for the next step.
+//! The IAM and STS calls of a rotation and of `credential-process`, each signed with exactly
+//! the credentials given; what a failure means is [`AwsError`]'s to say.
 
-use crate::aws::sdk::{error_code, innermost, Connection};
-use crate::sys::mask::{scrub, KeyDisplay};
+use super::error::AwsError;
+use super::sdk::Connection;
+use crate::sys::mask::KeyDisplay;
 use aws_credential_types::Credentials;
-use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::types::StatusType;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use chrono::{DateTime, Utc};
-use std::fmt;
 use std::future::Future;
 use std::time::{Duration, Instant};
-
-/// What a failed call tells the rotation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    /// AWS does not (yet) accept the key: deleted, wrong secret, or a new key still propagating.
-    Rejected,
-    /// The thing acted on does not exist. For a delete, that is the goal.
-    NotFound,
-    /// The MFA session ran out; a new one fixes it.
-    Expired,
-    /// Trying again later may work: throttling, AWS's own errors, time-outs, the network. The
-    /// call may also have been carried out with its answer lost.
-    Transient,
-    /// AWS said no and will say it again: AccessDenied, the key quota, a bad request.
-    Permanent,
-}
-
-/// A failed call, in words: which action, AWS's error code when there is one, what happened.
-/// The message has already been scrubbed of secrets and full key IDs.
-#[derive(Clone, Debug)]
-pub struct AwsError {
-    pub action: &'static str,
-    pub code: Option<String>,
-    pub message: String,
-    pub kind: Kind,
-}
-
-impl AwsError {
-    /// A call that succeeded but whose answer lacks what it exists to return.
-    fn missing(action: &'static str, what: &str) -> Self {
-        AwsError {
-            action,
-            code: None,
-            message: format!("no {what} in the answer"),
-            kind: Kind::Transient,
-        }
-    }
-
-    pub fn is_rejection(&self) -> bool {
-        self.kind == Kind::Rejected
-    }
-}
-
-impl fmt::Display for AwsError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.code {
-            Some(code) => write!(f, "{} failed: {code}: {}", self.action, self.message),
-            None => write!(f, "{} failed: {}", self.action, self.message),
-        }
-    }
-}
-
-fn kind_of_code(code: &str) -> Kind {
-    match code {
-        "InvalidClientTokenId" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" => Kind::Rejected,
-        "NoSuchEntity" => Kind::NotFound,
-        "ExpiredToken" | "ExpiredTokenException" => Kind::Expired,
-        "Throttling"
-        | "ThrottlingException"
-        | "RequestLimitExceeded"
-        | "TooManyRequestsException"
-        | "InternalFailure"
-        | "InternalError"
-        | "ServiceUnavailable"
-        | "ServiceFailure"
-        | "RequestTimeout"
-        | "RequestTimeoutException"
-        | "RequestExpired"
-        | "ConcurrentModification"
-        | "ConcurrentModificationException"
-        | "PriorRequestNotComplete" => Kind::Transient,
-        _ => Kind::Permanent,
-    }
-}
-
-fn failure<E>(
-    action: &'static str,
-    error: SdkError<E, HttpResponse>,
-    signer: &Credentials,
-    keys: KeyDisplay,
-) -> AwsError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let code = error_code(&error);
-    let status = error.raw_response().map(|r| r.status().as_u16());
-    let kind = match (&error, code.as_deref()) {
-        (_, Some(code)) => kind_of_code(code),
-        // An answer without a code: AWS's 5xx pages, or a proxy's.
-        (SdkError::ServiceError(_) | SdkError::ResponseError(_), None)
-            if status.is_some_and(|s| s < 500) =>
-        {
-            Kind::Permanent
-        }
-        _ => Kind::Transient,
-    };
-    let message = match &error {
-        SdkError::ServiceError(_) => error.message().unwrap_or("no message").to_string(),
-        SdkError::TimeoutError(_) => "timed out".to_string(),
-        _ => innermost(&error),
-    };
-    // AWS's own text may quote key IDs in full, and nothing guarantees it never quotes what
-    // was signed with.
-    let secrets = [
-        signer.secret_access_key(),
-        signer.session_token().unwrap_or_default(),
-    ];
-    AwsError {
-        action,
-        code,
-        message: scrub(&message, &secrets, keys),
-        kind,
-    }
-}
 
 /// A key of the user, as ListAccessKeys reports it.
 #[derive(Clone, Debug)]
@@ -138,6 +22,14 @@ pub struct Aws {
     pub connection: Connection,
     /// How key IDs appear in AWS's messages.
     pub keys: KeyDisplay,
+}
+
+/// What AWS's own text must never quote: the secret signed with, and its session token.
+fn secrets(credentials: &Credentials) -> [&str; 2] {
+    [
+        credentials.secret_access_key(),
+        credentials.session_token().unwrap_or_default(),
+    ]
 }
 
 impl Aws {
@@ -159,7 +51,7 @@ impl Aws {
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| failure(action, e, credentials, self.keys))?;
+            .map_err(|e| AwsError::from_sdk(action, e, &secrets(credentials), self.keys))?;
         output
             .arn()
             .filter(|arn| !arn.is_empty())
@@ -174,7 +66,9 @@ impl Aws {
             .list_access_keys()
             .send()
             .await
-            .map_err(|e| failure("iam:ListAccessKeys", e, credentials, self.keys))?;
+            .map_err(|e| {
+                AwsError::from_sdk("iam:ListAccessKeys", e, &secrets(credentials), self.keys)
+            })?;
         Ok(output
             .access_key_metadata()
             .iter()
@@ -200,7 +94,14 @@ impl Aws {
             .access_key_id(key_id)
             .send()
             .await
-            .map_err(|e| failure("iam:GetAccessKeyLastUsed", e, credentials, self.keys))?;
+            .map_err(|e| {
+                AwsError::from_sdk(
+                    "iam:GetAccessKeyLastUsed",
+                    e,
+                    &secrets(credentials),
+                    self.keys,
+                )
+            })?;
         Ok(output.access_key_last_used().and_then(|used| {
             let date = used.last_used_date()?;
             Some((
@@ -231,7 +132,7 @@ impl Aws {
         let output = request
             .send()
             .await
-            .map_err(|e| failure(action, e, credentials, self.keys))?;
+            .map_err(|e| AwsError::from_sdk(action, e, &secrets(credentials), self.keys))?;
         let session = output
             .credentials()
             .ok_or_else(|| AwsError::missing(action, "credentials"))?;
@@ -258,7 +159,7 @@ impl Aws {
             .create_access_key()
             .send()
             .await
-            .map_err(|e| failure(action, e, credentials, self.keys))?;
+            .map_err(|e| AwsError::from_sdk(action, e, &secrets(credentials), self.keys))?;
         let key = output
             .access_key()
             .ok_or_else(|| AwsError::missing(action, "key"))?;
@@ -281,7 +182,9 @@ impl Aws {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure("iam:UpdateAccessKey", e, credentials, self.keys))
+            .map_err(|e| {
+                AwsError::from_sdk("iam:UpdateAccessKey", e, &secrets(credentials), self.keys)
+            })
     }
 
     pub async fn delete_key(
@@ -296,7 +199,9 @@ impl Aws {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| failure("iam:DeleteAccessKey", e, credentials, self.keys))
+            .map_err(|e| {
+                AwsError::from_sdk("iam:DeleteAccessKey", e, &secrets(credentials), self.keys)
+            })
     }
 }
 
@@ -318,20 +223,5 @@ where
             }
             result => return result,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_say_what_comes_next() {
-        assert_eq!(kind_of_code("NoSuchEntity"), Kind::NotFound);
-        assert_eq!(kind_of_code("Throttling"), Kind::Transient);
-        assert_eq!(kind_of_code("AccessDenied"), Kind::Permanent);
-        assert_eq!(kind_of_code("LimitExceeded"), Kind::Permanent);
-        assert_eq!(kind_of_code("ExpiredToken"), Kind::Expired);
-        assert_eq!(kind_of_code("SignatureDoesNotMatch"), Kind::Rejected);
     }
 }

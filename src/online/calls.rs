@@ -2,30 +2,18 @@
 
 use super::{KeyJob, Limits};
 use crate::audit::facts::{Identity, KeyActivity, KeyCheck};
-use crate::aws::sdk::{error_code, innermost, Connection};
+use crate::aws::error::{AwsError, Ending};
+use crate::aws::sdk::{error_code, Connection};
 use crate::input::locate::Locations;
-use crate::sys::mask::{scrub, KeyDisplay};
+use crate::sys::mask::KeyDisplay;
 use aws_credential_types::Credentials;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use chrono::{DateTime, Utc};
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use tokio::sync::Semaphore;
-
-/// Codes meaning AWS does not accept the key itself.
-const REJECTED: [&str; 3] = [
-    "InvalidClientTokenId",
-    "SignatureDoesNotMatch",
-    "InvalidAccessKeyId",
-];
-const DENIED: [&str; 3] = [
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-];
 
 /// Run every job, at most `limits.jobs` at once; one result per job, in order.
 pub fn run(jobs: Vec<KeyJob>, locations: &Locations, limits: Limits) -> Vec<KeyCheck> {
@@ -119,7 +107,7 @@ async fn console_password(
     match iam.get_login_profile().user_name(user).send().await {
         Ok(_) => (Some(true), None),
         Err(error) if error_code(&error).as_deref() == Some("NoSuchEntity") => (Some(false), None),
-        Err(error) => match classify(&error, "iam:GetLoginProfile", job) {
+        Err(error) => match classify(error, "iam:GetLoginProfile", job) {
             Failure::Partial(note) | Failure::Fatal(note) => (None, Some(note)),
             Failure::Rejected(_) => (None, None),
         },
@@ -370,7 +358,7 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
         .await
     {
         Ok(output) => Some(last_use(output.access_key_last_used())),
-        Err(error) => match classify(&error, "iam:GetAccessKeyLastUsed", job) {
+        Err(error) => match classify(error, "iam:GetAccessKeyLastUsed", job) {
             Failure::Rejected(code) => return KeyCheck::Rejected { code },
             Failure::Partial(note) => {
                 notes.push(note);
@@ -389,7 +377,7 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
     let caller = match caller {
         Ok(output) => output,
         Err(error) => {
-            return match classify(&error, "sts:GetCallerIdentity", job) {
+            return match classify(error, "sts:GetCallerIdentity", job) {
                 Failure::Rejected(code) => KeyCheck::Rejected { code },
                 Failure::Partial(note) | Failure::Fatal(note) => KeyCheck::Failed { note },
             }
@@ -399,7 +387,7 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
         Ok(output) => output.account_aliases().first().cloned(),
         Err(error) => {
             if let Failure::Partial(note) | Failure::Fatal(note) =
-                classify(&error, "iam:ListAccountAliases", job)
+                classify(error, "iam:ListAccountAliases", job)
             {
                 notes.push(note);
             }
@@ -430,7 +418,7 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
                 identity.user_keys.push((key_id.to_string(), activity));
             }
         }
-        Err(error) => match classify(&error, "iam:ListAccessKeys", job) {
+        Err(error) => match classify(error, "iam:ListAccessKeys", job) {
             Failure::Rejected(code) => return KeyCheck::Rejected { code },
             Failure::Partial(note) | Failure::Fatal(note) => notes.push(note),
         },
@@ -467,7 +455,7 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
                     Ok(output) => Some(last_use(output.access_key_last_used())),
                     Err(error) => {
                         if let Failure::Partial(note) | Failure::Fatal(note) =
-                            classify(&error, "iam:GetAccessKeyLastUsed", job)
+                            classify(error, "iam:GetAccessKeyLastUsed", job)
                         {
                             notes.push(note);
                         }
@@ -537,41 +525,40 @@ enum Failure {
     Fatal(String),
 }
 
-fn classify<E>(error: &SdkError<E, HttpResponse>, action: &str, job: &KeyJob) -> Failure
+fn classify<E>(error: SdkError<E, HttpResponse>, action: &'static str, job: &KeyJob) -> Failure
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let code = error_code(error);
     // AWS's own text may quote any key ID of the user, not only this one.
-    let sanitise = |text: String| scrub(&text, &[&job.secret], KeyDisplay::default());
-    match (error, code.as_deref()) {
-        (_, Some(code)) if REJECTED.contains(&code) => Failure::Rejected(code.to_string()),
-        (_, Some(code)) if DENIED.contains(&code) => Failure::Partial(format!(
-            "{action} denied ({code}): check the user's IAM policy"
+    let error = AwsError::from_sdk(action, error, &[&job.secret], KeyDisplay::default());
+    let code = error.code.as_deref();
+    match error.ending {
+        _ if error.is_rejection() => Failure::Rejected(code.unwrap_or_default().to_string()),
+        _ if error.is_denied() => Failure::Partial(format!(
+            "{action} denied ({}): check the user's IAM policy",
+            code.unwrap_or_default()
         )),
-        (_, Some("ExpiredToken")) => {
+        _ if code == Some("ExpiredToken") => {
             Failure::Fatal("AWS says the credentials expired (ExpiredToken)".to_string())
         }
-        (_, Some(code @ ("Throttling" | "ThrottlingException" | "RequestLimitExceeded"))) => {
-            Failure::Fatal(format!(
-                "{action} was throttled by AWS ({code}) after retries"
-            ))
-        }
-        (SdkError::TimeoutError(_), _) => Failure::Fatal(format!("{action} timed out")),
-        (SdkError::DispatchFailure(_), _) => Failure::Fatal(sanitise(format!(
+        _ if error.is_throttled() => Failure::Fatal(format!(
+            "{action} was throttled by AWS ({}) after retries",
+            code.unwrap_or_default()
+        )),
+        Ending::TimedOut => Failure::Fatal(format!("{action} timed out")),
+        Ending::Unreachable => Failure::Fatal(format!(
             "could not reach AWS for {action}: {}",
-            innermost(error)
-        ))),
-        (_, Some(code)) => Failure::Fatal(sanitise(format!(
-            "{action} failed: {code}{}",
-            error
-                .message()
-                .map(|m| format!(": {m}"))
-                .unwrap_or_default()
-        ))),
-        _ => Failure::Fatal(sanitise(format!(
-            "{action} failed: {}",
-            DisplayErrorContext(error)
-        ))),
+            error.detail()
+        )),
+        _ => match code {
+            Some(code) => Failure::Fatal(format!(
+                "{action} failed: {code}{}",
+                error.said().map(|m| format!(": {m}")).unwrap_or_default()
+            )),
+            None => Failure::Fatal(format!(
+                "{action} failed: {}",
+                error.chain().unwrap_or(error.detail())
+            )),
+        },
     }
 }

@@ -3,7 +3,8 @@
 //! (self-service policies often deny IAM without MFA).
 
 use super::Ask;
-use crate::aws::calls::{until_accepted, Aws, AwsError};
+use crate::aws::calls::{until_accepted, Aws};
+use crate::aws::error::AwsError;
 use aws_credential_types::Credentials;
 use std::io::Write;
 use std::time::Duration;
