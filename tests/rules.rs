@@ -126,6 +126,8 @@ struct Expected {
     severity: Option<String>,
     /// A part of the fix that must be there.
     fix: Option<String>,
+    /// How the weekly reminder words it, when the finding has words of its own.
+    reminder: Option<String>,
 }
 
 fn fixtures_dir() -> PathBuf {
@@ -298,6 +300,9 @@ fn run_fixture(slug: &str) {
                     .fix
                     .as_ref()
                     .is_none_or(|fix| f.remediation.contains(fix.as_str()))
+                && expected.reminder.as_ref().is_none_or(|words| {
+                    f.reminder.as_deref() == Some(words.replace("$HOME", &home_str).as_str())
+                })
         });
         assert!(
             matched,

@@ -36,6 +36,16 @@ pub struct RuleMeta {
     /// Needs answers from IAM or STS; never fires in an offline audit.
     #[serde(default)]
     pub online: bool,
+    /// How the weekly reminder says it of a profile, after its name ("dev holds a long-term
+    /// key"); a finding may carry its own, with the numbers it knows.
+    #[serde(default)]
+    pub reminder: Option<String>,
+    /// How the reminder says it of a finding about no profile; else the title.
+    #[serde(default)]
+    pub reminder_alone: Option<String>,
+    /// The finding is about a profile's access key: a reminder of only these speaks of keys.
+    #[serde(default)]
+    pub about_key: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -22,6 +22,10 @@ pub struct Finding {
     /// The exact command or edit that fixes it. Until a rule names the exact fix, the rule's
     /// general one, borrowed from the catalog rather than copied into every finding.
     pub remediation: Cow<'static, str>,
+    /// How the weekly reminder says it, after the profile's name, when the rule's own words
+    /// (`reminder` in its file) need the numbers of this finding; never a secret or a line.
+    #[serde(skip)]
+    pub reminder: Option<String>,
 }
 
 impl Finding {
@@ -36,6 +40,7 @@ impl Finding {
             message: redacted(message.into()),
             evidence: String::new(),
             remediation: Cow::Borrowed(rule.remediation.trim()),
+            reminder: None,
         }
     }
 
@@ -57,6 +62,11 @@ impl Finding {
 
     pub fn fix(mut self, remediation: impl Into<Cow<'static, str>>) -> Self {
         self.remediation = remediation.into();
+        self
+    }
+
+    pub fn reminder(mut self, reminder: impl Into<String>) -> Self {
+        self.reminder = Some(reminder.into());
         self
     }
 

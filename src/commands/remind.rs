@@ -84,7 +84,7 @@ pub(super) fn remind(
         findings: findings.len(),
         ..LastRemind::default()
     };
-    let event = match remind::reminder(findings, &run.rows, min_severity) {
+    let event = match remind::reminder(findings, min_severity) {
         None => {
             record.outcome = "nothing due".to_string();
             format!(

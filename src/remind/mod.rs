@@ -12,7 +12,6 @@ pub mod schedule;
 use crate::audit::catalog;
 use crate::audit::finding::Finding;
 use crate::audit::severity::Severity;
-use crate::report::ProfileRow;
 use crate::sys::process::shell_quote;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -28,19 +27,6 @@ pub const DEFAULT_MIN_SEVERITY: Severity = Severity::Medium;
 
 /// Items named in full; the rest are counted, so the notification stays readable.
 const SHOWN: usize = 3;
-
-/// Findings about a profile's access key; a reminder made only of these speaks of "keys".
-const KEY_RULES: &[&str] = &[
-    "key-too-old",
-    "key-unused",
-    "key-rejected-by-aws",
-    "root-access-key",
-    "multiple-active-keys",
-    "inactive-key-present",
-    "key-not-on-this-machine",
-    "long-term-key",
-    "key-shared-by-profiles",
-];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reminder {
@@ -72,7 +58,7 @@ pub struct LastRemind {
 }
 
 /// The reminder for `findings` at or above `min`, or `None` when nothing is due.
-pub fn reminder(findings: &[Finding], rows: &[ProfileRow], min: Severity) -> Option<Reminder> {
+pub fn reminder(findings: &[Finding], min: Severity) -> Option<Reminder> {
     let mut due: Vec<&Finding> = findings.iter().filter(|f| f.severity >= min).collect();
     if due.is_empty() {
         return None;
@@ -92,11 +78,7 @@ pub fn reminder(findings: &[Finding], rows: &[ProfileRow], min: Severity) -> Opt
     // finding.
     let mut items: Vec<(Option<String>, Vec<String>)> = Vec::new();
     for finding in &due {
-        let row = finding
-            .profile
-            .as_deref()
-            .and_then(|name| rows.iter().find(|row| row.name == name));
-        match (&finding.profile, predicate(finding, row)) {
+        match (&finding.profile, predicate(finding)) {
             (Some(profile), Some(predicate)) => {
                 let name = clean(profile);
                 match items
@@ -124,7 +106,7 @@ pub fn reminder(findings: &[Finding], rows: &[ProfileRow], min: Severity) -> Opt
 
     let keys_only = due
         .iter()
-        .all(|f| f.profile.is_some() && KEY_RULES.contains(&f.slug));
+        .all(|f| f.profile.is_some() && catalog::find(f.slug).is_some_and(|rule| rule.about_key));
     let count = phrases.len();
     let noun = match (keys_only, count) {
         (true, 1) => "AWS key needs",
@@ -161,76 +143,23 @@ fn next_command(finding: &Finding) -> String {
     }
 }
 
-/// What is wrong with a profile, as the rest of a sentence that starts with its name.
-fn predicate(finding: &Finding, row: Option<&ProfileRow>) -> Option<String> {
-    let days = |n: i64| {
-        if n == 1 {
-            "1 day".to_string()
-        } else {
-            format!("{n} days")
-        }
-    };
-    Some(match finding.slug {
-        "key-too-old" => match row.and_then(|row| row.key_age_days.zip(row.key_age_exact)) {
-            Some((age, true)) => format!("is {} old", days(age)),
-            Some((age, false)) => format!("is at least {} old", days(age)),
-            None => "has a key past its maximum age".to_string(),
-        },
-        "key-unused" => match row.and_then(|row| row.last_used.as_ref()) {
-            Some(last_used) => match (last_used.date, last_used.days_ago) {
-                (Some(_), Some(ago)) => format!("unused for {}", days(ago)),
-                _ => "never used".to_string(),
-            },
-            None => "unused for a long time".to_string(),
-        },
-        "root-access-key" => "holds the account root user's key".to_string(),
-        "key-rejected-by-aws" => "has a key AWS rejects".to_string(),
-        "credential-process-unsafe" => "has an unsafe credential_process".to_string(),
-        "default-profile-has-credentials" => {
-            "holds credentials any command may pick up".to_string()
-        }
-        "incomplete-credentials" => "holds half a credential".to_string(),
-        "multiple-active-keys" => "belongs to a user with two active keys".to_string(),
-        "key-not-on-this-machine" => {
-            "belongs to a user with an active key kept elsewhere".to_string()
-        }
-        "role-chain-on-long-term-key" => {
-            "assumes a role with a long-term key and no MFA".to_string()
-        }
-        "unresolvable-profile" => "cannot be resolved".to_string(),
-        "duplicate-section" => "is defined twice in one file".to_string(),
-        "long-term-key" => "holds a long-term key".to_string(),
-        "key-shared-by-profiles" => "shares its key with another profile".to_string(),
-        "session-key-in-file" => "stores temporary credentials in a file".to_string(),
-        "legacy-sso-config" => "uses the legacy SSO settings".to_string(),
-        "inactive-key-present" => "belongs to a user keeping an inactive key".to_string(),
-        // The file, never its line: a notification stays short, and says nothing of what the
-        // line holds.
-        "key-copied-outside-credentials" => match &finding.file {
-            Some(file) => format!("has its key also in {}", clean(&file.to_string_lossy())),
-            None => "has its key copied outside the credentials file".to_string(),
-        },
-        "protected-key-missing" => "names a key the secret store does not hold".to_string(),
-        "user-has-password-and-key" => {
-            "belongs to a user who also signs in with a password".to_string()
-        }
-        "key-has-admin-access" => "has a key that can do anything".to_string(),
-        "key-without-mfa-protection" => "has a key that works without MFA".to_string(),
-        _ => return None,
-    })
+/// What is wrong with a profile, as the rest of a sentence that starts with its name: the
+/// finding's own words when it has numbers to give, else its rule's.
+fn predicate(finding: &Finding) -> Option<String> {
+    finding
+        .reminder
+        .clone()
+        .or_else(|| catalog::find(finding.slug)?.reminder.clone())
 }
 
 /// A machine-wide finding, or one with no wording of its own, as a whole phrase.
 fn standalone(finding: &Finding, profile: Option<&str>) -> String {
-    let phrase = match finding.slug {
-        "insecure-file-permissions" => "AWS files are open to other users".to_string(),
-        "key-in-environment" => "credentials are set in the environment".to_string(),
-        "ignored-section" => "a section is ignored by the AWS SDKs".to_string(),
-        "duplicate-section" => "a section appears twice in an AWS file".to_string(),
-        slug => catalog::find(slug).map_or_else(
-            || slug.replace('-', " "),
-            |rule| lower_first(rule.title.trim_end_matches('.')),
-        ),
+    let phrase = match catalog::find(finding.slug) {
+        Some(rule) => match &rule.reminder_alone {
+            Some(phrase) => phrase.clone(),
+            None => lower_first(rule.title.trim_end_matches('.')),
+        },
+        None => finding.slug.replace('-', " "),
     };
     match profile {
         Some(profile) => format!("{}: {phrase}", clean(profile)),
@@ -246,18 +175,8 @@ fn lower_first(text: &str) -> String {
     }
 }
 
-/// A profile name as it may appear in a notification: no control characters, bounded length.
 fn clean(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .take(64)
-        .collect();
-    if name.chars().count() > 64 {
-        format!("{cleaned}…")
-    } else {
-        cleaned
-    }
+    crate::sys::mask::notification_safe(name)
 }
 
 /// The log is trimmed to its newest [`LOG_KEEP`] bytes once it passes this size.
@@ -288,7 +207,6 @@ pub fn trim_log(log: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::LastUsed;
 
     fn finding(slug: &str, profile: Option<&str>) -> Finding {
         let rule = catalog::find(slug).expect("a rule in the catalog");
@@ -306,24 +224,9 @@ mod tests {
         finding
     }
 
-    fn aged(name: &str, days: i64, exact: bool) -> ProfileRow {
-        ProfileRow {
-            key_age_days: Some(days),
-            key_age_exact: Some(exact),
-            ..ProfileRow::key_holder(name)
-        }
-    }
-
-    fn unused(name: &str, days: Option<i64>) -> ProfileRow {
-        ProfileRow {
-            last_used: Some(LastUsed {
-                date: days.map(|_| Utc::now()),
-                days_ago: days,
-                service: None,
-                region: None,
-            }),
-            ..ProfileRow::key_holder(name)
-        }
+    /// A `key-too-old` finding with the words its rule gives it (see its fixture).
+    fn aged(name: &str, days: i64) -> Finding {
+        finding("key-too-old", Some(name)).reminder(format!("is {days} days old"))
     }
 
     fn assert_clean(text: &str) {
@@ -335,13 +238,9 @@ mod tests {
     #[test]
     fn a_copied_key_is_named_by_its_file_never_its_line() {
         let copied = finding("key-copied-outside-credentials", Some("dev"))
-            .at(std::path::Path::new("/home/me/.zsh_history"), Some(2041));
-        let reminder = reminder(
-            &[copied],
-            &[ProfileRow::key_holder("dev")],
-            Severity::Medium,
-        )
-        .unwrap();
+            .at(std::path::Path::new("/home/me/.zsh_history"), Some(2041))
+            .reminder("has its key also in /home/me/.zsh_history");
+        let reminder = reminder(&[copied], Severity::Medium).unwrap();
         assert_eq!(
             reminder.text,
             "1 AWS credential issue needs attention: dev has its key also in /home/me/.zsh_history. Run: awscheck audit --profile dev"
@@ -351,22 +250,16 @@ mod tests {
 
     #[test]
     fn nothing_due_is_no_reminder() {
-        assert_eq!(reminder(&[], &[], Severity::Medium), None);
+        assert_eq!(reminder(&[], Severity::Medium), None);
         let low = [finding("long-term-key", Some("dev"))];
-        assert_eq!(
-            reminder(&low, &[ProfileRow::key_holder("dev")], Severity::Medium),
-            None
-        );
-        assert!(reminder(&low, &[ProfileRow::key_holder("dev")], Severity::Low).is_some());
+        assert_eq!(reminder(&low, Severity::Medium), None);
+        assert!(reminder(&low, Severity::Low).is_some());
     }
 
     #[test]
     fn one_old_key() {
-        let findings = [
-            finding("key-too-old", Some("dev")),
-            finding("long-term-key", Some("dev")),
-        ];
-        let reminder = reminder(&findings, &[aged("dev", 92, true)], Severity::Medium).unwrap();
+        let findings = [aged("dev", 92), finding("long-term-key", Some("dev"))];
+        let reminder = reminder(&findings, Severity::Medium).unwrap();
         assert_eq!(
             reminder.text,
             "1 AWS key needs attention: dev is 92 days old. Run: awscheck rotate --profile dev"
@@ -378,8 +271,8 @@ mod tests {
 
     #[test]
     fn an_old_key_seen_offline_is_a_lower_bound() {
-        let findings = [finding("key-too-old", Some("dev"))];
-        let reminder = reminder(&findings, &[aged("dev", 100, false)], Severity::Medium).unwrap();
+        let findings = [finding("key-too-old", Some("dev")).reminder("is at least 100 days old")];
+        let reminder = reminder(&findings, Severity::Medium).unwrap();
         assert_eq!(
             reminder.text,
             "1 AWS key needs attention: dev is at least 100 days old. Run: awscheck rotate --profile dev"
@@ -391,11 +284,10 @@ mod tests {
         // The unused key comes first in the findings; the old key still leads, as its fix is
         // the one awscheck runs.
         let findings = [
-            finding("key-unused", Some("ci")),
-            finding("key-too-old", Some("dev")),
+            finding("key-unused", Some("ci")).reminder("unused for 60 days"),
+            aged("dev", 92),
         ];
-        let rows = [aged("dev", 92, true), unused("ci", Some(60))];
-        let reminder = reminder(&findings, &rows, Severity::Medium).unwrap();
+        let reminder = reminder(&findings, Severity::Medium).unwrap();
         assert_eq!(
             reminder.text,
             "2 AWS keys need attention: dev is 92 days old, ci unused for 60 days. Run: awscheck rotate --profile dev"
@@ -406,15 +298,10 @@ mod tests {
     #[test]
     fn one_profile_with_two_findings_is_one_item() {
         let findings = [
-            finding("key-too-old", Some("dev")),
-            finding("key-unused", Some("dev")),
+            aged("dev", 200),
+            finding("key-unused", Some("dev")).reminder("never used"),
         ];
-        let rows = [ProfileRow {
-            key_age_days: Some(200),
-            key_age_exact: Some(true),
-            ..unused("dev", None)
-        }];
-        let reminder = reminder(&findings, &rows, Severity::Medium).unwrap();
+        let reminder = reminder(&findings, Severity::Medium).unwrap();
         assert_eq!(
             reminder.text,
             "1 AWS key needs attention: dev is 200 days old and never used. Run: awscheck rotate --profile dev"
@@ -425,19 +312,18 @@ mod tests {
     #[test]
     fn the_most_severe_finding_picks_the_command() {
         let findings = [
-            finding("key-too-old", Some("dev")),
+            aged("dev", 50),
             finding("default-profile-has-credentials", Some("default")),
             finding("insecure-file-permissions", None),
         ];
-        let rows = [aged("dev", 50, true), ProfileRow::key_holder("default")];
-        let reminder = reminder(&findings, &rows, Severity::Medium).unwrap();
+        let reminder = reminder(&findings, Severity::Medium).unwrap();
         assert_eq!(
             reminder.text,
             "3 AWS credential issues need attention: default holds credentials any command may pick up, AWS files are open to other users, dev is 50 days old. Run: awscheck audit --profile default"
         );
         let only_machine = [finding("key-in-environment", None)];
         assert_eq!(
-            super::reminder(&only_machine, &[], Severity::Medium).unwrap().text,
+            super::reminder(&only_machine, Severity::Medium).unwrap().text,
             "1 AWS credential issue needs attention: credentials are set in the environment. Run: awscheck audit"
         );
     }
@@ -447,14 +333,10 @@ mod tests {
         let names: Vec<String> = (0..10).map(|i| format!("team-{i}")).collect();
         let findings: Vec<Finding> = names
             .iter()
-            .map(|name| finding("key-too-old", Some(name)))
-            .collect();
-        let rows: Vec<ProfileRow> = names
-            .iter()
             .enumerate()
-            .map(|(i, name)| aged(name, 100 + i as i64, true))
+            .map(|(i, name)| aged(name, 100 + i as i64))
             .collect();
-        let reminder = reminder(&findings, &rows, Severity::Medium).unwrap();
+        let reminder = reminder(&findings, Severity::Medium).unwrap();
         assert_eq!(
             reminder.text,
             "10 AWS keys need attention: team-0 is 100 days old, team-1 is 101 days old, team-2 is 102 days old and 7 more. Run: awscheck rotate --profile team-0"
@@ -465,8 +347,8 @@ mod tests {
 
     #[test]
     fn odd_profile_names_are_quoted_and_cleaned() {
-        let findings = [finding("key-too-old", Some("my dev"))];
-        let reminder = reminder(&findings, &[aged("my dev", 46, true)], Severity::Medium).unwrap();
+        let findings = [aged("my dev", 46)];
+        let reminder = reminder(&findings, Severity::Medium).unwrap();
         assert_eq!(
             reminder.text,
             "1 AWS key needs attention: my dev is 46 days old. Run: awscheck rotate --profile 'my dev'"
@@ -497,7 +379,6 @@ mod tests {
         for rule in catalog::rules() {
             let text = reminder(
                 &[finding(&rule.slug, Some("p")), finding(&rule.slug, None)],
-                &[ProfileRow::key_holder("p")],
                 Severity::Info,
             )
             .unwrap()

@@ -156,6 +156,21 @@ pub fn scrub(text: &str, secrets: &[&str], keys: KeyDisplay) -> String {
     out
 }
 
+/// A name or path as it may appear in a notification: no control characters, at most 64
+/// characters (then `…`).
+pub fn notification_safe(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .take(64)
+        .collect();
+    if name.chars().count() > 64 {
+        format!("{cleaned}…")
+    } else {
+        cleaned
+    }
+}
+
 /// Key IDs as the user asked to see them.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct KeyDisplay {

@@ -8,6 +8,7 @@ use crate::audit::suggest::quote;
 use crate::profiles::model::CredentialKind;
 use crate::scan::places::Kind;
 use crate::scan::Copy;
+use crate::sys::mask::notification_safe;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     let Some(scan) = &ctx.facts.scan else {
@@ -104,6 +105,12 @@ fn copy_finding(rule: &Rule, ctx: &Context, copy: &Copy) -> Option<Finding> {
             let finding = rule
                 .finding(message)
                 .profile(holder)
+                // The file, never its line: a notification stays short, and says nothing of
+                // what the line holds.
+                .reminder(format!(
+                    "has its key also in {}",
+                    notification_safe(&copy.path.to_string_lossy())
+                ))
                 .fix(format!(
                     "{remove}; then rotate the key, since the copy may have travelled: `{}`{}",
                     ctx.suggest().rotate(holder, &[]),

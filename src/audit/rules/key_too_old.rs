@@ -1,6 +1,6 @@
 //! `key-too-old` (rules/key-too-old.toml): a profile's key is older than `max_age_days`.
 
-use super::{Context, Rule};
+use super::{days, Context, Rule};
 use crate::audit::finding::Finding;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
@@ -22,6 +22,10 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                 age.describe()
             ))
             .evidence(format!("{source} {} days ago", age.days))
+            .reminder(match age.exact {
+                true => format!("is {} old", days(age.days)),
+                false => format!("is at least {} old", days(age.days)),
+            })
             .fix(format!(
                 "Rotate it: `{}`",
                 ctx.suggest().rotate(holder.profile.name(), &[])

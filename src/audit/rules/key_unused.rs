@@ -1,26 +1,34 @@
 //! `key-unused` (rules/key-unused.toml): IAM says a key has not been used for
 //! `max_unused_days`, or never used and older than that. Needs online facts.
 
-use super::{Context, Rule};
+use super::{days, Context, Rule};
 use crate::audit::finding::Finding;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     let max_unused = rule.parameter("max_unused_days") as i64;
     out.extend(ctx.key_holders().filter_map(|holder| {
         let activity = ctx.facts.keys.get(holder.key_id)?;
-        let (days, what) = match (activity.last_used, activity.created) {
+        let (unused, what, reminder) = match (activity.last_used, activity.created) {
             (Some(last_used), _) => {
-                let days = (ctx.facts.now - last_used).num_days();
+                let unused = (ctx.facts.now - last_used).num_days();
                 let date = last_used.format("%Y-%m-%d");
-                (days, format!("last used {days} days ago ({date})"))
+                (
+                    unused,
+                    format!("last used {unused} days ago ({date})"),
+                    format!("unused for {}", days(unused)),
+                )
             }
             (None, Some(created)) => {
-                let days = (ctx.facts.now - created).num_days();
-                (days, format!("never used, created {days} days ago"))
+                let age = (ctx.facts.now - created).num_days();
+                (
+                    age,
+                    format!("never used, created {age} days ago"),
+                    "never used".to_string(),
+                )
             }
             (None, None) => return None,
         };
-        if days < max_unused {
+        if unused < max_unused {
             return None;
         }
         let shown = ctx.keys.show(holder.key_id);
@@ -29,6 +37,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                 "Access key {shown} is {what} (limit {max_unused} days)"
             ))
             .evidence(what)
+            .reminder(reminder)
             .fix(format!(
                 "Deactivate it (`{}`), check nothing breaks, then delete it and the profile",
                 ctx.suggest()

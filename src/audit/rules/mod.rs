@@ -163,6 +163,14 @@ impl<'a> Rule<'a> {
     }
 }
 
+/// `1 day`, `2 days`: how the reminder counts.
+fn days(n: i64) -> String {
+    match n {
+        1 => "1 day".to_string(),
+        n => format!("{n} days"),
+    }
+}
+
 /// A rule's check: appends what it finds to `out`. One list for every rule, rather than a
 /// list per rule copied into the result, matters when a rule fires for thousands of profiles.
 pub type Check = fn(&Rule, &Context, out: &mut Vec<Finding>);
