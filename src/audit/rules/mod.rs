@@ -2,38 +2,9 @@
 //!
 //! A check reads the model and the facts and adds its findings to a list; it prints nothing
 //! and knows nothing of terminals or formats. Adding a rule: a TOML file in `rules/`, a module
-//! here with its `check`, its line in [`CHECKS`], and a fixture in `tests/fixtures/`. The test
-//! suite fails when any of the four is missing.
-
-mod credential_cache_exposed;
-mod credential_process_unsafe;
-mod default_profile_has_credentials;
-mod duplicate_section;
-mod ignored_section;
-mod inactive_key_present;
-mod incomplete_credentials;
-mod inline_comment_in_value;
-mod insecure_file_permissions;
-mod key_copied_outside_credentials;
-mod key_has_admin_access;
-mod key_in_config_file;
-mod key_in_environment;
-mod key_not_on_this_machine;
-mod key_rejected_by_aws;
-mod key_shared_by_profiles;
-mod key_too_old;
-mod key_unused;
-mod key_without_mfa_protection;
-mod legacy_sso_config;
-mod long_term_key;
-mod multiple_active_keys;
-mod protected_key_missing;
-mod protected_profile_unnamed;
-mod role_chain_on_long_term_key;
-mod root_access_key;
-mod session_key_in_file;
-mod unresolvable_profile;
-mod user_has_password_and_key;
+//! here of the same name with its `check`, and a fixture in `tests/fixtures/`. The build
+//! declares the modules and lists them in [`CHECKS`] from `rules/`; it fails on a rule without
+//! a check, and the test suite on one without a fixture.
 
 use crate::audit::catalog::RuleMeta;
 use crate::audit::facts::Facts;
@@ -175,39 +146,8 @@ fn days(n: i64) -> String {
 /// list per rule copied into the result, matters when a rule fires for thousands of profiles.
 pub type Check = fn(&Rule, &Context, out: &mut Vec<Finding>);
 
-/// Rule slug -> its check.
-#[rustfmt::skip]
-pub const CHECKS: &[(&str, Check)] = &[
-    ("credential-cache-exposed", credential_cache_exposed::check),
-    ("credential-process-unsafe", credential_process_unsafe::check),
-    ("default-profile-has-credentials", default_profile_has_credentials::check),
-    ("duplicate-section", duplicate_section::check),
-    ("ignored-section", ignored_section::check),
-    ("inactive-key-present", inactive_key_present::check),
-    ("incomplete-credentials", incomplete_credentials::check),
-    ("inline-comment-in-value", inline_comment_in_value::check),
-    ("insecure-file-permissions", insecure_file_permissions::check),
-    ("key-copied-outside-credentials", key_copied_outside_credentials::check),
-    ("key-has-admin-access", key_has_admin_access::check),
-    ("key-in-config-file", key_in_config_file::check),
-    ("key-in-environment", key_in_environment::check),
-    ("key-not-on-this-machine", key_not_on_this_machine::check),
-    ("key-rejected-by-aws", key_rejected_by_aws::check),
-    ("key-shared-by-profiles", key_shared_by_profiles::check),
-    ("key-too-old", key_too_old::check),
-    ("key-unused", key_unused::check),
-    ("key-without-mfa-protection", key_without_mfa_protection::check),
-    ("legacy-sso-config", legacy_sso_config::check),
-    ("long-term-key", long_term_key::check),
-    ("multiple-active-keys", multiple_active_keys::check),
-    ("protected-key-missing", protected_key_missing::check),
-    ("protected-profile-unnamed", protected_profile_unnamed::check),
-    ("role-chain-on-long-term-key", role_chain_on_long_term_key::check),
-    ("root-access-key", root_access_key::check),
-    ("session-key-in-file", session_key_in_file::check),
-    ("unresolvable-profile", unresolvable_profile::check),
-    ("user-has-password-and-key", user_has_password_and_key::check),
-];
+// The check modules and `CHECKS`, one for each file in `rules/` (see `build.rs`).
+include!(concat!(env!("OUT_DIR"), "/rule_checks.rs"));
 
 pub fn check_for(slug: &str) -> Option<Check> {
     CHECKS
