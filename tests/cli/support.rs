@@ -4,8 +4,6 @@
 //! Every run clears the environment and sets only HOME and PATH (plus what a test adds), so the
 //! developer's own ~/.aws and AWS_* variables never reach the binary.
 
-#![allow(dead_code)]
-
 use assert_cmd::Command;
 use std::collections::BTreeMap;
 use std::fs;

@@ -1,10 +1,8 @@
 //! The online audit against the project's IAM/STS emulator (moto with authentication on, so
 //! unknown, deleted and inactive keys really fail).
 
-mod emulator_support;
-
+use crate::emulator::{awscheck, home_with, Emulator, Key};
 use chrono::{Duration, Utc};
-use emulator_support::{awscheck, home_with, Emulator, Key};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -46,7 +44,7 @@ fn slugs_for(document: &Value, name: &str) -> Vec<String> {
 
 /// `aws iam ARGS` with the AWS CLI, signed by `key`: what an administrator sets up by hand.
 fn aws_iam(emulator: &Emulator, key: &Key, args: &[&str]) -> String {
-    let output = std::process::Command::new(emulator_support::python().with_file_name("aws"))
+    let output = std::process::Command::new(crate::emulator::python().with_file_name("aws"))
         .arg("iam")
         .args(args)
         .env_clear()
@@ -234,14 +232,14 @@ fn second_active_key_elsewhere_and_inactive_keys() {
         .args(["-c", command])
         .env_clear()
         .env("HOME", home.path())
-        .env("PATH", emulator_support::path_with_aws_cli())
+        .env("PATH", crate::emulator::path_with_aws_cli())
         .env("AWS_ENDPOINT_URL", &emulator.url)
         .env("AWS_DEFAULT_REGION", "us-east-1")
         .output()
         .unwrap();
     assert!(pasted.status.success(), "{command}\n{pasted:?}");
     assert_eq!(
-        emulator_support::user_keys(&emulator, "dave"),
+        crate::emulator::user_keys(&emulator, "dave"),
         [(mine.id.clone(), "Active".to_string())]
     );
 }

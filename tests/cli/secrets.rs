@@ -2,9 +2,7 @@
 //! format of any command, nor in awscheck's state folder. Access key IDs are masked
 //! (`AKIA…XXXX`) unless `--show-key-ids` asks for them in full.
 
-mod cli_support;
-
-use cli_support::{
+use crate::support::{
     assert_no_secret, long_term_key_id, masked, run, secret_key, session_key_id, session_token,
     Home,
 };
@@ -420,9 +418,9 @@ fn findings_cover_the_setup() {
         "AK001", "AK002", "AK003", "AK005", "AK007", "AK008", "AK009", "AK010", "AK011", "AK012",
     ] {
         assert!(
-            cli_support::has_rule(&document, rule),
+            crate::support::has_rule(&document, rule),
             "{rule} expected in {:#?}",
-            cli_support::finding_keys(&document)
+            crate::support::finding_keys(&document)
         );
     }
 }
@@ -469,7 +467,7 @@ fn errors_never_quote_the_offending_line() {
             vec!["audit", "--offline"],
             vec!["profiles", "--format", "json"],
         ] {
-            let message = cli_support::assert_input_error(
+            let message = crate::support::assert_input_error(
                 &home,
                 home.cmd().args(&args),
                 &format!("{}:", path.display()),

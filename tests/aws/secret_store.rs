@@ -6,8 +6,6 @@
 //! fail, unless `AWSCHECK_SKIP_SECRET_STORE=1` says the run knowingly goes without (and
 //! `scripts/test` then prints a visible "skipped" line): they never pass silently.
 
-#![allow(dead_code)]
-
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

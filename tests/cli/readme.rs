@@ -1,9 +1,7 @@
 //! The README's example ("Try it on an example setup") is what its command prints on a fresh
 //! clone: the lines it shows are the first lines of the output, and its summary the last.
 
-mod cli_support;
-
-use cli_support::{run, Home};
+use crate::support::{run, Home};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

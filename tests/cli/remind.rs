@@ -4,11 +4,9 @@
 //! Key ages come from a backdated first-seen record in the state folder, so the offline audit
 //! finds an old key without asking AWS.
 
-mod cli_support;
-
+use crate::support::{assert_no_secret, long_term_key_id, run, secret_key, Home, Run};
 use awscheck::audit::settings::Settings;
 use awscheck::audit::severity::Severity;
-use cli_support::{assert_no_secret, long_term_key_id, run, secret_key, Home, Run};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 

@@ -1,12 +1,10 @@
 //! `awscheck rotate` against the emulator with authentication on: inactive and deleted keys
 //! really fail, so "the files hold a key that works" is checked by AWS's own answer.
 
-mod emulator_support;
-
-use chrono::{Duration, Utc};
-use emulator_support::{
+use crate::emulator::{
     aws_cli_arn, awscheck, home_with, path_with_aws_cli, user_keys, Emulator, Key,
 };
+use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -1,9 +1,7 @@
 //! Missing files are normal: many people have only one of the two, or none yet. And the
 //! files are looked for where the SDKs look: flag, then variable (with `~/`), then ~/.aws.
 
-mod cli_support;
-
-use cli_support::{long_term_key_id, run, secret_key, Home};
+use crate::support::{long_term_key_id, run, secret_key, Home};
 
 fn credentials_with(profile: &str) -> String {
     format!(
@@ -62,7 +60,7 @@ fn no_aws_folder_at_all() {
         (home.credentials_path().display().to_string(), false)
     );
     assert!(profile_names(&document).is_empty());
-    assert!(cli_support::findings(&document).is_empty());
+    assert!(crate::support::findings(&document).is_empty());
 
     let listed = run(home.cmd().arg("profiles")).expect_code(0);
     assert!(
@@ -112,7 +110,7 @@ fn only_a_credentials_file() {
     assert!(!file_entry(&document, "config").1);
     assert!(file_entry(&document, "credentials").1);
     assert_eq!(profile_names(&document), ["dev"]);
-    assert!(cli_support::has_rule(&document, "AK002"));
+    assert!(crate::support::has_rule(&document, "AK002"));
 
     let listed = run(home.cmd().args(["profiles", "--format", "json"]))
         .expect_code(0)

@@ -4,8 +4,6 @@
 //! The emulator is installed by `scripts/setup-emulator` (which `scripts/test` runs first). If
 //! it is missing the test fails and says how to install it: an online test never skips.
 
-#![allow(dead_code)]
-
 use assert_cmd::Command as BinCommand;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};

@@ -18,9 +18,7 @@
 
 #![cfg(feature = "fault-injection")]
 
-mod emulator_support;
-
-use emulator_support::{
+use crate::emulator::{
     aws_cli_arn, awscheck, home_with, path_with_aws_cli, user_keys, Emulator, Key,
 };
 use serde_json::json;

@@ -1,10 +1,7 @@
 //! `awscheck protect`, `credential-process` and `unprotect` on a real Secret Service
 //! (gnome-keyring on a private bus) against the IAM/STS emulator with authentication on.
 
-mod emulator_support;
-mod secret_store_support;
-
-use emulator_support::{aws_cli_arn, awscheck, home_with, path_with_aws_cli, Emulator, Key};
+use crate::emulator::{aws_cli_arn, awscheck, home_with, path_with_aws_cli, Emulator, Key};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Output;
@@ -15,7 +12,7 @@ struct Setup {
     emulator: Emulator,
     home: tempfile::TempDir,
     key: Key,
-    store: secret_store_support::SecretStore,
+    store: crate::secret_store::SecretStore,
     original: String,
     printed: String,
 }
@@ -28,7 +25,7 @@ fn setup_on(emulator: Emulator, user: &str) -> Option<Setup> {
     let created = (chrono::Utc::now() - chrono::Duration::days(100)).to_rfc3339();
     let key = emulator.create_key(json!({ "user": user, "created": created }));
     let home = home_with(&[]);
-    let store = secret_store_support::start(home.path())?;
+    let store = crate::secret_store::start(home.path())?;
     let original = ORIGINAL
         .replace("{ID}", &key.id)
         .replace("{SECRET}", &key.secret);
@@ -94,7 +91,7 @@ impl Setup {
 
     /// What the AWS CLI gets through the protected profile.
     fn aws_cli(&self, args: &[&str]) -> Output {
-        std::process::Command::new(emulator_support::python().with_file_name("aws"))
+        std::process::Command::new(crate::emulator::python().with_file_name("aws"))
             .args(args)
             .env_clear()
             .env("HOME", self.home())
@@ -124,7 +121,7 @@ impl Setup {
     /// `aws --profile dev sts get-caller-identity` with nothing in the environment to say
     /// which profile, region or endpoint: all of it comes from the files.
     fn identity_alone(&self) -> Output {
-        std::process::Command::new(emulator_support::python().with_file_name("aws"))
+        std::process::Command::new(crate::emulator::python().with_file_name("aws"))
             .args([
                 "sts",
                 "get-caller-identity",
@@ -307,7 +304,7 @@ fn a_protected_key_the_store_does_not_hold_is_a_finding() {
     assert!(setup.run(&["protect", "--profile", "dev"]).status.success());
     // The files move to a machine whose store never held the key: a fresh keyring.
     let elsewhere = tempfile::tempdir().unwrap();
-    let Some(other) = secret_store_support::start(elsewhere.path()) else {
+    let Some(other) = crate::secret_store::start(elsewhere.path()) else {
         return;
     };
     let output = awscheck(setup.home(), &setup.emulator.url)
@@ -494,7 +491,7 @@ fn rotate_protected(point: Option<&str>) {
         &[("DBUS_SESSION_BUS_ADDRESS", Path::new(&setup.store.address))],
     );
     assert_eq!(arn, Some(format!("arn:aws:iam::123456789012:user/{user}")));
-    let keys = emulator_support::user_keys(&setup.emulator, &user);
+    let keys = crate::emulator::user_keys(&setup.emulator, &user);
     assert!(
         keys.contains(&(old.clone(), "Inactive".to_string())),
         "{keys:?}"
@@ -766,7 +763,7 @@ fn sessions_are_made_through_the_profiles_own_region_and_endpoint() {
 #[test]
 fn a_deletion_whose_prompt_is_dismissed_is_not_done() {
     let home = tempfile::tempdir().unwrap();
-    let Some(bus) = secret_store_support::bus(home.path()) else {
+    let Some(bus) = crate::secret_store::bus(home.path()) else {
         return;
     };
     let address = bus.address.clone();
@@ -849,7 +846,7 @@ fn sessions_trust_the_profiles_ca_bundle() {
             bundle.display()
         )
     };
-    setup.protect_alone(&config(&emulator_support::test_ca()));
+    setup.protect_alone(&config(&crate::emulator::test_ca()));
     let output = setup.identity_alone();
     assert!(output.status.success(), "{}", text(&output));
     assert!(setup.session_tokens() >= 1);

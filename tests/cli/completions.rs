@@ -1,9 +1,7 @@
 //! `awscheck completions SHELL` and `awscheck man`: each prints something its consumer accepts
 //! and that knows every subcommand.
 
-mod cli_support;
-
-use cli_support::{run, Home};
+use crate::support::{run, Home};
 use std::process::Command;
 
 const SUBCOMMANDS: &[&str] = &[

@@ -1,9 +1,7 @@
 //! The scan for copies of keys outside the two files, through the binary: a home folder with
 //! every kind of place, secrets planted in each, and every output format checked for them.
 
-mod cli_support;
-
-use cli_support::{
+use crate::support::{
     assert_no_secret, long_term_key_id, masked, run, secret_key, session_key_id, session_token,
     Home,
 };

@@ -4,9 +4,7 @@
 //! Each setup also holds a valid file with a long-term key beside the bad one, so a run that
 //! wrongly carried on would write awscheck's first-seen record and fail the snapshot check.
 
-mod cli_support;
-
-use cli_support::{assert_input_error, long_term_key_id, run, secret_key, Home, Snapshot};
+use crate::support::{assert_input_error, long_term_key_id, run, secret_key, Home, Snapshot};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
@@ -467,7 +465,7 @@ fn settings_that_are_not_utf8_name_the_line() {
 const DOES_NOT_HANG: Duration = Duration::from_secs(10);
 
 /// `cmd` with a time limit, and how long it ran.
-fn timed(cmd: &mut assert_cmd::Command) -> (cli_support::Run, Duration) {
+fn timed(cmd: &mut assert_cmd::Command) -> (crate::support::Run, Duration) {
     let started = Instant::now();
     let result = run(cmd.timeout(DOES_NOT_HANG * 3));
     (result, started.elapsed())
@@ -538,7 +536,7 @@ fn a_role_chain_through_thousands_of_profiles_is_cut_short() {
     let result = result.expect_code(0);
     assert!(took < DOES_NOT_HANG, "took {took:?}");
     let document = result.json();
-    let messages: Vec<&str> = cli_support::findings(&document)
+    let messages: Vec<&str> = crate::support::findings(&document)
         .iter()
         .filter(|finding| finding["profile"] == "p0")
         .filter_map(|finding| finding["message"].as_str())
@@ -551,7 +549,7 @@ fn a_role_chain_through_thousands_of_profiles_is_cut_short() {
     );
     // The last 32 profiles reach the key within the limit.
     let last = format!("p{}", profiles - 30);
-    assert!(!cli_support::findings(&document)
+    assert!(!crate::support::findings(&document)
         .iter()
         .any(|finding| finding["profile"] == last.as_str()
             && finding["message"]
@@ -569,7 +567,7 @@ fn a_file_of_nothing_but_skipped_headers_is_listed_in_part() {
     let result = result.expect_code(0);
     assert!(took < DOES_NOT_HANG, "took {took:?}");
     let document = result.json();
-    let findings = cli_support::findings(&document);
+    let findings = crate::support::findings(&document);
     for (slug, summary) in [
         (
             "ignored-section",

@@ -1,9 +1,7 @@
 //! Behaviour of each command through the real binary: report formats, exit codes and
 //! `--fail-on`, settings, `--profile`, colour, and the rule catalog.
 
-mod cli_support;
-
-use cli_support::{
+use crate::support::{
     assert_input_error, finding_keys, findings, has_ansi, has_rule, long_term_key_id, masked,
     rule_slugs, run, secret_key, Home,
 };

@@ -5,9 +5,7 @@
 //! its table in a file beside them, so a test can check every byte awscheck left in it. PATH
 //! holds nothing else: a missing stand-in must never fall through to the machine's own cron.
 
-mod cli_support;
-
-use cli_support::{run, Home, Run, Snapshot};
+use crate::support::{run, Home, Run, Snapshot};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
