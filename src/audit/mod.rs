@@ -190,7 +190,7 @@ pub fn known_secrets(
             "aws_security_token",
         ]
         .into_iter()
-        .filter_map(move |key| profile.section.property(key))
+        .filter_map(move |key| profile.section.property_named(key))
         .map(move |property| (key_id, property.value.as_str()))
     });
     let from_environment = env.get("AWS_ACCESS_KEY_ID").into_iter().flat_map(|key_id| {

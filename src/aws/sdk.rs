@@ -51,7 +51,7 @@ impl Reach {
         let setting = |variable: &str, key: &str| {
             env.get(variable)
                 .filter(|value| !value.is_empty())
-                .or_else(|| profile.and_then(|section| section.get(key)))
+                .or_else(|| profile.and_then(|section| section.get_named(key)))
                 .map(str::to_string)
         };
         Reach {

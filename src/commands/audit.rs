@@ -59,16 +59,6 @@ struct Audit<'a> {
     fail_on: Severity,
 }
 
-/// What becomes of an audit's data once its report is made.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Release {
-    /// Free it: the caller carries on.
-    Free,
-    /// Leave it to the process exit, which is about to hand all memory back at once; freeing
-    /// every profile and finding one by one first costs milliseconds on a large setup.
-    AtExit,
-}
-
 /// Read the files, gather facts (online unless `--offline`), run the rules. Never prompts and
 /// never writes the user's files; keeps its own records in the state folder.
 pub fn run_audit(
@@ -78,14 +68,12 @@ pub fn run_audit(
     warnings: &mut Vec<String>,
     now: DateTime<Utc>,
 ) -> Result<AuditRun, AppError> {
-    audit_with(args, global, env, warnings, now, Release::Free, |audit| {
-        AuditRun {
-            files: audit.files.clone(),
-            rows: audit.rows.iter().collect(),
-            evaluation: std::mem::take(&mut audit.evaluation),
-            mode: audit.mode,
-            fail_on: audit.fail_on,
-        }
+    audit_with(args, global, env, warnings, now, |audit| AuditRun {
+        files: audit.files.clone(),
+        rows: audit.rows.iter().collect(),
+        evaluation: std::mem::take(&mut audit.evaluation),
+        mode: audit.mode,
+        fail_on: audit.fail_on,
     })
 }
 
@@ -96,7 +84,6 @@ fn audit_with<R>(
     env: &Env,
     warnings: &mut Vec<String>,
     now: DateTime<Utc>,
-    release: Release,
     report: impl FnOnce(&mut Audit<'_>) -> R,
 ) -> Result<R, AppError> {
     let settings = Settings::load(global.settings.as_deref(), paths::settings_file(env))?;
@@ -172,13 +159,6 @@ fn audit_with<R>(
         fail_on: args.fail_on.or(settings.fail_on).unwrap_or(DEFAULT_FAIL_ON),
     };
     let result = report(&mut audit);
-    if release == Release::AtExit {
-        // Every profile, finding and chain is its own allocation; see `Release::AtExit`.
-        std::mem::forget(audit);
-        std::mem::forget(model);
-        std::mem::forget(facts);
-        std::mem::forget(set);
-    }
     Ok(result)
 }
 
@@ -191,7 +171,7 @@ pub(super) fn audit(
 ) -> Result<Outcome, AppError> {
     let style = style(global, env, io);
     let Io { out, warnings, .. } = io;
-    audit_with(args, global, env, warnings, now, Release::AtExit, |audit| {
+    audit_with(args, global, env, warnings, now, |audit| {
         // Reports are written in many small pieces; stdout is line-buffered, so without a
         // buffer of our own a large report would cost a write call per line.
         let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, &mut **out);

@@ -187,7 +187,7 @@ mod online {
         let connection = Connection::new(
             &inputs.locations,
             name,
-            section.and_then(|s| s.get("region")),
+            section.and_then(|s| s.get_named("region")),
             std::time::Duration::from_secs(3),
             std::time::Duration::from_secs(20),
         );

@@ -105,7 +105,7 @@ pub fn plan(inputs: &Inputs, model: &Model, profile: &str) -> Result<Plan, Refus
     // A protected key's secret is in the secret store, not the files: the caller reads it.
     let secret = match protected {
         true => Some(""),
-        false => resolved.section.get("aws_secret_access_key"),
+        false => resolved.section.get_named("aws_secret_access_key"),
     };
     let (Some(old_key_id), Some(old_secret)) = (resolved.own_key(), secret) else {
         return explain("holds no complete key of its own".to_string());
@@ -123,8 +123,8 @@ pub fn plan(inputs: &Inputs, model: &Model, profile: &str) -> Result<Plan, Refus
         old_secret: old_secret.to_string(),
         profiles,
         files,
-        mfa_serial: resolved.section.get("mfa_serial").map(str::to_string),
-        region: resolved.section.get("region").map(str::to_string),
+        mfa_serial: resolved.section.get_named("mfa_serial").map(str::to_string),
+        region: resolved.section.get_named("region").map(str::to_string),
         protected,
     })
 }

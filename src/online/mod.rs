@@ -89,7 +89,7 @@ pub fn plan(
                     CredentialKind::ProtectedKey => protected.get(key_id).cloned(),
                     _ => profile
                         .section
-                        .get("aws_secret_access_key")
+                        .get_named("aws_secret_access_key")
                         .map(str::to_string),
                 };
                 let Some(secret) = secret else {
@@ -99,7 +99,7 @@ pub fn plan(
                     key_id: key_id.to_string(),
                     secret,
                     profiles: vec![name],
-                    region: profile.section.get("region").map(str::to_string),
+                    region: profile.section.get_named("region").map(str::to_string),
                     reach: sdk::Reach::of(env, Some(profile.section)),
                 });
             }

@@ -215,34 +215,9 @@ fn split_property(line: &str) -> Result<(&str, &str), PropertyError> {
     Ok((key, trim(&line[equals + 1..end])))
 }
 
-/// The first `=`, `#` or `;` in `bytes`. Eight bytes at a time: property lines are a few
-/// dozen bytes, too short for a vectorised search to repay its set-up, too long for a byte
-/// loop to be cheap.
+/// The first `=`, `#` or `;` in `bytes`.
 fn find_property_byte(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // The high bit of every byte of `word` that is zero; a borrow can only mark bytes above
-    // the first zero byte, so the lowest mark is always exact.
-    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
-    let is_wanted = |byte: &u8| matches!(byte, b'=' | b'#' | b';');
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        // Little-endian, so the lowest mark is the first byte in the text.
-        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let marks = zero_bytes(word ^ (ONES * u64::from(b'=')))
-            | zero_bytes(word ^ (ONES * u64::from(b'#')))
-            | zero_bytes(word ^ (ONES * u64::from(b';')));
-        if marks != 0 {
-            return Some(offset + marks.trailing_zeros() as usize / 8);
-        }
-        offset += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(is_wanted)
-        .map(|index| offset + index)
+    memchr::memchr3(b'=', b'#', b';', bytes)
 }
 
 /// Sub-property lines are checked for shape only; blank ones pass.

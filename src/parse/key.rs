@@ -8,9 +8,27 @@
 use compact_str::CompactString;
 use std::fmt;
 
-/// The keys read by the AWS SDKs and CLI, and the ones IAM Identity Center tools write.
+/// The keys read by the AWS SDKs and CLI, and the ones IAM Identity Center tools write: the
+/// list, and a `match` that finds a key's number from its text, made from one list.
 /// Any other key works the same; these are only faster and smaller.
-const KNOWN: [&str; 62] = [
+macro_rules! known_keys {
+    ($($name:literal),* $(,)?) => {
+        const KNOWN: &[&str] = &[$($name),*];
+
+        /// The known key spelled `key` (lower case), if it is one.
+        fn find_known(key: &str) -> Option<KnownKey> {
+            match key {
+                $($name => Some({
+                    const KEY: KnownKey = KnownKey::named($name);
+                    KEY
+                }),)*
+                _ => None,
+            }
+        }
+    };
+}
+
+known_keys![
     "aws_access_key_id",
     "aws_secret_access_key",
     "aws_session_token",
@@ -76,45 +94,6 @@ const KNOWN: [&str; 62] = [
     "granted_sso_role_name",
 ];
 
-/// Slots of the table that finds a known key from its text; a power of two, four times the
-/// keys, so most keys are found at the first slot.
-const SLOTS: usize = 256;
-const EMPTY: u8 = u8::MAX;
-
-/// Positions in [`KNOWN`], placed by [`slot`] with linear probing; built by the compiler.
-static TABLE: [u8; SLOTS] = {
-    let mut table = [EMPTY; SLOTS];
-    let mut index = 0;
-    while index < KNOWN.len() {
-        let mut at = slot(KNOWN[index].as_bytes());
-        while table[at] != EMPTY {
-            at = (at + 1) % SLOTS;
-        }
-        table[at] = index as u8;
-        index += 1;
-    }
-    table
-};
-
-/// Where a key's search starts: from its length and three of its bytes, which keep the known
-/// keys apart (most share a prefix, so the first bytes alone would not) and cost next to
-/// nothing to read.
-const fn slot(key: &[u8]) -> usize {
-    let len = key.len();
-    if len == 0 {
-        return 0;
-    }
-    let mixed = (len as u32)
-        .wrapping_mul(31)
-        .wrapping_add(key[len - 1] as u32)
-        .wrapping_mul(31)
-        .wrapping_add(key[len / 2] as u32)
-        .wrapping_mul(31)
-        .wrapping_add(key[len * 3 / 4] as u32);
-    // Fibonacci hashing: the top bits of the product depend on every input bit.
-    (mixed.wrapping_mul(0x9E37_79B9) >> 24) as usize % SLOTS
-}
-
 /// A key from [`KNOWN`], by its position there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct KnownKey(u8);
@@ -155,17 +134,7 @@ impl KnownKey {
 
     /// The known key spelled `key` (lower case), if it is one.
     pub fn find(key: &str) -> Option<KnownKey> {
-        let mut at = slot(key.as_bytes());
-        loop {
-            let index = TABLE[at];
-            if index == EMPTY {
-                return None;
-            }
-            if KNOWN[usize::from(index)] == key {
-                return Some(KnownKey(index));
-            }
-            at = (at + 1) % SLOTS;
-        }
+        find_known(key)
     }
 
     pub fn name(self) -> &'static str {

@@ -24,7 +24,7 @@ pub struct Property {
     /// 10,000-profile setup holds 40,000 properties, and this keeps each in 32 bytes.
     place: u32,
     /// Its key, which its section spells (see [`Section::properties`]).
-    key: KeyId,
+    key: KeyNumber,
 }
 
 /// Bits of [`Property::place`] that hold the line: files are read up to 10 MiB, far fewer
@@ -36,7 +36,7 @@ const SUB_PROPERTY_BLOCK: u32 = 1 << (LINE_BITS + 1);
 const INLINE_COMMENT: u32 = 1 << (LINE_BITS + 2);
 
 impl Property {
-    fn new(key: KeyId, raw: RawProperty, file: FileKind) -> Self {
+    fn new(key: KeyNumber, raw: RawProperty, file: FileKind) -> Self {
         let line = u32::try_from(raw.line)
             .ok()
             .filter(|line| line & !LINE_MASK == 0)
@@ -82,42 +82,15 @@ impl Property {
 
 /// A property's key within its section: a [`KnownKey`]'s index, or past those, the position
 /// of the key's text among the section's other keys.
-#[doc(hidden)]
+/// A key's number within its section: a known key's own number, or [`KnownKey::COUNT`] plus
+/// the key's place among the other keys the section met. Properties and their index refer to
+/// their key by it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct KeyId(u32);
-
-/// What [`Section::get`] takes: a [`KnownKey`] is found by its number alone, other text
-/// through the table of known keys first.
-pub trait SectionKey {
-    /// The id this key has in `section`, if it can have one there.
-    #[doc(hidden)]
-    fn id_in(&self, section: &Section) -> Option<KeyId>;
-}
-
-impl SectionKey for KnownKey {
-    fn id_in(&self, section: &Section) -> Option<KeyId> {
-        (section.known_keys & known_bit(*self) != 0).then_some(KeyId(self.index()))
-    }
-}
+struct KeyNumber(u32);
 
 /// The bit of [`Section::known_keys`] that stands for `key`.
 fn known_bit(key: KnownKey) -> u64 {
     1 << key.index()
-}
-
-impl SectionKey for &str {
-    fn id_in(&self, section: &Section) -> Option<KeyId> {
-        match KnownKey::find(self) {
-            Some(known) => known.id_in(section),
-            None => section.other_key_id(self),
-        }
-    }
-}
-
-impl SectionKey for &&str {
-    fn id_in(&self, section: &Section) -> Option<KeyId> {
-        (**self).id_in(section)
-    }
 }
 
 /// A profile or sso-session: its name, merged properties and every header that defined it.
@@ -155,9 +128,9 @@ struct Uncommon {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct KeyIndex {
     /// Each of [`Uncommon::other_keys`] with its id.
-    other_keys: FxHashMap<CompactString, KeyId>,
+    other_keys: FxHashMap<CompactString, KeyNumber>,
     /// Each key's position in [`Section::properties`].
-    positions: FxHashMap<KeyId, u32>,
+    positions: FxHashMap<KeyNumber, u32>,
 }
 
 /// How many properties a section holds before its keys are found by hashing. Generated
@@ -187,7 +160,7 @@ impl Section {
     }
 
     /// The text of the key `key` stands for.
-    fn key_name(&self, key: KeyId) -> &str {
+    fn key_name(&self, key: KeyNumber) -> &str {
         match KnownKey::from_index(key.0) {
             Some(known) => known.name(),
             None => {
@@ -197,18 +170,31 @@ impl Section {
         }
     }
 
-    /// The value of `key`: a [`KnownKey`] constant, or any key's text.
-    pub fn get(&self, key: impl SectionKey) -> Option<&str> {
+    /// The value of a known key (a [`KnownKey`] constant).
+    pub fn get(&self, key: KnownKey) -> Option<&str> {
         self.property(key).map(|property| property.value.as_str())
     }
 
-    pub fn property(&self, key: impl SectionKey) -> Option<&Property> {
-        let id = key.id_in(self)?;
-        Some(&self.properties[self.position(id)?])
+    pub fn property(&self, key: KnownKey) -> Option<&Property> {
+        let number = (self.known_keys & known_bit(key) != 0).then_some(KeyNumber(key.index()))?;
+        Some(&self.properties[self.position(number)?])
+    }
+
+    /// The value of any key, by its text (in lower case, as the SDKs compare keys).
+    pub fn get_named(&self, key: &str) -> Option<&str> {
+        self.property_named(key)
+            .map(|property| property.value.as_str())
+    }
+
+    pub fn property_named(&self, key: &str) -> Option<&Property> {
+        match KnownKey::find(key) {
+            Some(known) => self.property(known),
+            None => Some(&self.properties[self.position(self.other_key_number(key)?)?]),
+        }
     }
 
     /// Where the property of `key` is in `properties`.
-    fn position(&self, key: KeyId) -> Option<usize> {
+    fn position(&self, key: KeyNumber) -> Option<usize> {
         if self.properties.len() < INDEXED_FROM {
             return self
                 .properties
@@ -227,7 +213,7 @@ impl Section {
     }
 
     /// The id of the key `key`, which is not a [`KnownKey`], if this section has it.
-    fn other_key_id(&self, key: &str) -> Option<KeyId> {
+    fn other_key_number(&self, key: &str) -> Option<KeyNumber> {
         let uncommon = self.uncommon.as_deref()?;
         if let Some(index) = &uncommon.index {
             return index.other_keys.get(key).copied();
@@ -238,16 +224,16 @@ impl Section {
 
     /// The id for `key`, given one first if this section has not met it, and whether it
     /// had.
-    fn key_id_or_add(&mut self, key: &PropertyKey) -> (KeyId, bool) {
+    fn key_number_or_add(&mut self, key: &PropertyKey) -> (KeyNumber, bool) {
         match key {
             PropertyKey::Known(known) => {
                 let bit = known_bit(*known);
                 let met = self.known_keys & bit != 0;
                 self.known_keys |= bit;
-                (KeyId(known.index()), met)
+                (KeyNumber(known.index()), met)
             }
             PropertyKey::Other(text) => {
-                if let Some(id) = self.other_key_id(text) {
+                if let Some(id) = self.other_key_number(text) {
                     return (id, true);
                 }
                 let uncommon = self.uncommon.get_or_insert_default();
@@ -263,7 +249,7 @@ impl Section {
 
     /// Set a key, replacing the value an earlier line or section gave it.
     fn insert(&mut self, raw: RawProperty, file: FileKind) {
-        let (key, met) = self.key_id_or_add(&raw.key);
+        let (key, met) = self.key_number_or_add(&raw.key);
         let property = Property::new(key, raw, file);
         if let Some(position) = met.then(|| self.position(key)).flatten() {
             let earlier = std::mem::replace(&mut self.properties[position], property);
@@ -304,8 +290,8 @@ impl KeyIndex {
 }
 
 /// The id of the key at `position` among a section's other keys.
-fn other_key(position: usize) -> KeyId {
-    KeyId(KnownKey::COUNT + position_u32(position))
+fn other_key(position: usize) -> KeyNumber {
+    KeyNumber(KnownKey::COUNT + position_u32(position))
 }
 
 /// A position in a section's lists: a file's 10 MiB hold far fewer than four billion keys.
@@ -762,24 +748,8 @@ fn split_header(header: &str) -> (Option<&str>, &str) {
         .bytes()
         .position(|byte| byte == b' ' || byte == b'\t')
     {
-        Some(split) => (
-            Some(trim_unicode(&header[..split])),
-            trim_unicode(&header[split + 1..]),
-        ),
-        None => (None, trim_unicode(header)),
-    }
-}
-
-/// `text.trim()`: the SDKs trim the two words of a header of Unicode whitespace. A word that
-/// starts and ends with a visible ASCII character, as nearly every one does, is returned as
-/// it is without decoding a character.
-fn trim_unicode(text: &str) -> &str {
-    // ASCII whitespace to `char::is_whitespace`: space, \t, \n, \x0B, \x0C and \r.
-    let visible = |byte: &u8| byte.is_ascii() && !matches!(byte, b' ' | b'\t'..=b'\r');
-    let bytes = text.as_bytes();
-    match (bytes.first(), bytes.last()) {
-        (Some(first), Some(last)) if visible(first) && visible(last) => text,
-        _ => text.trim(),
+        Some(split) => (Some(header[..split].trim()), header[split + 1..].trim()),
+        None => (None, header.trim()),
     }
 }
 
@@ -863,31 +833,14 @@ mod tests {
     }
 
     #[test]
-    fn trim_unicode_is_str_trim() {
-        let pieces = [
-            "a", " ", "\t", "\n", "\u{b}", "\u{c}", "\r", "\u{85}", "\u{a0}", "\u{3000}", "é", "~",
-            "\u{7f}",
-        ];
-        for first in pieces {
-            for middle in ["", "x", " y "] {
-                for last in pieces {
-                    let text = format!("{first}{middle}{last}");
-                    assert_eq!(trim_unicode(&text), text.trim(), "{text:?}");
-                }
-            }
-        }
-        assert_eq!(trim_unicode(""), "");
-    }
-
-    #[test]
     fn origins_follow_the_winning_value() {
         let set = load("[profile a]\nregion = eu-west-1\nk = 1\n", "[a]\nk = 2\n");
         let a = set.profile("a").unwrap();
         assert_eq!(
-            a.property("k").unwrap().origin().file,
+            a.property_named("k").unwrap().origin().file,
             FileKind::Credentials
         );
-        assert_eq!(a.property("region").unwrap().origin().line, 2);
+        assert_eq!(a.property_named("region").unwrap().origin().line, 2);
         assert_eq!(a.headers.len(), 2);
     }
 
@@ -913,7 +866,7 @@ mod tests {
     fn unprefixed_default_is_ignored_beside_prefixed_default() {
         let set = load("[default]\na = 1\n[profile default]\nb = 2\n", "");
         let default = set.profile("default").unwrap();
-        assert_eq!(default.get("a"), None);
+        assert_eq!(default.get_named("a"), None);
         assert_eq!(set.ignored[0].origin.line, 1);
     }
 
@@ -926,7 +879,7 @@ mod tests {
         let a = set.profile("a").unwrap();
         let keys: Vec<&str> = a.properties().map(|(key, _)| key).collect();
         assert_eq!(keys, ["zone", "k", "region", "b"]);
-        assert_eq!(a.get("k"), Some("4"));
+        assert_eq!(a.get_named("k"), Some("4"));
         let replaced: Vec<(&str, &str, FileKind, usize)> = a
             .replaced()
             .map(|(key, p)| (key, p.value.as_str(), p.origin().file, p.origin().line))
@@ -939,7 +892,11 @@ mod tests {
             ]
         );
         let config_only = load("[profile a]\nk = 1\nk = 2\n", "");
-        let k = config_only.profile("a").unwrap().property("k").unwrap();
+        let k = config_only
+            .profile("a")
+            .unwrap()
+            .property_named("k")
+            .unwrap();
         assert_eq!((k.value.as_str(), k.origin().line), ("2", 3));
     }
 
@@ -963,11 +920,11 @@ mod tests {
                 ("aws_access_key_id", "AKIA")
             ]
         );
-        assert_eq!(a.get("my_key"), Some("2"));
+        assert_eq!(a.get_named("my_key"), Some("2"));
         assert_eq!(a.get(crate::parse::key::REGION), Some("y"));
-        assert_eq!(a.get("aws_access_key_id"), Some("AKIA"));
-        assert_eq!(a.get("role_arn"), None);
-        assert_eq!(a.get("other"), None);
+        assert_eq!(a.get_named("aws_access_key_id"), Some("AKIA"));
+        assert_eq!(a.get_named("role_arn"), None);
+        assert_eq!(a.get_named("other"), None);
         let replaced: Vec<&str> = a.replaced().map(|(key, _)| key).collect();
         assert_eq!(replaced, ["region", "my_key"]);
         assert_eq!(
@@ -1012,9 +969,13 @@ mod tests {
                 .collect();
             assert_eq!(found, replaced, "{count}");
             for (key, value) in &expected {
-                assert_eq!(a.get(key.as_str()), Some(value.as_str()), "{count} {key}");
+                assert_eq!(
+                    a.get_named(key.as_str()),
+                    Some(value.as_str()),
+                    "{count} {key}"
+                );
             }
-            assert_eq!(a.get("key_absent"), None);
+            assert_eq!(a.get_named("key_absent"), None);
             assert_eq!(a.get(crate::parse::key::SSO_SESSION), None);
         }
     }

@@ -213,7 +213,7 @@ pub fn protect(
         .profiles
         .iter()
         .filter(|p| p.own_key() == Some(plan.old_key_id.as_str()))
-        .filter(|p| p.section.get("credential_process").is_some())
+        .filter(|p| p.section.get_named("credential_process").is_some())
         .map(|p| p.name())
         .collect();
     if !holders_with_process.is_empty() {
@@ -461,7 +461,7 @@ pub fn unprotect(
         .ok_or_else(|| refused(format!("no profile named `{profile}`")))?;
     let key_id = resolved
         .section
-        .get("credential_process")
+        .get_named("credential_process")
         .and_then(credential_process::protected_key_id)
         .filter(|_| resolved.kind == CredentialKind::ProtectedKey)
         .ok_or_else(|| refused(format!("profile {profile} is not protected by awscheck")))?;

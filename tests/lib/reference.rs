@@ -140,11 +140,15 @@ fn chain_as_json(set: &ProfileSet, chain: &Chain) -> Value {
             insert_some(
                 &mut map,
                 "secret_access_key",
-                source.get("aws_secret_access_key"),
+                source.get_named("aws_secret_access_key"),
             );
-            insert_some(&mut map, "account_id", source.get("aws_account_id"));
+            insert_some(&mut map, "account_id", source.get_named("aws_account_id"));
             if *has_session_token {
-                insert_some(&mut map, "session_token", source.get("aws_session_token"));
+                insert_some(
+                    &mut map,
+                    "session_token",
+                    source.get_named("aws_session_token"),
+                );
             }
             json!({ "AccessKey": map })
         }
@@ -161,7 +165,7 @@ fn chain_as_json(set: &ProfileSet, chain: &Chain) -> Value {
             insert_some(
                 &mut map,
                 "role_session_name",
-                source.get("role_session_name"),
+                source.get_named("role_session_name"),
             );
             json!({ "WebIdentityToken": map })
         }

@@ -20,7 +20,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
         ),
         _ => return,
     };
-    let Some(value) = profile.section.property(property) else {
+    let Some(value) = profile.section.property_named(property) else {
         return;
     };
     let evidence = match (profile.kind, profile.own_key()) {

@@ -13,7 +13,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
         if profile.kind != CredentialKind::ProtectedKey {
             continue;
         }
-        let Some(line) = profile.section.property("credential_process") else {
+        let Some(line) = profile.section.property_named("credential_process") else {
             continue;
         };
         let name = profile.name();

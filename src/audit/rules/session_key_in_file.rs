@@ -23,7 +23,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
             .map(|holder| {
                 let (profile, key_id) = (holder.profile, holder.key_id);
                 let expiry = EXPIRY_KEYS.iter().find_map(|key| {
-                    let value = profile.section.get(key)?;
+                    let value = profile.section.get_named(key)?;
                     Some((
                         *key,
                         DateTime::parse_from_rfc3339(value)
