@@ -12,7 +12,7 @@ use std::fmt;
 
 /// What a failure tells the caller to do next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub enum FailureKind {
     /// AWS does not (yet) accept the key: deleted, wrong secret, or a new key still propagating.
     Rejected,
     /// The thing acted on does not exist. For a delete, that is the goal.
@@ -48,7 +48,7 @@ pub struct AwsError {
     said: Option<String>,
     /// What happened, in a few words: AWS's message, or the innermost error; scrubbed.
     detail: String,
-    pub kind: Kind,
+    pub kind: FailureKind,
     pub ending: Ending,
     /// The whole chain of errors, for an ending that is [`Ending::Unreadable`]; scrubbed.
     chain: Option<String>,
@@ -63,11 +63,13 @@ const DENIED: [&str; 3] = [
 /// Codes meaning AWS asked the caller to slow down.
 const THROTTLED: [&str; 3] = ["Throttling", "ThrottlingException", "RequestLimitExceeded"];
 
-fn kind_of_code(code: &str) -> Kind {
+fn kind_of_code(code: &str) -> FailureKind {
     match code {
-        "InvalidClientTokenId" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" => Kind::Rejected,
-        "NoSuchEntity" => Kind::NotFound,
-        "ExpiredToken" | "ExpiredTokenException" => Kind::Expired,
+        "InvalidClientTokenId" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" => {
+            FailureKind::Rejected
+        }
+        "NoSuchEntity" => FailureKind::NotFound,
+        "ExpiredToken" | "ExpiredTokenException" => FailureKind::Expired,
         "Throttling"
         | "ThrottlingException"
         | "RequestLimitExceeded"
@@ -81,8 +83,8 @@ fn kind_of_code(code: &str) -> Kind {
         | "RequestExpired"
         | "ConcurrentModification"
         | "ConcurrentModificationException"
-        | "PriorRequestNotComplete" => Kind::Transient,
-        _ => Kind::Permanent,
+        | "PriorRequestNotComplete" => FailureKind::Transient,
+        _ => FailureKind::Permanent,
     }
 }
 
@@ -106,9 +108,9 @@ impl AwsError {
             (SdkError::ServiceError(_) | SdkError::ResponseError(_), None)
                 if status.is_some_and(|s| s < 500) =>
             {
-                Kind::Permanent
+                FailureKind::Permanent
             }
-            _ => Kind::Transient,
+            _ => FailureKind::Transient,
         };
         let ending = match &error {
             SdkError::ServiceError(_) => Ending::Answered,
@@ -144,14 +146,14 @@ impl AwsError {
             code: None,
             said: None,
             detail: format!("no {what} in the answer"),
-            kind: Kind::Transient,
+            kind: FailureKind::Transient,
             ending: Ending::Unreadable,
             chain: None,
         }
     }
 
     pub fn is_rejection(&self) -> bool {
-        self.kind == Kind::Rejected
+        self.kind == FailureKind::Rejected
     }
 
     /// The caller may not do this (a policy says no), which says nothing of the key.
@@ -199,11 +201,11 @@ mod tests {
 
     #[test]
     fn codes_say_what_comes_next() {
-        assert_eq!(kind_of_code("NoSuchEntity"), Kind::NotFound);
-        assert_eq!(kind_of_code("Throttling"), Kind::Transient);
-        assert_eq!(kind_of_code("AccessDenied"), Kind::Permanent);
-        assert_eq!(kind_of_code("LimitExceeded"), Kind::Permanent);
-        assert_eq!(kind_of_code("ExpiredToken"), Kind::Expired);
-        assert_eq!(kind_of_code("SignatureDoesNotMatch"), Kind::Rejected);
+        assert_eq!(kind_of_code("NoSuchEntity"), FailureKind::NotFound);
+        assert_eq!(kind_of_code("Throttling"), FailureKind::Transient);
+        assert_eq!(kind_of_code("AccessDenied"), FailureKind::Permanent);
+        assert_eq!(kind_of_code("LimitExceeded"), FailureKind::Permanent);
+        assert_eq!(kind_of_code("ExpiredToken"), FailureKind::Expired);
+        assert_eq!(kind_of_code("SignatureDoesNotMatch"), FailureKind::Rejected);
     }
 }

@@ -329,36 +329,36 @@ pub struct RepeatedSection {
 pub struct ProfileSet {
     profiles: Sections,
     sso_sessions: Sections,
-    pub ignored: Listed<IgnoredSection>,
-    pub repeated: Listed<RepeatedSection>,
+    pub ignored: Capped<IgnoredSection>,
+    pub repeated: Capped<RepeatedSection>,
 }
 
 /// How many skipped sections, and how many repeated headers, are kept one by one. A setup has
 /// a handful; a 10 MB file of nothing but headers has 1.7 million, and listing every one, each
 /// with its finding, took 4 GB.
-pub const LISTED: usize = 1_000;
+pub const CAP: usize = 1_000;
 
-/// The first [`LISTED`] of what a file may hold without bound, and how many more there are.
+/// The first [`CAP`] of what a file may hold without bound, and how many more there are.
 /// Reads as the slice of the listed ones.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Listed<T> {
+pub struct Capped<T> {
     items: Vec<T>,
     unlisted: usize,
 }
 
-impl<T> Default for Listed<T> {
+impl<T> Default for Capped<T> {
     fn default() -> Self {
-        Listed {
+        Capped {
             items: Vec::new(),
             unlisted: 0,
         }
     }
 }
 
-impl<T> Listed<T> {
-    /// Keep the item `make` gives while fewer than [`LISTED`] are kept; count it otherwise.
+impl<T> Capped<T> {
+    /// Keep the item `make` gives while fewer than [`CAP`] are kept; count it otherwise.
     fn add(&mut self, make: impl FnOnce() -> T) {
-        if self.items.len() == LISTED {
+        if self.items.len() == CAP {
             self.unlisted += 1;
         } else {
             self.items.push(make());
@@ -371,7 +371,7 @@ impl<T> Listed<T> {
     }
 }
 
-impl<T> std::ops::Deref for Listed<T> {
+impl<T> std::ops::Deref for Capped<T> {
     type Target = [T];
 
     fn deref(&self) -> &[T] {
@@ -455,10 +455,10 @@ impl ProfileSet {
         })
     }
 
-    fn sections_mut(&mut self, kind: Kind) -> &mut Sections {
+    fn sections_mut(&mut self, kind: SectionKind) -> &mut Sections {
         match kind {
-            Kind::Profile => &mut self.profiles,
-            Kind::SsoSession => &mut self.sso_sessions,
+            SectionKind::Profile => &mut self.profiles,
+            SectionKind::SsoSession => &mut self.sso_sessions,
         }
     }
 
@@ -568,7 +568,7 @@ struct FileMerge<'s, 'h> {
     unnamed: FxHashMap<&'h str, usize>,
     /// Where the properties that follow go: the list and position of the current section,
     /// `None` under a header the SDKs skip.
-    current: Option<(Kind, u32)>,
+    current: Option<(SectionKind, u32)>,
 }
 
 /// Every header of a file, found the first time one is asked for: only a name met twice in
@@ -614,7 +614,7 @@ impl<'h> Headers<'h> {
 
 /// The two kinds of named section.
 #[derive(Clone, Copy)]
-enum Kind {
+enum SectionKind {
     Profile,
     SsoSession,
 }
@@ -660,8 +660,8 @@ impl<'s, 'h> FileMerge<'s, 'h> {
             target => target,
         };
         let named = match target {
-            Ok(Target::Profile(name)) => Some((Kind::Profile, name)),
-            Ok(Target::SsoSession(name)) => Some((Kind::SsoSession, name)),
+            Ok(Target::Profile(name)) => Some((SectionKind::Profile, name)),
+            Ok(Target::SsoSession(name)) => Some((SectionKind::SsoSession, name)),
             _ => None,
         };
         // The same header text always means the same thing in one file, so a repeated header
@@ -856,10 +856,10 @@ mod tests {
 
     #[test]
     fn skipped_and_repeated_sections_past_the_listed_ones_are_counted() {
-        let set = load(&"[x y]\n".repeat(LISTED + 5), "");
-        assert_eq!((set.ignored.len(), set.ignored.unlisted()), (LISTED, 5));
-        assert_eq!((set.repeated.len(), set.repeated.unlisted()), (LISTED, 4));
-        assert_eq!(set.repeated[LISTED - 1].again.line, LISTED + 1);
+        let set = load(&"[x y]\n".repeat(CAP + 5), "");
+        assert_eq!((set.ignored.len(), set.ignored.unlisted()), (CAP, 5));
+        assert_eq!((set.repeated.len(), set.repeated.unlisted()), (CAP, 4));
+        assert_eq!(set.repeated[CAP - 1].again.line, CAP + 1);
     }
 
     #[test]

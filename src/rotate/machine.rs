@@ -17,12 +17,12 @@ use super::{Context, Options, RotateError};
 use crate::audit::suggest::{quote, Suggest};
 use crate::audit::Inputs;
 use crate::aws::calls::{until_accepted, Aws, UserKey};
-use crate::aws::error::{AwsError, Kind};
+use crate::aws::error::{AwsError, FailureKind};
 use crate::edit::files::{self, names, KeyPair};
 use crate::edit::journal::{Journal, Step};
 use crate::input::locate::Locations;
 use crate::protect::keychain::{self, Entry, StoredKey};
-use crate::scan::places::Kind as Place;
+use crate::scan::places::PlaceKind;
 use crate::scan::search::KnownSecrets;
 use crate::sys::crash;
 use aws_credential_types::Credentials;
@@ -129,8 +129,8 @@ impl<'r, 'c> Rotation<'r, 'c> {
                 .await?;
             match result {
                 Ok(()) => {}
-                Err(e) if e.kind == Kind::NotFound => {}
-                Err(e) if e.kind == Kind::Permanent => {
+                Err(e) if e.kind == FailureKind::NotFound => {}
+                Err(e) if e.kind == FailureKind::Permanent => {
                     let state = format!(
                         "Nothing was changed: the key {} is still there, and your files hold the old key, which works. Delete that key yourself, `{}`, then rotate: `{}`",
                         self.show(&room),
@@ -244,7 +244,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
         };
         // A lost answer shows up as the SDK's retry hitting the quota our own new key filled.
         let own_quota = error.code.as_deref() == Some("LimitExceeded") && !strays.is_empty();
-        let passing = matches!(error.kind, Kind::Transient | Kind::Expired);
+        let passing = matches!(error.kind, FailureKind::Transient | FailureKind::Expired);
         if (passing || own_quota) && self.create_attempts < CREATE_ATTEMPTS {
             return Ok(());
         }
@@ -382,8 +382,8 @@ impl<'r, 'c> Rotation<'r, 'c> {
         match result {
             Ok(()) => {}
             // Already gone: a call whose answer was lost, retried, or a key deleted by hand.
-            Err(e) if e.kind == Kind::NotFound => {}
-            Err(e) if e.kind == Kind::Permanent => {
+            Err(e) if e.kind == FailureKind::NotFound => {}
+            Err(e) if e.kind == FailureKind::Permanent => {
                 let (left, command) = match how {
                     Retire::Deactivate => (
                         "is still active. Deactivate it yourself",
@@ -530,7 +530,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
             .copies
             .iter()
             // awscheck's own backups keep the old key on purpose, and it is dead now.
-            .filter(|copy| copy.key_id == old && copy.kind != Place::OwnRecord)
+            .filter(|copy| copy.key_id == old && copy.kind != PlaceKind::OwnRecord)
             .flat_map(|copy| {
                 copy.lines()
                     .into_iter()
@@ -605,8 +605,8 @@ impl<'r, 'c> Rotation<'r, 'c> {
         };
         match result {
             Ok(()) => Ok(()),
-            Err(e) if e.kind == Kind::NotFound => Ok(()),
-            Err(e) if e.kind == Kind::Permanent => {
+            Err(e) if e.kind == FailureKind::NotFound => Ok(()),
+            Err(e) if e.kind == FailureKind::Permanent => {
                 let state = format!(
                     "Your files hold the old key, which works. {what}: nobody can use it. Delete it: `{}`",
                     self.suggest().delete_key(&self.journal.profile, key)
@@ -628,7 +628,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
                 message: format!("cannot write the rotation journal: {e}"),
                 state: format!(
                     "{} Once the state folder {} is writable, go on: `{RESUME}`",
-                    self.truth(),
+                    self.state_now(),
                     quote(&self.ctx.state_dir.to_string_lossy())
                 ),
             })
@@ -646,7 +646,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
     fn pause(&self, what: impl Into<String>) -> RotateError {
         RotateError::Failed {
             message: what.into(),
-            state: format!("{} Go on: `{RESUME}`", self.truth()),
+            state: format!("{} Go on: `{RESUME}`", self.state_now()),
         }
     }
 
@@ -661,7 +661,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
 
     /// What is true now, in a sentence or two: which key the files hold and whether it works,
     /// and where IAM stands.
-    fn truth(&self) -> String {
+    fn state_now(&self) -> String {
         let journal = &self.journal;
         let old = self.show(&journal.old_key_id);
         let new = self.show_new();
@@ -839,7 +839,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
                         ),
                         state: format!(
                             "{} Go on in a terminal, where it asks for the code: `{RESUME}`",
-                            self.truth()
+                            self.state_now()
                         ),
                     })
                 }
@@ -848,7 +848,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
                 }
             };
             match call(&self.aws, &credentials).await {
-                Err(e) if e.kind == Kind::Expired && !renewed && self.signer.expire() => {
+                Err(e) if e.kind == FailureKind::Expired && !renewed && self.signer.expire() => {
                     renewed = true;
                     self.say("  the MFA session expired; a new one is needed");
                 }

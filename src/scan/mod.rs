@@ -14,7 +14,7 @@ pub mod search;
 
 use crate::input::locate::Locations;
 use crate::sys::env::Env;
-use places::{Kind, Place};
+use places::{Place, PlaceKind};
 use search::KnownSecrets;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -30,7 +30,7 @@ const CHUNK: usize = 1024 * 1024;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Copy {
     pub path: PathBuf,
-    pub kind: Kind,
+    pub kind: PlaceKind,
     pub key_id: String,
     /// Lines holding the key ID, in order.
     pub id_lines: Vec<usize>,
@@ -74,7 +74,7 @@ pub struct ExposedCache {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token {
     pub path: PathBuf,
-    pub kind: Kind,
+    pub kind: PlaceKind,
     pub line: usize,
 }
 
@@ -126,7 +126,7 @@ struct Found<'k> {
 impl Found<'_> {
     /// One copy per key, in the order the keys first appear; and the tokens awscheck cannot
     /// tie to a key.
-    fn into_scan(self, path: &Path, kind: Kind, scan: &mut Scan) {
+    fn into_scan(self, path: &Path, kind: PlaceKind, scan: &mut Scan) {
         // (line, key ID, a known secret rather than the ID, a secret beside the ID)
         let mut seen: Vec<(usize, &str, bool, bool)> = self
             .ids

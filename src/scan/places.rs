@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// What kind of place a file is, for the finding's words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub enum PlaceKind {
     /// Another file beside the config or credentials file: a backup, an editor's leftover.
     BesideTheFiles,
     History,
@@ -26,7 +26,7 @@ pub enum Kind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Place {
     pub path: PathBuf,
-    pub kind: Kind,
+    pub kind: PlaceKind,
 }
 
 /// The folders of the AWS CLI's caches: live tokens and role credentials, never scanned for
@@ -42,7 +42,7 @@ pub fn places(
 ) -> Vec<Place> {
     let home = crate::sys::env::home_dir(env);
     let mut places = Vec::new();
-    let mut add = |path: PathBuf, kind: Kind| {
+    let mut add = |path: PathBuf, kind: PlaceKind| {
         if !places.iter().any(|p: &Place| p.path == path) {
             places.push(Place { path, kind });
         }
@@ -58,7 +58,7 @@ pub fn places(
     for folder in &folders {
         for file in files_in(folder) {
             if !shared.contains(&&file) {
-                add(file, Kind::BesideTheFiles);
+                add(file, PlaceKind::BesideTheFiles);
             }
         }
     }
@@ -75,7 +75,7 @@ pub fn places(
             .iter()
             .map(|name| home.join(name)),
         ) {
-            add(path, Kind::History);
+            add(path, PlaceKind::History);
         }
         for name in [
             ".s3cfg",
@@ -84,12 +84,12 @@ pub fn places(
             ".config/rclone/rclone.conf",
             ".netrc",
         ] {
-            add(home.join(name), Kind::OtherTool);
+            add(home.join(name), PlaceKind::OtherTool);
         }
     }
     if let Some(cwd) = cwd {
         for name in [".env", ".envrc"] {
-            add(cwd.join(name), Kind::EnvFile);
+            add(cwd.join(name), PlaceKind::EnvFile);
         }
     }
     if let Some(state) = crate::sys::paths::state_dir(env) {
@@ -103,9 +103,9 @@ pub fn places(
                     .contains(crate::sys::atomic::TEMP_MARK)
             });
             if leftover {
-                add(file, Kind::OwnLeftover);
+                add(file, PlaceKind::OwnLeftover);
             } else if file == journal || file.parent() != Some(state.as_path()) {
-                add(file, Kind::OwnRecord);
+                add(file, PlaceKind::OwnRecord);
             }
         }
     }
@@ -114,7 +114,7 @@ pub fn places(
             (Ok(rest), Some(home)) => home.join(rest),
             _ => path.clone(),
         };
-        add(path, Kind::Extra);
+        add(path, PlaceKind::Extra);
     }
     places
 }

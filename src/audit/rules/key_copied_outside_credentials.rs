@@ -6,7 +6,7 @@ use crate::audit::finding::Finding;
 use crate::audit::severity::Severity;
 use crate::audit::suggest::quote;
 use crate::profiles::model::CredentialKind;
-use crate::scan::places::Kind;
+use crate::scan::places::PlaceKind;
 use crate::scan::Copy;
 use crate::sys::mask::notification_safe;
 
@@ -51,7 +51,7 @@ fn copy_finding(rule: &Rule, ctx: &Context, copy: &Copy) -> Option<Finding> {
     let shown = ctx.keys.show(&copy.key_id);
     let file = copy.path.display();
     let evidence = evidence(copy, &shown);
-    if copy.kind == Kind::OwnRecord {
+    if copy.kind == PlaceKind::OwnRecord {
         // awscheck's backups and journal are private (0600 in a 0700 folder) and hold the
         // files as they were: the keys there are as exposed as in the credentials file, or
         // dead once a rotation ends. A key taken off the disk into the secret store is the
@@ -181,19 +181,19 @@ fn lowercase_first(text: &str) -> String {
 }
 
 /// What else to do about a whole file that should not exist at all.
-fn leftover(kind: Kind) -> &'static str {
+fn leftover(kind: PlaceKind) -> &'static str {
     match kind {
-        Kind::BesideTheFiles => " (or the whole file, if it is a backup or an editor's leftover)",
-        Kind::OwnLeftover => {
+        PlaceKind::BesideTheFiles => " (or the whole file, if it is a backup or an editor's leftover)",
+        PlaceKind::OwnLeftover => {
             " (or the whole file: a temporary file of awscheck's that a stopped run left behind)"
         }
         _ => "",
     }
 }
 
-fn history_advice(kind: Kind) -> &'static str {
+fn history_advice(kind: PlaceKind) -> &'static str {
     match kind {
-        Kind::History => ". Next time pick the profile with `--profile` or `AWS_PROFILE` instead of exporting keys",
+        PlaceKind::History => ". Next time pick the profile with `--profile` or `AWS_PROFILE` instead of exporting keys",
         _ => "",
     }
 }

@@ -14,7 +14,7 @@ use crate::input::locate::Locations;
 use crate::parse::key::{AWS_ACCESS_KEY_ID, CREDENTIAL_PROCESS};
 use crate::parse::origin::{FileKind, Origin};
 use crate::profiles::model::{Model, ResolvedProfile};
-use crate::profiles::set::{Listed, LISTED};
+use crate::profiles::set::{Capped, CAP};
 use crate::sys::mask::KeyDisplay;
 use std::path::Path;
 
@@ -116,7 +116,7 @@ impl<'a> Rule<'a> {
     /// says what there is more of, `in_all` names them with the listed ones.
     fn unlisted<T>(
         &self,
-        listed: &Listed<T>,
+        listed: &Capped<T>,
         more: &str,
         in_all: &str,
         fix: &'static str,
@@ -126,9 +126,9 @@ impl<'a> Rule<'a> {
             self.finding(format!(
                 "{} more {more}; awscheck lists the first {}",
                 thousands(unlisted),
-                thousands(LISTED)
+                thousands(CAP)
             ))
-            .evidence(format!("{} {in_all} in all", thousands(LISTED + unlisted)))
+            .evidence(format!("{} {in_all} in all", thousands(CAP + unlisted)))
             .fix(fix)
         })
     }
