@@ -2,7 +2,7 @@
 //!
 //! `schema_version` changes only when a field is removed or changes meaning.
 
-use super::{json_row, Rows};
+use super::Rows;
 use crate::audit::finding::Finding;
 use crate::audit::severity::Severity;
 use crate::audit::Evaluation;
@@ -134,36 +134,28 @@ impl AuditJson<'_> {
         (head, tail)
     }
 
-    /// Write the document, pretty-printed and ending in a newline, straight to `out`. Generic
-    /// over the writer so the many small writes go straight into a `BufWriter`'s buffer
-    /// instead of through a `dyn Write` call each.
+    /// Write the document, pretty-printed and ending in a newline, to `out` (a `BufWriter`,
+    /// so that serde_json's many small writes land in its buffer).
     pub fn write<W: Write>(&self, mut out: W) -> io::Result<()> {
         let (head, tail) = self.parts();
-        // serde_json renders the few fields around the rows, each part as a document of its
-        // own: `{\n` and `\n}` are cut where the parts meet. The rows, thousands of them, are
-        // written by `json_row::write`, which renders them byte for byte as serde_json would at
-        // a fifth of the cost.
-        let head = serde_json::to_vec_pretty(&head)?;
-        let head = head
-            .strip_suffix(b"\n}")
-            .expect("an object ends in a newline and `}`");
-        out.write_all(head)?;
-        out.write_all(b",\n  \"profiles\": [")?;
-        let mut text = Vec::new();
-        let mut any = false;
-        for row in self.profiles.iter() {
-            text.clear();
-            text.extend_from_slice(if any { b",\n    " } else { b"\n    " });
-            json_row::write(&mut text, &row, 2);
-            out.write_all(&text)?;
-            any = true;
-        }
-        out.write_all(if any { b"\n  ]," } else { b"]," })?;
-        let tail = serde_json::to_vec_pretty(&tail)?;
-        let tail = tail.strip_prefix(b"{").expect("an object starts with `{`");
-        out.write_all(tail)?;
+        let document = Document {
+            head,
+            profiles: &self.profiles,
+            tail,
+        };
+        serde_json::to_writer_pretty(&mut out, &document)?;
         out.write_all(b"\n")
     }
+}
+
+/// The whole document: the fields before the rows, the rows, and the fields after them.
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(flatten)]
+    head: Head<'a>,
+    profiles: &'a Rows<'a>,
+    #[serde(flatten)]
+    tail: Tail<'a>,
 }
 
 #[cfg(test)]
@@ -175,18 +167,8 @@ mod tests {
     use crate::profiles::set::ProfileSet;
     use crate::sys::mask::KeyDisplay;
 
-    /// The whole document as serde_json writes it, rows included: what `write` must match.
-    #[derive(Serialize)]
-    struct Whole<'a> {
-        #[serde(flatten)]
-        head: Head<'a>,
-        profiles: Rows<'a>,
-        #[serde(flatten)]
-        tail: Tail<'a>,
-    }
-
     #[test]
-    fn the_document_is_what_serde_json_makes_of_it() {
+    fn the_document_has_the_published_fields_in_order() {
         let config = "[default]\nregion = eu-west-1\n[profile admin]\nrole_arn = arn:aws:iam::123456789012:role/A\nsource_profile = dev\n[profile broken]\nrole_arn = x\n";
         let credentials =
             "[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = s\n";
@@ -226,17 +208,35 @@ mod tests {
             };
             let mut written = Vec::new();
             document.write(&mut written).unwrap();
-            let (head, tail) = document.parts();
-            let whole = Whole {
-                head,
-                profiles: document.profiles,
-                tail,
-            };
-            let mut expected = serde_json::to_vec_pretty(&whole).unwrap();
-            expected.push(b'\n');
+            let text = String::from_utf8(written).unwrap();
+            assert!(text.ends_with("}\n") && text.starts_with("{\n  \"schema_version\": "));
+            // The published schema's fields, in its order, the rows between head and tail.
+            let keys: Vec<&str> = text
+                .lines()
+                .filter_map(|line| line.strip_prefix("  \"")?.split_once('"'))
+                .map(|(key, _)| key)
+                .collect();
             assert_eq!(
-                String::from_utf8(written).unwrap(),
-                String::from_utf8(expected).unwrap()
+                keys,
+                [
+                    "schema_version",
+                    "awscheck_version",
+                    "generated_at",
+                    "mode",
+                    "files",
+                    "selected_profile",
+                    "profiles",
+                    "findings",
+                    "suppressed",
+                    "summary"
+                ]
+            );
+            let document: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(document["findings"][0]["message"], "a \"finding\"");
+            assert_eq!(document["suppressed"][0]["reason"], "ignored in settings");
+            assert_eq!(
+                document["profiles"].as_array().unwrap().len(),
+                if scope.is_empty() { 4 } else { 0 }
             );
         }
     }

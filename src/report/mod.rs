@@ -4,7 +4,6 @@
 
 pub mod grid;
 pub mod json;
-mod json_row;
 pub mod profiles;
 pub mod sarif;
 pub mod table;
