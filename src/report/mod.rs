@@ -65,32 +65,6 @@ pub struct LastUsed {
     pub region: Option<String>,
 }
 
-#[cfg(test)]
-impl ProfileRow {
-    /// A row for tests: profile `name` holding a masked long-term key, nothing else known.
-    pub(crate) fn key_holder(name: &str) -> Self {
-        ProfileRow {
-            name: name.to_string(),
-            defined_at: Vec::new(),
-            credential_kind: CredentialKind::LongTermKey,
-            root_kind: None,
-            access_key_id: Some("AKIA…MPLE".to_string()),
-            region: None,
-            chain: vec![name.to_string()],
-            key_age_days: None,
-            key_age_exact: None,
-            account: None,
-            account_alias: None,
-            arn: None,
-            key_status: None,
-            last_used: None,
-            note: None,
-            selected: false,
-            error: None,
-        }
-    }
-}
-
 impl ProfileRow {
     fn build(profile: &ResolvedProfile, context: &RowContext) -> Self {
         let RowContext {
