@@ -2,7 +2,7 @@
 //! scripts, SARIF for code-scanning tools. Reports know nothing of IAM or of how facts were
 //! gathered; they never see a secret, and key IDs reach them already masked or revealed.
 
-pub mod grid;
+pub mod cells;
 pub mod json;
 pub mod profiles;
 pub mod sarif;

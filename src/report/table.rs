@@ -3,7 +3,7 @@
 //! Colour only when asked for by the caller (a terminal, no `NO_COLOR`); the text reads the
 //! same without it.
 
-use super::grid::{self, Color, Table};
+use super::cells::{self, Color, Table};
 use super::{Brief, ProfileRow, Rows};
 use crate::audit::finding::{thousands, Finding};
 use crate::audit::severity::Severity;
@@ -122,9 +122,6 @@ fn profiles_table_where<'a>(
     }
     header.extend(["Region", "Defined at"]);
     let mut table = new_table(style, &header);
-    // A row's text is a name, a few short words and one or two `path:line`s.
-    let count = rows.len();
-    table.reserve(count, count * PROFILE_ROW_BYTES);
     let mut footnotes = Footnotes::default();
     let mut folded = Folded::default();
     for row in rows.rows_where(keep) {
@@ -201,7 +198,7 @@ pub fn write_audit(
     style: Style,
     all: bool,
 ) -> io::Result<()> {
-    writeln!(out, "{}\n", grid::escaped(heading))?;
+    writeln!(out, "{}\n", cells::escaped(heading))?;
     let mut drawn = None;
     if !rows.is_empty() {
         let with_findings: FxHashSet<&str> = evaluation
@@ -225,7 +222,7 @@ pub fn write_audit(
             )?;
         }
         for (profile, note) in &footnotes.notes {
-            writeln!(out, "note: {profile}: {}", grid::escaped(note))?;
+            writeln!(out, "note: {profile}: {}", cells::escaped(note))?;
         }
         writeln!(out)?;
     }
@@ -242,27 +239,8 @@ pub fn write_audit(
 
 const FINDINGS_HEADER: [&str; 4] = ["Profile", "Severity", "Finding", "Fix"];
 
-/// Rough sizes for reserving table buffers; a wrong guess costs only a regrowth.
-const PROFILE_ROW_BYTES: usize = 160;
-const FINDING_ROW_EXTRA_BYTES: usize = 64;
-
 /// The findings table, grouped by profile: the profile's name heads its first row.
 fn add_findings(mut table: Table, findings: &[Finding]) -> Table {
-    let bytes = findings
-        .iter()
-        .map(|finding| {
-            let location = finding
-                .file
-                .as_ref()
-                .map_or(0, |file| file.as_os_str().len());
-            finding.message.len() + finding.evidence.len() + finding.remediation.len() + location
-        })
-        .sum::<usize>();
-    // Each row adds its profile, severity, rule and line number to those texts.
-    table.reserve(
-        findings.len(),
-        bytes + findings.len() * FINDING_ROW_EXTRA_BYTES,
-    );
     let mut previous: Option<Option<&str>> = None;
     for finding in findings {
         let profile = finding.profile.as_deref();

@@ -4,4 +4,3 @@
 mod reference;
 mod roundtrip;
 mod rules;
-mod table_look;
