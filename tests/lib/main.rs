@@ -1,5 +1,5 @@
-//! The library against references: the AWS SDKs' own test suites, every rule's fixture, byte-exact
-//! round trips of the files, and tables drawn as comfy-table draws them.
+//! The library against references: the AWS SDKs' own test suites, every rule's fixture, and
+//! byte-exact round trips of the files.
 
 mod reference;
 mod roundtrip;
