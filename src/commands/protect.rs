@@ -145,8 +145,8 @@ mod online {
             lock_wait: session::CODE_WAIT,
             warnings: io.warnings,
         };
-        let json =
-            session::credentials(&mut caller, key_id, handing, now).map_err(AppError::Usage)?;
+        let json = session::credentials(&mut caller, key_id, handing, now)
+            .map_err(|error| AppError::Usage(error.to_string()))?;
         writeln!(io.out, "{json}")?;
         Ok(Outcome::Clean)
     }

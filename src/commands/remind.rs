@@ -108,7 +108,7 @@ pub(super) fn remind(
                     writeln!(io.out, "{}", reminder.text)?;
                     record.outcome = "printed".to_string();
                     let event = format!("printed ({why}): {}", reminder.text);
-                    record.detail = Some(why);
+                    record.detail = Some(why.to_string());
                     event
                 }
             }

@@ -362,7 +362,9 @@ fn uninstall(
         out: io.out,
         warnings: io.warnings,
     };
-    runner.execute(&steps).map_err(AppError::Usage)?;
+    runner
+        .execute(&steps)
+        .map_err(|error| AppError::Usage(error.to_string()))?;
     if !dry_run {
         writeln!(
             io.out,

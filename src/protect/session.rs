@@ -177,22 +177,86 @@ pub struct Caller<'a> {
     pub warnings: &'a mut Vec<String>,
 }
 
+/// Why no credentials could be handed out; each says it in one line, key IDs masked.
+#[derive(Debug)]
+pub enum NoCredentials {
+    Store(keychain::StoreError),
+    /// The store (named) does not hold the key.
+    NotInStore {
+        store: String,
+        key: String,
+    },
+    /// The key needs an MFA code and there is nowhere to ask for one.
+    NowhereToAsk {
+        key: String,
+        serial: String,
+    },
+    /// Another run held its turn for the whole wait.
+    Busy {
+        key: String,
+        waited: std::time::Duration,
+    },
+    /// Nobody typed a code in time.
+    NoCode {
+        key: String,
+        serial: String,
+    },
+    /// How to reach STS for the profile could not be worked out.
+    Unreachable(String),
+    Aws(crate::aws::error::AwsError),
+    /// The session's answer lacked a usable expiration.
+    NoExpiration,
+    Runtime(std::io::Error),
+}
+
+impl std::fmt::Display for NoCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NoCredentials::Store(error) => write!(f, "{error}"),
+            NoCredentials::NotInStore { store, key } => write!(
+                f,
+                "{store} holds no key {key}: the profile cannot get credentials. Run `awscheck audit` for the fix"
+            ),
+            NoCredentials::NowhereToAsk { key, serial } => write!(
+                f,
+                "the key {key} needs an MFA code ({serial}) and there is no terminal or dialog to ask for it; run the command in a terminal, or set `[protect] mfa_prompt` in the settings"
+            ),
+            NoCredentials::Busy { key, waited } => write!(
+                f,
+                "another awscheck credential-process has been making a session for {key} for {} s (waiting for an MFA code?); try again once it is done",
+                waited.as_secs()
+            ),
+            NoCredentials::NoCode { key, serial } => write!(
+                f,
+                "the key {key} needs an MFA code ({serial}) and none was typed within {} s",
+                CODE_WAIT.as_secs()
+            ),
+            NoCredentials::Unreachable(why) => f.write_str(why),
+            NoCredentials::Aws(error) => write!(f, "{error}"),
+            NoCredentials::NoExpiration => {
+                f.write_str("sts:GetSessionToken answered with no valid expiration")
+            }
+            NoCredentials::Runtime(error) => write!(f, "cannot start: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for NoCredentials {}
+
 /// The JSON for `key_id`, made or taken from the store.
 pub fn credentials(
     caller: &mut Caller,
     key_id: &str,
     handing: Handing,
     now: DateTime<Utc>,
-) -> Result<String, String> {
+) -> Result<String, NoCredentials> {
     let shown = mask_key_id(key_id);
     let store = caller.store;
     let key = keychain::get_key(store, key_id)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| {
-            format!(
-                "{} holds no key {shown}: the profile cannot get credentials. Run `awscheck audit` for the fix",
-                store.name()
-            )
+        .map_err(NoCredentials::Store)?
+        .ok_or_else(|| NoCredentials::NotInStore {
+            store: store.name(),
+            key: shown.clone(),
         })?;
     if !key.sessions || handing == Handing::KeyItself {
         return Ok(json(&ProcessCredentials {
@@ -209,19 +273,20 @@ pub fn credentials(
     }
     if let Some(serial) = &key.mfa_serial {
         if !caller.codes.available() {
-            return Err(format!(
-                "the key {shown} needs an MFA code ({serial}) and there is no terminal or dialog to ask for it; run the command in a terminal, or set `[protect] mfa_prompt` in the settings"
-            ));
+            return Err(NoCredentials::NowhereToAsk {
+                key: shown,
+                serial: serial.clone(),
+            });
         }
     }
     // One run at a time past this point, so runs that overlap share one new session.
     let _turn = match take_turn(caller.state_dir, caller.lock_wait) {
         Ok(turn) => Some(turn),
         Err(Turn::Busy) => {
-            return Err(format!(
-                "another awscheck credential-process has been making a session for {shown} for {} s (waiting for an MFA code?); try again once it is done",
-                caller.lock_wait.as_secs()
-            ))
+            return Err(NoCredentials::Busy {
+                key: shown,
+                waited: caller.lock_wait,
+            })
         }
         Err(Turn::NoFolder(why)) => {
             caller.warnings.push(format!(
@@ -234,7 +299,7 @@ pub fn credentials(
     if let Some(session) = fresh_session(store, key_id, now) {
         return Ok(session_json(&session));
     }
-    let connection = (caller.connection)()?;
+    let connection = (caller.connection)().map_err(NoCredentials::Unreachable)?;
     let session = new_session(connection, key_id, &key, caller.codes)?;
     // A session that cannot be kept still works; the next run just makes another.
     let _ = keychain::set_session(store, key_id, &session);
@@ -315,16 +380,13 @@ fn new_session(
     key_id: &str,
     key: &StoredKey,
     codes: &mut dyn CodeSource,
-) -> Result<StoredSession, String> {
+) -> Result<StoredSession, NoCredentials> {
     let code = match &key.mfa_serial {
         Some(serial) => Some((
             serial.clone(),
-            codes.code(serial).ok_or_else(|| {
-                format!(
-                    "the key {} needs an MFA code ({serial}) and none was typed within {} s",
-                    mask_key_id(key_id),
-                    CODE_WAIT.as_secs()
-                )
+            codes.code(serial).ok_or_else(|| NoCredentials::NoCode {
+                key: mask_key_id(key_id),
+                serial: serial.clone(),
             })?,
         )),
         None => None,
@@ -337,17 +399,17 @@ fn new_session(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start: {e}"))?;
+        .map_err(NoCredentials::Runtime)?;
     let mfa = code
         .as_ref()
         .map(|(serial, code)| (serial.as_str(), code.trim()));
     let session = runtime
         .block_on(aws.session(&long_term, mfa, SESSION_SECONDS))
-        .map_err(|e| e.to_string())?;
+        .map_err(NoCredentials::Aws)?;
     let expiration = session
         .expiry()
         .map(DateTime::<Utc>::from)
-        .ok_or("sts:GetSessionToken answered with no valid expiration")?;
+        .ok_or(NoCredentials::NoExpiration)?;
     Ok(StoredSession {
         access_key_id: session.access_key_id().to_string(),
         secret_access_key: session.secret_access_key().to_string(),
@@ -403,7 +465,7 @@ mod tests {
             lock_wait: std::time::Duration::from_millis(300),
             warnings,
         };
-        credentials(&mut caller, key_id, handing, now)
+        credentials(&mut caller, key_id, handing, now).map_err(|e| e.to_string())
     }
 
     fn session(now: DateTime<Utc>) -> StoredSession {
@@ -557,6 +619,11 @@ mod tests {
         let error =
             credentials(&mut caller, "AKIAKEY", Handing::AsProtected, Utc::now()).unwrap_err();
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(
+            matches!(error, NoCredentials::NowhereToAsk { .. }),
+            "{error}"
+        );
+        let error = error.to_string();
         assert!(error.contains("no terminal or dialog"), "{error}");
         assert_eq!(error.lines().count(), 1);
     }

@@ -6,23 +6,59 @@
 //! the reminder always lands somewhere and a weekly job never fails over it.
 
 use crate::sys::env::Env;
+use std::fmt;
 use std::time::Duration;
 
 /// A notification service that answers at all answers in milliseconds.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Show `text` under `title`; `Err` says why it could not be, in a few words.
-pub fn notify(env: &Env, title: &str, text: &str) -> Result<(), String> {
+/// Why a notification could not be shown.
+#[derive(Debug)]
+pub enum NotShown {
+    /// There is no session bus to reach the notification service on.
+    #[cfg(not(target_os = "macos"))]
+    NoBus(crate::sys::bus::NoBus),
+    /// The service refused it or could not be reached: what it said.
+    Refused(String),
+    /// The service did not answer in time.
+    NoAnswer,
+    /// The program that shows notifications is not there.
+    NoProgram(&'static str),
+    /// That program failed: its first line and exit status.
+    Failed(String),
+}
+
+impl fmt::Display for NotShown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            #[cfg(not(target_os = "macos"))]
+            NotShown::NoBus(why) => write!(f, "{why}"),
+            NotShown::Refused(why) => write!(f, "the notification service did not take it: {why}"),
+            NotShown::NoAnswer => write!(
+                f,
+                "the notification service gave no answer within {} seconds",
+                TIMEOUT.as_secs()
+            ),
+            NotShown::NoProgram(program) => write!(f, "{program} is not available"),
+            NotShown::Failed(why) => f.write_str(why),
+        }
+    }
+}
+
+impl std::error::Error for NotShown {}
+
+/// Show `text` under `title`, or say why it could not be shown.
+pub fn notify(env: &Env, title: &str, text: &str) -> Result<(), NotShown> {
     show(env, title, text)
 }
 
 #[cfg(target_os = "macos")]
-fn show(env: &Env, title: &str, text: &str) -> Result<(), String> {
+fn show(env: &Env, title: &str, text: &str) -> Result<(), NotShown> {
     use crate::sys::process;
     use std::path::PathBuf;
     let osascript = process::find_program(env, "osascript")
         .or_else(|| Some(PathBuf::from("/usr/bin/osascript")).filter(|path| path.exists()))
-        .ok_or("osascript is not available")?;
+        .ok_or(NotShown::NoProgram("osascript"))?;
     // The text goes in as arguments, never into the script: a profile name can hold quotes.
     let args: Vec<String> = [
         "-e",
@@ -38,21 +74,21 @@ fn show(env: &Env, title: &str, text: &str) -> Result<(), String> {
     .map(|arg| arg.to_string())
     .collect();
     let output = process::run(&osascript, &args, None, TIMEOUT)
-        .map_err(|error| format!("osascript: {error}"))?;
+        .map_err(|error| NotShown::Failed(format!("osascript: {error}")))?;
     if output.success() {
         Ok(())
     } else {
-        Err(format!(
+        Err(NotShown::Failed(format!(
             "osascript: {} ({})",
             output.first_line(),
             output.status()
-        ))
+        )))
     }
 }
 
 #[cfg(not(target_os = "macos"))]
-fn show(env: &Env, title: &str, text: &str) -> Result<(), String> {
-    let address = crate::sys::bus::session_bus(env)?;
+fn show(env: &Env, title: &str, text: &str) -> Result<(), NotShown> {
+    let address = crate::sys::bus::session_bus(env).map_err(NotShown::NoBus)?;
     let (title, text) = (title.to_string(), text.to_string());
     let (sender, receiver) = std::sync::mpsc::channel();
     // On its own thread so that a bus that accepts the connection and then never answers
@@ -62,11 +98,8 @@ fn show(env: &Env, title: &str, text: &str) -> Result<(), String> {
     });
     match receiver.recv_timeout(TIMEOUT) {
         Ok(Ok(_id)) => Ok(()),
-        Ok(Err(error)) => Err(format!("the notification service did not take it: {error}")),
-        Err(_) => Err(format!(
-            "the notification service gave no answer within {} seconds",
-            TIMEOUT.as_secs()
-        )),
+        Ok(Err(error)) => Err(NotShown::Refused(error.to_string())),
+        Err(_) => Err(NotShown::NoAnswer),
     }
 }
 
@@ -113,9 +146,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let env = Env::from_pairs([("XDG_RUNTIME_DIR", dir.path().to_str().unwrap())]);
         let error = notify(&env, "awscheck", "text").unwrap_err();
-        assert!(error.starts_with("no session bus"), "{error}");
+        assert!(matches!(error, NotShown::NoBus(_)), "{error}");
+        assert!(error.to_string().starts_with("no session bus"), "{error}");
         let env = Env::from_pairs([("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")]);
-        let error = notify(&env, "awscheck", "text").unwrap_err();
+        let error = notify(&env, "awscheck", "text").unwrap_err().to_string();
         assert!(
             error.starts_with("the notification service did not take it"),
             "{error}"

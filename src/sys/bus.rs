@@ -2,13 +2,38 @@
 //! it, and a job started by cron is told nothing about it.
 
 use super::env::Env;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Why there is no session bus to talk to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoBus {
+    /// Nothing names one, and the user's runtime folder is unknown.
+    NotNamed,
+    /// Nothing names one, and the socket where it would be is not there.
+    NoSocket(PathBuf),
+}
+
+impl fmt::Display for NoBus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoBus::NotNamed => f.write_str("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)"),
+            NoBus::NoSocket(socket) => write!(
+                f,
+                "no session bus (DBUS_SESSION_BUS_ADDRESS is not set and there is no {})",
+                socket.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for NoBus {}
 
 /// The session bus address: `DBUS_SESSION_BUS_ADDRESS`, else the socket systemd-logind's
 /// sessions keep at `$XDG_RUNTIME_DIR/bus`. Cron gives a job neither variable, so with no
 /// `XDG_RUNTIME_DIR` the standard `/run/user/<uid>/bus` is tried too. `Err` says what was tried.
-pub fn session_bus(env: &Env) -> Result<String, String> {
+pub fn session_bus(env: &Env) -> Result<String, NoBus> {
     use std::os::unix::fs::FileTypeExt;
-    use std::path::PathBuf;
     if let Some(address) = env.get("DBUS_SESSION_BUS_ADDRESS") {
         return Ok(address.to_string());
     }
@@ -16,7 +41,7 @@ pub fn session_bus(env: &Env) -> Result<String, String> {
         Some(dir) => PathBuf::from(dir),
         None => match super::env::current_uid(env) {
             Some(uid) => PathBuf::from(format!("/run/user/{uid}")),
-            None => return Err("no session bus (DBUS_SESSION_BUS_ADDRESS is not set)".to_string()),
+            None => return Err(NoBus::NotNamed),
         },
     };
     let socket = runtime_dir.join("bus");
@@ -24,10 +49,7 @@ pub fn session_bus(env: &Env) -> Result<String, String> {
         .map(|metadata| metadata.file_type().is_socket())
         .unwrap_or(false);
     if !is_socket {
-        return Err(format!(
-            "no session bus (DBUS_SESSION_BUS_ADDRESS is not set and there is no {})",
-            socket.display()
-        ));
+        return Err(NoBus::NoSocket(socket));
     }
     Ok(format!(
         "unix:path={}",
@@ -61,7 +83,7 @@ mod tests {
         std::fs::create_dir(&runtime).unwrap();
         let env = Env::from_pairs([("XDG_RUNTIME_DIR", runtime.to_str().unwrap())]);
         assert_eq!(
-            session_bus(&env),
+            session_bus(&env).map_err(|e| e.to_string()),
             Err(format!(
                 "no session bus (DBUS_SESSION_BUS_ADDRESS is not set and there is no {}/bus)",
                 runtime.display()

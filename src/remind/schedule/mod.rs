@@ -154,9 +154,25 @@ impl fmt::Display for Schedule {
     }
 }
 
+/// A `--time` that is not a time of day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotATime(String);
+
+impl fmt::Display for NotATime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not a time of day as HH:MM (24-hour clock), e.g. 09:00",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for NotATime {}
+
 /// `09:00` -> (9, 0), for `--time`.
-pub fn parse_time(text: &str) -> Result<(u8, u8), String> {
-    let bad = || format!("`{text}` is not a time of day as HH:MM (24-hour clock), e.g. 09:00");
+pub fn parse_time(text: &str) -> Result<(u8, u8), NotATime> {
+    let bad = || NotATime(text.to_string());
     let (hour, minute) = text.split_once(':').ok_or_else(bad)?;
     let number = |part: &str, max: u8| {
         if part.is_empty() || part.len() > 2 || !part.bytes().all(|b| b.is_ascii_digit()) {
@@ -172,18 +188,21 @@ pub fn parse_time(text: &str) -> Result<(u8, u8), String> {
 
 /// The job's command line: the absolute path of this binary, the global options that name
 /// files (so the job audits what the user pointed `install` at), then `remind`.
-pub fn job_command(binary: &Path, global_options: &[(&str, &Path)]) -> Result<Vec<String>, String> {
+pub fn job_command(
+    binary: &Path,
+    global_options: &[(&str, &Path)],
+) -> Result<Vec<String>, Unschedulable> {
     let text = |path: &Path| {
         let text = path
             .to_str()
-            .ok_or_else(|| format!("{} is not valid UTF-8", path.display()))?;
+            .ok_or_else(|| Unschedulable::NotUtf8(path.to_path_buf()))?;
         if text.chars().any(char::is_control) {
-            return Err(format!("{} contains a control character", path.display()));
+            return Err(Unschedulable::Control(path.to_path_buf()));
         }
         Ok(text.to_string())
     };
     if !binary.is_absolute() {
-        return Err(format!("{} is not an absolute path", binary.display()));
+        return Err(Unschedulable::Relative(binary.to_path_buf()));
     }
     let mut command = vec![text(binary)?];
     for (flag, path) in global_options {
@@ -192,6 +211,83 @@ pub fn job_command(binary: &Path, global_options: &[(&str, &Path)]) -> Result<Ve
     }
     command.push(REMIND.to_string());
     Ok(command)
+}
+
+/// A path a job's command line cannot hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unschedulable {
+    NotUtf8(PathBuf),
+    Control(PathBuf),
+    Relative(PathBuf),
+}
+
+impl fmt::Display for Unschedulable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unschedulable::NotUtf8(path) => write!(f, "{} is not valid UTF-8", path.display()),
+            Unschedulable::Control(path) => {
+                write!(f, "{} contains a control character", path.display())
+            }
+            Unschedulable::Relative(path) => {
+                write!(f, "{} is not an absolute path", path.display())
+            }
+        }
+    }
+}
+
+/// Why a step failed.
+#[derive(Debug)]
+pub enum StepFailed {
+    /// The step could not be described or reported on the output.
+    Output(std::io::Error),
+    CreateFolder(PathBuf, std::io::Error),
+    Write(PathBuf, std::io::Error),
+    Remove(PathBuf, std::io::Error),
+    /// The copy of `what` (the crontab) taken before changing it.
+    Backup(String, std::io::Error),
+    /// A program it runs, as a command line, and why.
+    Run(String, RunFailed),
+}
+
+impl fmt::Display for StepFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StepFailed::Output(error) => write!(f, "cannot write output: {error}"),
+            StepFailed::CreateFolder(path, error) => {
+                write!(f, "cannot create {}: {error}", path.display())
+            }
+            StepFailed::Write(path, error) => write!(f, "cannot write {}: {error}", path.display()),
+            StepFailed::Remove(path, error) => {
+                write!(f, "cannot remove {}: {error}", path.display())
+            }
+            StepFailed::Backup(what, error) => {
+                write!(
+                    f,
+                    "cannot save a copy of your {what} before changing it: {error}"
+                )
+            }
+            StepFailed::Run(line, error) => write!(f, "`{line}` failed: {error}"),
+        }
+    }
+}
+
+/// Why a program a step runs did not succeed.
+#[derive(Debug)]
+pub enum RunFailed {
+    NotOnPath(String),
+    CannotStart(PathBuf, String),
+    /// It ran and failed: its first line of output, and how it exited.
+    Exited(String),
+}
+
+impl fmt::Display for RunFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunFailed::NotOnPath(program) => write!(f, "`{program}` is not on PATH"),
+            RunFailed::CannotStart(path, why) => write!(f, "cannot run {}: {why}", path.display()),
+            RunFailed::Exited(why) => f.write_str(why),
+        }
+    }
 }
 
 /// One thing an install or uninstall does.
@@ -267,7 +363,7 @@ pub struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    pub fn execute(&mut self, steps: &[Step]) -> Result<(), String> {
+    pub fn execute(&mut self, steps: &[Step]) -> Result<(), StepFailed> {
         for step in steps {
             if self.dry_run {
                 self.describe(step)?;
@@ -278,8 +374,7 @@ impl Runner<'_> {
         Ok(())
     }
 
-    fn describe(&mut self, step: &Step) -> Result<(), String> {
-        let io = |error: std::io::Error| format!("cannot write output: {error}");
+    fn describe(&mut self, step: &Step) -> Result<(), StepFailed> {
         match step {
             Step::Write {
                 path,
@@ -323,10 +418,10 @@ impl Runner<'_> {
                 }
             }
         }
-        .map_err(io)
+        .map_err(StepFailed::Output)
     }
 
-    fn perform(&mut self, step: &Step) -> Result<(), String> {
+    fn perform(&mut self, step: &Step) -> Result<(), StepFailed> {
         match step {
             Step::Write {
                 path,
@@ -335,28 +430,28 @@ impl Runner<'_> {
             } => {
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent)
-                        .map_err(|error| format!("cannot create {}: {error}", parent.display()))?;
+                        .map_err(|error| StepFailed::CreateFolder(parent.to_path_buf(), error))?;
                 }
                 atomic::write(path, contents.as_bytes(), *mode)
-                    .map_err(|error| format!("cannot write {}: {error}", path.display()))
+                    .map_err(|error| StepFailed::Write(path.clone(), error))
             }
             Step::Remove { path } => match std::fs::remove_file(path) {
                 Ok(()) => Ok(()),
                 Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(error) => Err(format!("cannot remove {}: {error}", path.display())),
+                Err(error) => Err(StepFailed::Remove(path.clone(), error)),
             },
             Step::MakePrivateDir { path } => atomic::create_private_dir(path)
-                .map_err(|error| format!("cannot create {}: {error}", path.display())),
+                .map_err(|error| StepFailed::CreateFolder(path.clone(), error)),
             Step::Backup { what, contents } => {
-                let path = self.backup(what, contents).map_err(|error| {
-                    format!("cannot save a copy of your {what} before changing it: {error}")
-                })?;
+                let path = self
+                    .backup(what, contents)
+                    .map_err(|error| StepFailed::Backup(what.to_string(), error))?;
                 writeln!(
                     self.out,
                     "saved a copy of your {what} in {}",
                     path.display()
                 )
-                .map_err(|error| format!("cannot write output: {error}"))
+                .map_err(StepFailed::Output)
             }
             Step::Run {
                 program,
@@ -372,7 +467,7 @@ impl Runner<'_> {
                         self.warnings.push(format!("`{line}`: {error}"));
                         Ok(())
                     }
-                    Err(error) => Err(format!("`{line}` failed: {error}")),
+                    Err(error) => Err(StepFailed::Run(line, error)),
                 }
             }
         }
@@ -429,20 +524,20 @@ pub fn run_step(
     program: &str,
     args: &[String],
     stdin: Option<&[u8]>,
-) -> Result<process::Output, String> {
-    let path =
-        process::find_program(env, program).ok_or_else(|| format!("`{program}` is not on PATH"))?;
+) -> Result<process::Output, RunFailed> {
+    let path = process::find_program(env, program)
+        .ok_or_else(|| RunFailed::NotOnPath(program.to_string()))?;
     let output = process::run(&path, args, stdin, process::DEFAULT_TIMEOUT)
-        .map_err(|error| format!("cannot run {}: {error}", path.display()))?;
+        .map_err(|error| RunFailed::CannotStart(path.clone(), error.to_string()))?;
     if output.success() {
         Ok(output)
     } else {
         let detail = output.first_line();
-        Err(if detail.is_empty() {
+        Err(RunFailed::Exited(if detail.is_empty() {
             output.status()
         } else {
             format!("{} ({})", detail, output.status())
-        })
+        }))
     }
 }
 
