@@ -88,6 +88,7 @@ impl Terminal {
             return None;
         }
         eprint!("{question} ");
+        // The question shows without it, only later: nothing to stop for.
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer).ok()?;

@@ -196,6 +196,7 @@ fn prune(dir: &Path, name: &str) {
     backups.sort();
     let excess = backups.len().saturating_sub(KEEP_BACKUPS);
     for old in &backups[..excess] {
+        // An old backup that cannot be pruned is only one more file; the new one is written.
         let _ = std::fs::remove_file(old);
     }
 }

@@ -82,8 +82,10 @@ pub fn run(jobs: Vec<KeyJob>, locations: &Locations, limits: Limits) -> Vec<KeyC
         }
         if let Some(progress) = progress {
             progress.abort();
+            // Aborted on purpose: its JoinError says only that.
             let _ = progress.await;
-            // Wipe the progress line, so the report starts on a clean one.
+            // Wipe the progress line, so the report starts on a clean one; a courtesy on a
+            // terminal that nothing depends on.
             let mut stderr = std::io::stderr();
             let _ = write!(stderr, "\r\x1b[2K");
             let _ = stderr.flush();
@@ -123,6 +125,7 @@ async fn show_progress(done: Arc<AtomicUsize>, total: usize) {
         let now = done.load(Ordering::Relaxed);
         if now != shown {
             let mut stderr = std::io::stderr();
+            // Progress is a courtesy on a terminal; the checks go on without it.
             let _ = write!(stderr, "\r\x1b[2K{now} of {total} keys checked");
             let _ = stderr.flush();
             shown = now;

@@ -27,6 +27,7 @@ use crate::profiles::credential_process;
 use crate::profiles::model::{CredentialKind, Model};
 use crate::sys::env::Env;
 use crate::sys::mask::KeyDisplay;
+use crate::sys::say::say;
 use chrono::{DateTime, Utc};
 use keychain::{SecretStore, StoredKey};
 use serde::{Deserialize, Serialize};
@@ -70,6 +71,7 @@ impl Record {
     }
 
     fn remove(state_dir: &Path, key_id: &str) {
+        // A record already gone is what removing wants.
         let _ = std::fs::remove_file(Record::path(state_dir, key_id));
     }
 }
@@ -111,6 +113,7 @@ pub fn carry_record(
         true
     });
     record.key_id = new.to_string();
+    // Without the record, unprotect puts the key lines back line by line: it still works.
     let _ = record.save(state_dir);
 }
 
@@ -263,21 +266,26 @@ pub fn protect(
     }
     if options.dry_run {
         let out = &mut *ctx.out;
-        let _ = writeln!(
+        say(
             out,
-            "Dry run, nothing changed. Protecting profile {profile}{also} would:"
+            format_args!("Dry run, nothing changed. Protecting profile {profile}{also} would:"),
         );
-        let _ = writeln!(out, "  store the key {shown} in {}", store.name());
+        say(
+            out,
+            format_args!("  store the key {shown} in {}", store.name()),
+        );
         for file in &plan.files {
-            let _ = writeln!(
+            say(
                 out,
-                "  replace the key lines of {} ({}) with:",
-                file.path.display(),
-                lines(file)
+                format_args!(
+                    "  replace the key lines of {} ({}) with:",
+                    file.path.display(),
+                    lines(file)
+                ),
             );
         }
         for line in &new_lines {
-            let _ = writeln!(out, "    {}", line.replace(key_id, &shown));
+            say(out, format_args!("    {}", line.replace(key_id, &shown)));
         }
         return Ok(());
     }
@@ -315,35 +323,36 @@ pub fn protect(
     }
     let older = remove_protected_backups(ctx.env, model, &ctx.state_dir, &[&plan.old_secret]);
 
-    let _ = writeln!(
-        ctx.out,
-        "Protected profile {profile}{also}: the key {shown} is in {}, and {} no longer hold{} it.",
+    say(ctx.out, format_args!("Protected profile {profile}{also}: the key {shown} is in {}, and {} no longer hold{} it.",
         store.name(),
         files::names(&written.paths),
-        if written.paths.len() == 1 { "s" } else { "" }
-    );
-    let _ = writeln!(
+        if written.paths.len() == 1 { "s" } else { "" }));
+    say(
         ctx.out,
-        "  removed the backups taken above{}: they held the key, which is now only in {}",
-        match older.len() {
-            0 => String::new(),
-            n => format!(
-                " and {n} older one{} that held it",
-                if n == 1 { "" } else { "s" }
-            ),
-        },
-        store.name()
+        format_args!(
+            "  removed the backups taken above{}: they held the key, which is now only in {}",
+            match older.len() {
+                0 => String::new(),
+                n => format!(
+                    " and {n} older one{} that held it",
+                    if n == 1 { "" } else { "s" }
+                ),
+            },
+            store.name()
+        ),
     );
     let handed_out = if options.no_session {
         "the key itself, from the store, never from a file"
     } else {
         "12-hour sessions made with it (sts:GetSessionToken), which cannot call IAM without MFA"
     };
-    let _ = writeln!(ctx.out, "The profiles now get {handed_out}.");
-    let _ = writeln!(
+    say(ctx.out, format_args!("The profiles now get {handed_out}."));
+    say(
         ctx.out,
-        "To take it back into the file: awscheck unprotect --profile {}",
-        quote(profile)
+        format_args!(
+            "To take it back into the file: awscheck unprotect --profile {}",
+            quote(profile)
+        ),
     );
     Ok(())
 }
@@ -417,11 +426,8 @@ fn update_lines(
     }
     updated.dedup();
     if options.dry_run {
-        let _ = writeln!(
-            ctx.out,
-            "Dry run, nothing changed. The credential_process line of {} would name its profile, so that its sessions reach that profile's region and endpoint.",
-            updated.join(", ")
-        );
+        say(ctx.out, format_args!("Dry run, nothing changed. The credential_process line of {} would name its profile, so that its sessions reach that profile's region and endpoint.",
+            updated.join(", ")));
         return Ok(());
     }
     let paths: Vec<PathBuf> = changes.iter().map(|c| c.path.clone()).collect();
@@ -435,14 +441,11 @@ fn update_lines(
         ))
     })?;
     let older = remove_protected_backups(ctx.env, model, &ctx.state_dir, &[]);
-    let _ = writeln!(
-        ctx.out,
-        "Updated the credential_process line of {} in {}: each names its profile now, so that its sessions reach that profile's region and endpoint. The key {shown} stays in the secret store.",
+    say(ctx.out, format_args!("Updated the credential_process line of {} in {}: each names its profile now, so that its sessions reach that profile's region and endpoint. The key {shown} stays in the secret store.",
         updated.join(", "),
-        files::names(&written.paths)
-    );
+        files::names(&written.paths)));
     if let Some(line) = files::removed_line(&older, "a protected key") {
-        let _ = writeln!(ctx.out, "{line}");
+        say(ctx.out, format_args!("{line}"));
     }
     Ok(())
 }
@@ -511,12 +514,9 @@ pub fn unprotect(
         )));
     }
     if options.dry_run {
-        let _ = writeln!(
-            ctx.out,
-            "Dry run, nothing changed. Unprotecting would write the key {shown} back into {}, then remove it from {}.",
+        say(ctx.out, format_args!("Dry run, nothing changed. Unprotecting would write the key {shown} back into {}, then remove it from {}.",
             files::names(&changes.iter().map(|c| c.path.clone()).collect::<Vec<_>>()),
-            store.name()
-        );
+            store.name()));
         return Ok(());
     }
     backup_all(
@@ -551,23 +551,27 @@ pub fn unprotect(
     Record::remove(&ctx.state_dir, key_id);
     // Backups from before the key was protected are no longer needed by anything.
     let older = files::remove_backups_holding(&ctx.state_dir, &[&secret]);
-    let _ = writeln!(
+    say(
         ctx.out,
-        "Unprotected profile {profile}: the key {shown} is back in {}.",
-        files::names(&written.paths)
+        format_args!(
+            "Unprotected profile {profile}: the key {shown} is back in {}.",
+            files::names(&written.paths)
+        ),
     );
     for line in written.narrowed_lines() {
-        let _ = writeln!(ctx.out, "{line}");
+        say(ctx.out, format_args!("{line}"));
     }
     if let Some(line) = files::removed_line(&older, "it from before it was protected") {
-        let _ = writeln!(ctx.out, "{line}");
+        say(ctx.out, format_args!("{line}"));
     }
     if let Err(e) = emptied {
-        let _ = writeln!(
+        say(
             ctx.out,
-            "A copy is still in {} ({e}); remove the item \"{}\" there yourself.",
-            store.name(),
-            keychain::Entry::Key(key_id).label()
+            format_args!(
+                "A copy is still in {} ({e}); remove the item \"{}\" there yourself.",
+                store.name(),
+                keychain::Entry::Key(key_id).label()
+            ),
         );
     }
     Ok(())
@@ -641,11 +645,9 @@ fn backup_all(paths: &[PathBuf], ctx: &mut Context) -> Result<Vec<PathBuf>, Refu
                 path.display()
             ))
         })?;
-        let _ = writeln!(
+        say(
             ctx.out,
-            "  backed up {} to {}",
-            path.display(),
-            copy.display()
+            format_args!("  backed up {} to {}", path.display(), copy.display()),
         );
         copies.push(copy);
     }

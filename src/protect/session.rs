@@ -85,6 +85,8 @@ fn ask_on_terminal(tty: &std::fs::File, serial: &str) -> Option<String> {
     writer.flush().ok()?;
     let code = read_line_within(tty, CODE_WAIT);
     if code.is_none() {
+        // The prompt's line is ended so the terminal is left tidy; if that fails, nothing
+        // depends on it.
         let _ = writeln!(writer);
     }
     code

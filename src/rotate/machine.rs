@@ -25,6 +25,7 @@ use crate::protect::keychain::{self, Entry, StoredKey};
 use crate::scan::places::PlaceKind;
 use crate::scan::search::KnownSecrets;
 use crate::sys::crash;
+use crate::sys::say::say;
 use aws_credential_types::Credentials;
 use std::path::PathBuf;
 
@@ -487,12 +488,11 @@ impl<'r, 'c> Rotation<'r, 'c> {
                 self.say(line);
             }
         }
-        let _ = writeln!(
-            self.ctx.out,
+        self.say(format!(
             "Done: profile {} now uses {}.",
             self.journal.profile,
             self.show_new()
-        );
+        ));
         let sessions_without_mfa = self
             .journal
             .protected
@@ -505,16 +505,15 @@ impl<'r, 'c> Rotation<'r, 'c> {
                 false => self.suggest().delete_key(&self.journal.profile, &old),
                 true => self.rotate_command_with(&["--yes"]),
             };
-            let _ = writeln!(
-                self.ctx.out,
-                "The old key {} is inactive. Once nothing else needs it, delete it{}: `{how}`",
-                self.show(&old),
-                if sessions_without_mfa {
-                    " (the next rotation does, with --yes)"
-                } else {
-                    ""
-                },
-            );
+            let note = if sessions_without_mfa {
+                " (the next rotation does, with --yes)"
+            } else {
+                ""
+            };
+            self.say(format!(
+                "The old key {} is inactive. Once nothing else needs it, delete it{note}: `{how}`",
+                self.show(&old)
+            ));
         }
         self.name_copies(&old);
         Ok(())
@@ -571,6 +570,8 @@ impl<'r, 'c> Rotation<'r, 'c> {
                 self.forget_stored(new_id);
             }
         }
+        // Undone: the message says what is true whether or not the journal could go, and a
+        // journal left behind is refused with its own message by the next rotate.
         let _ = Journal::clear(&self.ctx.state_dir);
         let deleted = match &new_id {
             Some(id) => format!("The new key {} was deleted again; ", self.show(id)),
@@ -731,7 +732,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
     }
 
     fn say(&mut self, line: impl AsRef<str>) {
-        let _ = writeln!(self.ctx.out, "{}", line.as_ref());
+        say(self.ctx.out, format_args!("{}", line.as_ref()));
     }
 
     fn show(&self, key_id: &str) -> String {

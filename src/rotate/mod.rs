@@ -25,6 +25,7 @@ use crate::input::locate::{self, Locations};
 use crate::profiles::model::Model;
 use crate::sys::env::Env;
 use crate::sys::mask::KeyDisplay;
+use crate::sys::say::say;
 use chrono::{DateTime, Utc};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -136,7 +137,7 @@ pub fn rotate(
     if !options.dry_run {
         let removed = crate::protect::remove_protected_backups(ctx.env, model, &ctx.state_dir, &[]);
         if let Some(line) = files::removed_line(&removed, "a key now in the secret store") {
-            let _ = writeln!(ctx.out, "{}", line.trim_start());
+            say(ctx.out, format_args!("{}", line.trim_start()));
         }
     }
     let section = model.profile(&plan.profile).map(|p| p.section);
@@ -230,12 +231,14 @@ pub fn resume(
         connection,
         keys: options.keys,
     };
-    let _ = writeln!(
+    say(
         ctx.out,
-        "Resuming the rotation of profile {} ({}, {})",
-        journal.profile,
-        locations.credentials.path.display(),
-        locations.config.path.display(),
+        format_args!(
+            "Resuming the rotation of profile {} ({}, {})",
+            journal.profile,
+            locations.credentials.path.display(),
+            locations.config.path.display()
+        ),
     );
     let started = start::Started {
         signer: signer::Signer::new(

@@ -5,6 +5,7 @@
 use super::Ask;
 use crate::aws::calls::{until_accepted, Aws};
 use crate::aws::error::AwsError;
+use crate::sys::say::say;
 use aws_credential_types::Credentials;
 use std::io::Write;
 use std::time::Duration;
@@ -69,7 +70,7 @@ impl Signer {
         })
         .await
         .map_err(NoSession::Aws)?;
-        let _ = writeln!(out, "  MFA session with {serial}");
+        say(out, format_args!("  MFA session with {serial}"));
         self.session = Some(session.clone());
         Ok(session)
     }

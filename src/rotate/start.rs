@@ -12,6 +12,7 @@ use crate::edit::files;
 use crate::edit::journal::{self, Backup, Journal, Protection, Step};
 use crate::edit::plan::Plan;
 use crate::profiles::model::Model;
+use crate::sys::say::say;
 use aws_credential_types::Credentials;
 
 /// A rotation ready to run: its journal written, and the signer (with any MFA session) the
@@ -45,11 +46,13 @@ pub async fn start(
     } else {
         format!(" (also in {})", others.join(", "))
     };
-    let _ = writeln!(
+    say(
         ctx.out,
-        "Rotating the key of profile {}{also}: {}",
-        plan.profile,
-        options.keys.show(&plan.old_key_id)
+        format_args!(
+            "Rotating the key of profile {}{also}: {}",
+            plan.profile,
+            options.keys.show(&plan.old_key_id)
+        ),
     );
 
     let arn = aws.whoami(&old).await.map_err(|e| {
@@ -59,7 +62,7 @@ pub async fn start(
             refused(format!("{e}; nothing was changed. Try again: `{}`", again(&[])))
         }
     })?;
-    let _ = writeln!(ctx.out, "  key belongs to {arn}");
+    say(ctx.out, format_args!("  key belongs to {arn}"));
     if arn.ends_with(":root") && !options.allow_root {
         return Err(refused(format!(
             "this is the root user's key ({arn}). Root access keys should be deleted, not rotated: create an IAM user or use IAM Identity Center. To rotate it anyway: `{}`",
@@ -101,10 +104,7 @@ pub async fn start(
     let keys = match aws.list_keys(&admin).await {
         Ok(keys) => Some(keys),
         Err(e) if options.dry_run && signer.mfa_serial().is_some() => {
-            let _ = writeln!(
-                ctx.out,
-                "  cannot list the user's keys without MFA ({e}); the rotation will, with an MFA session"
-            );
+            say(ctx.out, format_args!("  cannot list the user's keys without MFA ({e}); the rotation will, with an MFA session"));
             None
         }
         Err(e) => {
@@ -132,11 +132,9 @@ pub async fn start(
                 file.path.display()
             ))
         })?;
-        let _ = writeln!(
+        say(
             ctx.out,
-            "  backed up {} to {}",
-            file.path.display(),
-            copy.display()
+            format_args!("  backed up {} to {}", file.path.display(), copy.display()),
         );
         backups.push(Backup {
             file: file.path.clone(),
@@ -222,14 +220,16 @@ async fn make_room(
                 suggest.rotate(&plan.profile, &["--delete-other-key"])
             )));
         }
-        let _ = writeln!(
+        say(
             ctx.out,
-            "  {} the other active key {shown} ({last}) to make room",
-            if options.dry_run {
-                "would delete"
-            } else {
-                "will delete"
-            }
+            format_args!(
+                "  {} the other active key {shown} ({last}) to make room",
+                if options.dry_run {
+                    "would delete"
+                } else {
+                    "will delete"
+                }
+            ),
         );
         return Ok(Some(other.id.clone()));
     }
@@ -242,9 +242,9 @@ async fn make_room(
         )
     };
     if options.dry_run {
-        let _ = writeln!(
+        say(
             ctx.out,
-            "  would delete the inactive key {shown}{note} to make room"
+            format_args!("  would delete the inactive key {shown}{note} to make room"),
         );
         return Ok(Some(other.id.clone()));
     }
@@ -268,15 +268,20 @@ fn print_plan(
     ctx: &mut Context<'_>,
 ) {
     let out = &mut *ctx.out;
-    let _ = writeln!(out, "Dry run, nothing changed. The rotation would:");
+    say(
+        out,
+        format_args!("Dry run, nothing changed. The rotation would:"),
+    );
     if let Some(room) = room_key {
-        let _ = writeln!(
+        say(
             out,
-            "  delete the key {} to make room",
-            options.keys.show(room)
+            format_args!("  delete the key {} to make room", options.keys.show(room)),
         );
     }
-    let _ = writeln!(out, "  create a new key for {arn} and check that it works");
+    say(
+        out,
+        format_args!("  create a new key for {arn} and check that it works"),
+    );
     for file in &plan.files {
         let lines: Vec<String> = file
             .key_ids
@@ -284,22 +289,29 @@ fn print_plan(
             .chain(&file.secrets)
             .map(|p| p.line.to_string())
             .collect();
-        let _ = writeln!(
+        say(
             out,
-            "  back up {} and replace the values on lines {}",
-            file.path.display(),
-            lines.join(", ")
+            format_args!(
+                "  back up {} and replace the values on lines {}",
+                file.path.display(),
+                lines.join(", ")
+            ),
         );
     }
-    let _ = writeln!(out, "  update profiles {}", plan.profiles.join(", "));
+    say(
+        out,
+        format_args!("  update profiles {}", plan.profiles.join(", ")),
+    );
     let end = if options.delete_old {
         "deactivate, then delete"
     } else {
         "deactivate"
     };
-    let _ = writeln!(
+    say(
         out,
-        "  {end} the old key {}",
-        options.keys.show(&plan.old_key_id)
+        format_args!(
+            "  {end} the old key {}",
+            options.keys.show(&plan.old_key_id)
+        ),
     );
 }

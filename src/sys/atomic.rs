@@ -62,6 +62,7 @@ pub fn prepare(path: &Path, contents: &[u8], mode: u32) -> io::Result<Prepared> 
             target: path.to_path_buf(),
         }),
         Err(error) => {
+            // The write failed: this removes what it left, and its own error adds nothing.
             let _ = fs::remove_file(&temp);
             Err(error)
         }
@@ -76,6 +77,7 @@ impl Prepared {
     pub fn commit(self) -> io::Result<()> {
         let result = fs::rename(&self.temp, &self.target);
         if result.is_err() {
+            // The rename failed and is the error to report; the temporary file goes if it can.
             let _ = fs::remove_file(&self.temp);
         }
         let target = self.target.clone();
@@ -93,6 +95,7 @@ impl Prepared {
 
 impl Drop for Prepared {
     fn drop(&mut self) {
+        // Dropped unused: may hold a secret meant for the target, so it goes if it can.
         let _ = fs::remove_file(&self.temp);
     }
 }

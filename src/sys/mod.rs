@@ -11,5 +11,6 @@ pub mod env;
 pub mod mask;
 pub mod paths;
 pub mod process;
+pub mod say;
 pub mod state;
 pub mod terminal;

@@ -105,6 +105,7 @@ pub fn run(
             break status;
         }
         if Instant::now() >= deadline {
+            // Past its time limit: the child may have exited on its own meanwhile.
             let _ = child.kill();
             let _ = child.wait();
             return Err(io::Error::new(
@@ -115,6 +116,7 @@ pub fn run(
         std::thread::sleep(Duration::from_millis(10));
     };
     if let Some(writer) = writer {
+        // The writer only feeds stdin; its failure is the child closing it, seen in the output.
         let _ = writer.join();
     }
     Ok(Output {
@@ -128,6 +130,7 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Ve
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         if let Some(mut pipe) = pipe {
+            // What could be read is kept; the exit status says whether the run worked.
             let _ = pipe.read_to_end(&mut bytes);
         }
         bytes

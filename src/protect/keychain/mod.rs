@@ -168,6 +168,7 @@ pub fn open(env: &Env) -> Result<Box<dyn SecretStore>, StoreError> {
     }
     #[cfg(target_os = "macos")]
     {
+        // The Keychain is found by its fixed path; the environment is for the Secret Service.
         let _ = env;
         let program = std::path::Path::new("/usr/bin/security");
         if !program.exists() {

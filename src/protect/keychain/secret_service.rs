@@ -59,6 +59,7 @@ impl SecretService {
                     .await?;
                 work(&bus).await
             });
+            // The caller gave up waiting (and said so) when the receiver is gone.
             let _ = sender.send(result);
         });
         match receiver.recv_timeout(CALL_TIMEOUT + PROMPT_TIMEOUT) {

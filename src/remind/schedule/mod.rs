@@ -512,6 +512,7 @@ impl Runner<'_> {
         old.sort();
         let excess = old.len().saturating_sub(KEEP_BACKUPS);
         for path in &old[..excess] {
+            // An old backup that cannot be pruned is only one more file; the new one is written.
             let _ = std::fs::remove_file(path);
         }
         Ok(path)
