@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let stdout_is_terminal = stdout.is_terminal();
     let table_width = terminal::table_width(&stdout, stdout_is_terminal, env.get("COLUMNS"));
+    awscheck::sys::say::fit_to(table_width);
     let mut out = stdout.lock();
     let mut warnings = Vec::new();
     let mut io = Io {

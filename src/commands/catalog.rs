@@ -55,8 +55,15 @@ pub(super) fn rules(args: &RulesArgs, io: &mut Io) -> Result<Outcome, AppError> 
 pub(super) fn explain(name: &str, io: &mut Io) -> Result<Outcome, AppError> {
     let rule = catalog::find(name)
         .ok_or_else(|| AppError::Usage(format!("no rule `{name}` (see `awscheck rules`)")))?;
+    // Prose reads best at most 100 columns wide, as man pages keep it.
+    let columns = usize::from(io.table_width).clamp(40, 100);
+    let prose = |text: &str| wrapped(text, columns);
     let out = &mut io.out;
-    writeln!(out, "{} {}: {}", rule.id, rule.slug, rule.title)?;
+    writeln!(
+        out,
+        "{}",
+        prose(&format!("{} {}: {}", rule.id, rule.slug, rule.title)).trim_start()
+    )?;
     writeln!(
         out,
         "Severity: {}{}\n",
@@ -67,8 +74,8 @@ pub(super) fn explain(name: &str, io: &mut Io) -> Result<Outcome, AppError> {
             ""
         }
     )?;
-    writeln!(out, "What it does\n  {}\n", indent(&rule.summary))?;
-    writeln!(out, "Why it matters\n  {}\n", indent(&rule.rationale))?;
+    writeln!(out, "What it does\n{}\n", prose(&rule.summary))?;
+    writeln!(out, "Why it matters\n{}\n", prose(&rule.rationale))?;
     if let Some(example) = &rule.example {
         writeln!(
             out,
@@ -77,7 +84,7 @@ pub(super) fn explain(name: &str, io: &mut Io) -> Result<Outcome, AppError> {
             indent(&example.good)
         )?;
     }
-    writeln!(out, "Fix\n  {}\n", indent(&rule.remediation))?;
+    writeln!(out, "Fix\n{}\n", prose(&rule.remediation))?;
     if !rule.parameters.is_empty() {
         writeln!(
             out,
@@ -92,10 +99,25 @@ pub(super) fn explain(name: &str, io: &mut Io) -> Result<Outcome, AppError> {
     if !rule.references.is_empty() {
         writeln!(out, "References")?;
         for reference in &rule.references {
-            writeln!(out, "  - {}: {}", reference.title, reference.url)?;
+            let line = format!("{}: {}", reference.title, reference.url);
+            for line in crate::sys::wrap::wrap(&line, columns, "  - ", "    ") {
+                writeln!(out, "{line}")?;
+            }
         }
     }
     Ok(Outcome::Clean)
+}
+
+/// `text`'s paragraphs wrapped at spaces to `columns`, each line indented by two.
+fn wrapped(text: &str, columns: usize) -> String {
+    let paragraphs: Vec<String> = text
+        .trim()
+        .split("\n\n")
+        .map(|paragraph| {
+            crate::sys::wrap::wrap(&paragraph.replace('\n', " "), columns, "  ", "  ").join("\n")
+        })
+        .collect();
+    paragraphs.join("\n\n")
 }
 
 fn indent(text: &str) -> String {

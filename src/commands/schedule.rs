@@ -18,6 +18,13 @@ use chrono::{DateTime, Local, Utc};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// `writeln!` to the command's output, a line wider than the terminal wrapped at its spaces.
+macro_rules! say_line {
+    ($out:expr, $($arg:tt)*) => {
+        crate::sys::say::line($out, format_args!($($arg)*))
+    };
+}
+
 pub(super) fn schedule(
     action: &ScheduleAction,
     global: &GlobalArgs,
@@ -232,13 +239,13 @@ fn install(
     }
 
     if args.dry_run {
-        writeln!(
+        say_line!(
             io.out,
             "Dry run: the weekly reminder with {backend}, {when}. Nothing is changed.\n"
         )?;
     }
     if steps.is_empty() {
-        writeln!(
+        say_line!(
             io.out,
             "The weekly reminder is already installed with {backend}, {when}: nothing to change."
         )?;
@@ -260,20 +267,20 @@ fn install(
     if args.dry_run {
         return Ok(Outcome::Clean);
     }
-    writeln!(
+    say_line!(
         io.out,
         "Installed the weekly reminder with {backend}: {when} (local time)."
     )?;
     for path in &files_written {
-        writeln!(io.out, "  wrote {}", path.display())?;
+        say_line!(io.out, "  wrote {}", path.display())?;
     }
     if backend == Backend::Cron {
-        writeln!(
+        say_line!(
             io.out,
             "  added one line to your crontab (see it with `crontab -l`)"
         )?;
     }
-    writeln!(
+    say_line!(
         io.out,
         "It runs `{}`, which stays silent unless a key needs attention.\n\
          Check it with `awscheck schedule status`; remove it with `awscheck schedule uninstall`.",
@@ -336,7 +343,7 @@ fn uninstall(
     }
     let installed = found.installed();
     if installed.is_empty() {
-        writeln!(
+        say_line!(
             io.out,
             "No awscheck reminder is installed: nothing to remove."
         )?;
@@ -348,7 +355,7 @@ fn uninstall(
     }
     let names: Vec<&str> = installed.iter().map(|b| b.name()).collect();
     if dry_run {
-        writeln!(
+        say_line!(
             io.out,
             "Dry run: removing the weekly reminder ({}). Nothing is changed.\n",
             names.join(", ")
@@ -366,7 +373,7 @@ fn uninstall(
         .execute(&steps)
         .map_err(|error| AppError::Usage(error.to_string()))?;
     if !dry_run {
-        writeln!(
+        say_line!(
             io.out,
             "Removed the weekly reminder ({}).",
             names.join(", ")
@@ -390,12 +397,12 @@ fn status(env: &Env, io: &mut Io, now: DateTime<Utc>) -> Result<Outcome, AppErro
     let mut any = false;
     if let Some(job) = &found.launchd {
         any = true;
-        writeln!(io.out, "Weekly reminder: installed with launchd")?;
-        writeln!(io.out, "  file:      {}", job.path.display())?;
+        say_line!(io.out, "Weekly reminder: installed with launchd")?;
+        say_line!(io.out, "  file:      {}", job.path.display())?;
         let when = launchd::parse_schedule(&job.text);
         describe_schedule(io, when)?;
         if let Some(command) = launchd::parse_program(&job.text).filter(|c| !c.is_empty()) {
-            writeln!(io.out, "  command:   {}", display(&command))?;
+            say_line!(io.out, "  command:   {}", display(&command))?;
         }
         if process::find_program(env, "launchctl").is_some() {
             if let Some(uid) = crate::sys::env::current_uid(env) {
@@ -408,22 +415,22 @@ fn status(env: &Env, io: &mut Io, now: DateTime<Utc>) -> Result<Outcome, AppErro
                 } else {
                     "not loaded (it runs again after `awscheck schedule install`)"
                 };
-                writeln!(io.out, "  launchd:   {state}")?;
+                say_line!(io.out, "  launchd:   {state}")?;
             }
         }
         if let Some(when) = when {
-            writeln!(io.out, "  next run:  {}", computed(when))?;
+            say_line!(io.out, "  next run:  {}", computed(when))?;
         }
     }
     if let Some(job) = &found.systemd {
         any = true;
-        writeln!(io.out, "Weekly reminder: installed with systemd")?;
+        say_line!(io.out, "Weekly reminder: installed with systemd")?;
         for (name, text) in [
             (systemd::SERVICE, &job.service),
             (systemd::TIMER, &job.timer),
         ] {
             let note = if text.is_some() { "" } else { " (missing)" };
-            writeln!(
+            say_line!(
                 io.out,
                 "  file:      {}{note}",
                 job.dir.join(name).display()
@@ -432,7 +439,7 @@ fn status(env: &Env, io: &mut Io, now: DateTime<Utc>) -> Result<Outcome, AppErro
         let when = job.timer.as_deref().and_then(systemd::parse_timer);
         describe_schedule(io, when)?;
         if let Some(exec) = job.service.as_deref().and_then(systemd::exec_start) {
-            writeln!(io.out, "  command:   {exec}")?;
+            say_line!(io.out, "  command:   {exec}")?;
         }
         let show = schedule::run_step(
             env,
@@ -449,7 +456,7 @@ fn status(env: &Env, io: &mut Io, now: DateTime<Utc>) -> Result<Outcome, AppErro
         let next = match &show {
             Ok(properties) => {
                 let get = |key: &str| properties.get(key).map(String::as_str).unwrap_or("");
-                writeln!(
+                say_line!(
                     io.out,
                     "  timer:     {}, {}",
                     or_unknown(get("ActiveState")),
@@ -459,30 +466,30 @@ fn status(env: &Env, io: &mut Io, now: DateTime<Utc>) -> Result<Outcome, AppErro
                 (!next.is_empty() && next != "n/a").then(|| format!("{next} (from systemd)"))
             }
             Err(error) => {
-                writeln!(io.out, "  timer:     unknown (systemctl: {error})")?;
+                say_line!(io.out, "  timer:     unknown (systemctl: {error})")?;
                 None
             }
         };
         if let Some(next) = next.or_else(|| when.map(computed)) {
-            writeln!(io.out, "  next run:  {next}")?;
+            say_line!(io.out, "  next run:  {next}")?;
         }
     }
     match &found.cron {
         CronTable::Read { job: Some(job), .. } => {
             any = true;
-            writeln!(io.out, "Weekly reminder: installed with cron")?;
-            writeln!(io.out, "  crontab:   {}", job.line)?;
+            say_line!(io.out, "Weekly reminder: installed with cron")?;
+            say_line!(io.out, "  crontab:   {}", job.line)?;
             describe_schedule(io, Some(job.schedule))?;
-            writeln!(io.out, "  command:   {}", display(&job.command))?;
-            writeln!(io.out, "  next run:  {}", computed(job.schedule))?;
+            say_line!(io.out, "  command:   {}", display(&job.command))?;
+            say_line!(io.out, "  next run:  {}", computed(job.schedule))?;
         }
         CronTable::Unreadable(error) => {
-            writeln!(io.out, "cron: cannot read your crontab: {error}")?;
+            say_line!(io.out, "cron: cannot read your crontab: {error}")?;
         }
         _ => {}
     }
     if !any {
-        writeln!(
+        say_line!(
             io.out,
             "Weekly reminder: not installed (install it with `awscheck schedule install`)"
         )?;
@@ -491,7 +498,7 @@ fn status(env: &Env, io: &mut Io, now: DateTime<Utc>) -> Result<Outcome, AppErro
     let state = State::new(paths::state_dir(env));
     let last: LastRemind = state.read(LAST_REMIND_FILE, io.warnings);
     match last.time {
-        None => writeln!(
+        None => say_line!(
             io.out,
             "Last reminder: none yet (`awscheck remind` has not run)"
         )?,
@@ -507,13 +514,13 @@ fn status(env: &Env, io: &mut Io, now: DateTime<Utc>) -> Result<Outcome, AppErro
                 ("error", Some(error)) => format!("error: {error}"),
                 (outcome, _) => outcome.to_string(),
             };
-            writeln!(
+            say_line!(
                 io.out,
                 "Last reminder: {} ({mode} audit): {what}",
                 time.with_timezone(&Local).format("%a %Y-%m-%d %H:%M %:z")
             )?;
             if let Some(text) = &last.text {
-                writeln!(io.out, "  {text}")?;
+                say_line!(io.out, "  {text}")?;
             }
         }
     }
@@ -522,8 +529,8 @@ fn status(env: &Env, io: &mut Io, now: DateTime<Utc>) -> Result<Outcome, AppErro
 
 fn describe_schedule(io: &mut Io, when: Option<Schedule>) -> Result<(), AppError> {
     match when {
-        Some(when) => writeln!(io.out, "  schedule:  {when} (local time)")?,
-        None => writeln!(
+        Some(when) => say_line!(io.out, "  schedule:  {when} (local time)")?,
+        None => say_line!(
             io.out,
             "  schedule:  not understood (edited by hand? `awscheck schedule install` rewrites it)"
         )?,

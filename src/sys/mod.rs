@@ -1,6 +1,6 @@
 //! The ground floor: what every other part may use, and which uses nothing of awscheck's
 //! above it. Atomic writes, external programs, the captured environment, awscheck's own
-//! folders and records, the terminal, crash points for the tests, and how secrets and key IDs
+//! folders and records, the terminal and prose fitted to it, crash points for the tests, and how secrets and key IDs
 //! appear in output.
 
 pub mod atomic;
@@ -14,3 +14,4 @@ pub mod process;
 pub mod say;
 pub mod state;
 pub mod terminal;
+pub mod wrap;

@@ -98,9 +98,11 @@ fn a_stale_key_is_printed_logged_and_recorded_without_a_session_bus() {
 
     // `schedule status` shows the last run.
     // An empty PATH: the machine's own crontab is none of this test's business.
+    // Wide enough that no line of the status is wrapped.
     let status = run(home
         .cmd()
         .env("PATH", home.join("run"))
+        .env("COLUMNS", "200")
         .args(["schedule", "status"]))
     .expect_code(0);
     assert!(
@@ -290,7 +292,9 @@ fn a_stale_key_raises_a_desktop_notification_on_the_session_bus() {
     let call = received.recv_timeout(Duration::from_secs(20)).unwrap();
     assert_eq!(call.0, "awscheck");
     assert_eq!(call.1, 0, "a new notification, not a replacement");
-    assert_eq!((call.3.as_str(), call.4.as_str()), ("awscheck", text));
+    // The notification: a title and three short lines.
+    let body = "1 AWS key needs attention\ndev is at least 100 days old\nRun: awscheck rotate --profile dev";
+    assert_eq!((call.3.as_str(), call.4.as_str()), ("awscheck", body));
     let record = last_remind(&home);
     assert_eq!(record["outcome"], "notified");
     assert_eq!(record["text"], text);

@@ -1,0 +1,215 @@
+//! Prose fitted to a terminal's width without breaking a token inside itself.
+//!
+//! Lines break at spaces. A word longer than a whole line (a long path or command argument)
+//! breaks after a `/`, so a path reads on as the next line; only a word with no `/` that is
+//! wider than the line itself is cut, since a line may never be wider than the terminal.
+
+use unicode_width::UnicodeWidthStr;
+
+/// Columns `text` takes on a terminal.
+pub fn width(text: &str) -> usize {
+    UnicodeWidthStr::width(text)
+}
+
+/// `text` in lines of at most `columns` columns: the first starts with `first`, the others
+/// with `rest` (a hanging indent). Line breaks already in `text` are kept.
+pub fn wrap(text: &str, columns: usize, first: &str, rest: &str) -> Vec<String> {
+    let mut lines = Lines {
+        done: Vec::new(),
+        line: first.to_string(),
+        used: width(first),
+        empty: true,
+        rest,
+        columns,
+    };
+    let line_room = columns.saturating_sub(width(rest)).max(1);
+    for (index, paragraph) in text.split('\n').enumerate() {
+        if index > 0 {
+            lines.next_line();
+        }
+        for unit in units(paragraph, line_room) {
+            // A word wider than a whole line goes in pieces; the others whole.
+            for (index, piece) in pieces(&unit, line_room).into_iter().enumerate() {
+                lines.add(piece, index == 0);
+            }
+        }
+    }
+    lines.done.push(lines.line);
+    lines.done
+}
+
+/// Lines being filled.
+struct Lines<'a> {
+    done: Vec<String>,
+    line: String,
+    used: usize,
+    /// Nothing but the indent on the line yet.
+    empty: bool,
+    rest: &'a str,
+    columns: usize,
+}
+
+impl Lines<'_> {
+    fn next_line(&mut self) {
+        let line = std::mem::replace(&mut self.line, self.rest.to_string());
+        self.done.push(line);
+        self.used = width(self.rest);
+        self.empty = true;
+    }
+
+    /// `piece` on this line if it fits, else on the next; a new word after a space.
+    fn add(&mut self, piece: &str, new_word: bool) {
+        let piece_width = width(piece);
+        let gap = usize::from(new_word && !self.empty);
+        if !self.empty && self.used + gap + piece_width > self.columns {
+            self.next_line();
+        } else if gap == 1 {
+            self.line.push(' ');
+            self.used += 1;
+        }
+        self.line.push_str(piece);
+        self.used += piece_width;
+        self.empty = false;
+    }
+}
+
+/// The words of `paragraph`, except that a command in backticks that fits on a line is one
+/// unit: `` `chmod 600 ~/.aws/credentials` `` reads better whole than broken at its spaces.
+fn units(paragraph: &str, columns: usize) -> Vec<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
+    let words: Vec<&str> = paragraph.split(' ').filter(|w| !w.is_empty()).collect();
+    let mut out = Vec::with_capacity(words.len());
+    let toggles = |word: &str| word.matches('`').count() % 2 == 1;
+    let mut inside = false;
+    let mut at = 0;
+    while at < words.len() {
+        if inside {
+            inside = !toggles(words[at]);
+            out.push(Cow::Borrowed(words[at]));
+            at += 1;
+            continue;
+        }
+        let opens = toggles(words[at]);
+        let close = opens
+            .then(|| (at + 1..words.len()).find(|&i| toggles(words[i])))
+            .flatten();
+        match close {
+            Some(close) if width(&words[at..=close].join(" ")) <= columns => {
+                out.push(Cow::Owned(words[at..=close].join(" ")));
+                at = close + 1;
+            }
+            _ => {
+                inside = opens;
+                out.push(Cow::Borrowed(words[at]));
+                at += 1;
+            }
+        }
+    }
+    out
+}
+
+/// `word` cut after each `/` into pieces no wider than `columns`, a piece with no `/` that is
+/// still wider cut at `columns`.
+fn pieces(word: &str, columns: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut last_slash = None;
+    let mut used = 0;
+    for (at, c) in word.char_indices() {
+        let c_width = width(&word[at..at + c.len_utf8()]);
+        if used + c_width > columns {
+            let end = match last_slash {
+                Some(slash) if slash > start => slash,
+                _ => at,
+            };
+            out.push(&word[start..end]);
+            start = end;
+            used = width(&word[start..at]);
+            last_slash = None;
+        }
+        used += c_width;
+        if c == '/' {
+            last_slash = Some(at + 1);
+        }
+    }
+    if start < word.len() {
+        out.push(&word[start..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prose_breaks_at_spaces_with_a_hanging_indent() {
+        let lines = wrap("one two three four five six", 12, "- ", "  ");
+        assert_eq!(lines, ["- one two", "  three four", "  five six"]);
+    }
+
+    #[test]
+    fn a_word_that_fits_a_line_is_never_cut() {
+        let lines = wrap("see default-profile-has-credentials now", 34, "", "");
+        assert_eq!(lines, ["see", "default-profile-has-credentials", "now"]);
+    }
+
+    #[test]
+    fn a_path_wider_than_a_line_breaks_after_a_slash() {
+        let lines = wrap(
+            "chmod 600 /home/someone/projects/infrastructure/aws/credentials",
+            30,
+            "",
+            "",
+        );
+        assert!(lines.iter().all(|line| width(line) <= 30), "{lines:?}");
+        assert_eq!(
+            lines.concat().replace(' ', ""),
+            "chmod600/home/someone/projects/infrastructure/aws/credentials"
+        );
+        assert!(lines[1..].iter().all(|line| !line.is_empty()));
+        assert!(
+            lines
+                .iter()
+                .take(lines.len() - 1)
+                .skip(1)
+                .all(|l| l.ends_with('/')),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn no_line_is_wider_than_asked_even_for_one_endless_word() {
+        let word = "x".repeat(95);
+        let lines = wrap(&word, 40, "> ", "  ");
+        assert!(lines.iter().all(|line| width(line) <= 40), "{lines:?}");
+        assert_eq!(lines.concat().replace(['>', ' '], ""), word);
+    }
+
+    #[test]
+    fn a_command_in_backticks_stays_on_one_line_when_it_fits() {
+        let lines = wrap(
+            "pick it with `--profile dev` or `export AWS_PROFILE=dev`",
+            40,
+            "",
+            "",
+        );
+        assert_eq!(
+            lines,
+            [
+                "pick it with `--profile dev` or",
+                "`export AWS_PROFILE=dev`"
+            ]
+        );
+        let long = "a `very long command line here` then `x y`";
+        assert_eq!(
+            wrap(long, 16, "", ""),
+            ["a `very long", "command line", "here` then `x y`"]
+        );
+    }
+
+    #[test]
+    fn line_breaks_in_the_text_are_kept() {
+        assert_eq!(wrap("a\nb c", 80, "", "  "), ["a", "  b c"]);
+    }
+}
