@@ -95,7 +95,7 @@ pub(super) fn remind(
         Some(reminder) => {
             record.due = reminder.due;
             record.text = Some(reminder.text.clone());
-            match notify::notify(env, &reminder.title, &reminder.text) {
+            match notify::notify(env, &reminder.title, &reminder.lines.join("\n")) {
                 Ok(()) => {
                     record.outcome = "notified".to_string();
                     // Someone running it by hand sees it here as well as on the desktop.

@@ -31,8 +31,11 @@ const SHOWN: usize = 3;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reminder {
     pub title: String,
-    /// The whole message, the same whether shown, printed or logged.
+    /// The whole message in a line, as printed and logged.
     pub text: String,
+    /// What a desktop notification shows under the title: at most three short lines, the count,
+    /// the most urgent thing, and the command to run.
+    pub lines: Vec<String>,
     /// What to run next, also at the end of `text`.
     pub command: String,
     /// Findings at or above the threshold.
@@ -124,9 +127,18 @@ pub fn reminder(findings: &[Finding], min: Severity) -> Option<Reminder> {
         listed.push_str(&format!(" and {} more", count - SHOWN));
     }
     let command = next_command(due[0]);
+    let mut most_urgent = phrases[0].clone();
+    if count > 1 {
+        most_urgent.push_str(&format!(", and {} more", count - 1));
+    }
     Some(Reminder {
         title: "awscheck".to_string(),
         text: format!("{count} {noun} attention: {listed}. Run: {command}"),
+        lines: vec![
+            format!("{count} {noun} attention"),
+            most_urgent,
+            format!("Run: {command}"),
+        ],
         command,
         due: due.len(),
     })
@@ -342,6 +354,14 @@ mod tests {
             "10 AWS keys need attention: team-0 is 100 days old, team-1 is 101 days old, team-2 is 102 days old and 7 more. Run: awscheck rotate --profile team-0"
         );
         assert!(reminder.text.chars().count() < 200);
+        assert_eq!(
+            reminder.lines,
+            [
+                "10 AWS keys need attention",
+                "team-0 is 100 days old, and 9 more",
+                "Run: awscheck rotate --profile team-0",
+            ]
+        );
         assert_clean(&reminder.text);
     }
 
