@@ -1,6 +1,6 @@
 //! `awscheck audit`.
 
-use super::{overrides, style, AppError, Io, Outcome, DEFAULT_FAIL_ON};
+use super::{overrides, short_paths, style, AppError, Io, Outcome, DEFAULT_FAIL_ON};
 use crate::audit::facts::Facts;
 use crate::audit::settings::Settings;
 use crate::audit::severity::Severity;
@@ -8,6 +8,7 @@ use crate::audit::{self, Evaluation, InputFiles, Inputs, Scope};
 use crate::cli::{AuditArgs, AuditFormat, GlobalArgs};
 use crate::input::locate::Locations;
 use crate::profiles::model::Model;
+use crate::report::shown::ShortPaths;
 use crate::report::table::Style;
 use crate::report::{self, ProfileRow, Rows};
 use crate::sys::env::Env;
@@ -170,12 +171,13 @@ pub(super) fn audit(
     now: DateTime<Utc>,
 ) -> Result<Outcome, AppError> {
     let style = style(global, env, io);
+    let paths = short_paths(env);
     let Io { out, warnings, .. } = io;
     audit_with(args, global, env, warnings, now, |audit| {
         // Reports are written in many small pieces; stdout is line-buffered, so without a
         // buffer of our own a large report would cost a write call per line.
         let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, &mut **out);
-        write_report(&mut out, args, audit, style, now)?;
+        write_report(&mut out, args, audit, (style, &paths), now)?;
         out.flush()?;
         Ok(outcome(&audit.evaluation, audit.fail_on))
     })?
@@ -185,12 +187,12 @@ fn write_report<W: Write>(
     out: &mut W,
     args: &AuditArgs,
     audit: &Audit,
-    style: Style,
+    (style, paths): (Style, &ShortPaths),
     now: DateTime<Utc>,
 ) -> io::Result<()> {
     match args.format {
         AuditFormat::Table => {
-            let heading = heading(audit.files, audit.rows.len(), audit.mode);
+            let heading = heading(audit.files, audit.mode);
             report::table::write_audit(
                 out,
                 &heading,
@@ -199,6 +201,7 @@ fn write_report<W: Write>(
                 audit.fail_on,
                 style,
                 args.all,
+                paths,
             )
         }
         AuditFormat::Json => report::json::AuditJson {
@@ -215,8 +218,9 @@ fn write_report<W: Write>(
     }
 }
 
-/// What was read, in one line: files, whether they were found, how many profiles.
-pub(crate) fn heading(input: &InputFiles, profiles: usize, mode: &str) -> String {
+/// What was read, in one line: the files, and whether they were found.
+/// How many profiles there are, and of what kind, the report's next line says.
+pub(crate) fn heading(input: &InputFiles, mode: &str) -> String {
     let describe = |path: &std::path::Path, found: bool| {
         if found {
             path.display().to_string()
@@ -232,8 +236,7 @@ pub(crate) fn heading(input: &InputFiles, profiles: usize, mode: &str) -> String
     if !input.config_found && !input.credentials_found {
         return format!("No AWS config or credentials file found ({files}): no profiles to audit.");
     }
-    let noun = if profiles == 1 { "profile" } else { "profiles" };
-    let mut line = format!("awscheck audit ({mode}): {profiles} {noun} from {files}");
+    let mut line = format!("awscheck audit ({mode}): {files}");
     if let Some(cli) = &input.locations.cli_selected_profile {
         line.push_str(&format!(
             "\nnote: AWS_DEFAULT_PROFILE={cli} makes the AWS CLI use `{cli}`, while SDKs use `{}`",

@@ -127,6 +127,13 @@ pub(crate) fn style(global: &GlobalArgs, env: &Env, io: &Io) -> Style {
     }
 }
 
+/// Paths under HOME as `~/...`, under the current folder relative to it, for people to read.
+pub(crate) fn short_paths(env: &Env) -> crate::report::shown::ShortPaths {
+    let home = crate::sys::env::home_dir(env);
+    let cwd = std::env::current_dir().ok();
+    crate::report::shown::ShortPaths::new(home.as_deref(), cwd.as_deref())
+}
+
 pub(crate) fn overrides(global: &GlobalArgs) -> Overrides {
     Overrides {
         config_file: global.config_file.clone(),

@@ -1,7 +1,7 @@
 //! `awscheck profiles`.
 
 use super::audit::{heading, OUTPUT_BUFFER};
-use super::{overrides, style, AppError, Io, Outcome};
+use super::{overrides, short_paths, style, AppError, Io, Outcome};
 use crate::audit::Inputs;
 use crate::cli::{GlobalArgs, ListFormat, ProfilesArgs};
 use crate::profiles::model::Model;
@@ -29,7 +29,7 @@ pub(super) fn profiles(
                 let files = inputs.into_files();
                 let line = match (files.config_found, files.credentials_found) {
                     // The audit's words for it, which name no command.
-                    (false, false) => heading(&files, 0, "offline"),
+                    (false, false) => heading(&files, "offline"),
                     _ => format!(
                         "No profiles in {}, {}.",
                         files.locations.config.path.display(),
@@ -38,8 +38,22 @@ pub(super) fn profiles(
                 };
                 writeln!(io.out, "{line}")?;
             } else {
-                let (table, _) = report::table::profiles_table(rows, style(global, env, io));
+                let style = style(global, env, io);
+                let paths = short_paths(env);
+                let noun = if rows.len() == 1 {
+                    "profile"
+                } else {
+                    "profiles"
+                };
+                let heading = format!(
+                    "{} {noun}; config is {}, credentials is {}",
+                    rows.len(),
+                    inputs.locations.config.path.display(),
+                    inputs.locations.credentials.path.display()
+                );
+                let (table, _) = report::table::profiles_table(rows, style);
                 let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, &mut *io.out);
+                report::table::write_prose(&mut out, &heading, style, &paths)?;
                 table.write_to(&mut out)?;
                 out.flush()?;
             }

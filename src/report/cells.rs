@@ -5,7 +5,8 @@
 //! Cells hold values from the user's files, and a terminal acts on the escape sequences it is
 //! sent: control characters are shown escaped (`\u{1b}`), never passed through.
 
-use comfy_table::{presets, Attribute, ContentArrangement};
+use crate::sys::wrap::{width, wrap};
+use comfy_table::{presets, Attribute, ColumnConstraint, ContentArrangement, Width};
 use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
@@ -33,38 +34,42 @@ impl Color {
 }
 
 /// A table under construction: a header and rows of text cells.
+///
+/// Drawn, it fits the width without cutting a word: each column is at least as wide as its
+/// widest word, columns the caller marks as optional are left out until the rest fit, and a
+/// table that still cannot fit is written as a list, a block per row.
 pub struct Table {
-    table: comfy_table::Table,
+    header: Vec<String>,
+    rows: Vec<Vec<(String, Option<Color>)>>,
     width: u16,
     color: bool,
-    rows: usize,
+    /// Columns that may be left out to fit, the first to go first.
+    optional: Vec<usize>,
 }
 
 impl Table {
     /// A table of `header.len()` columns fitted into `width` terminal columns; bold headers
     /// and coloured cells only when `color` is set.
     pub fn new(width: u16, color: bool, header: &[&str]) -> Self {
-        let mut table = comfy_table::Table::new();
-        table
-            .load_style(presets::UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(width);
-        if color {
-            table.enforce_styling();
-        } else {
-            table.force_no_tty();
-        }
-        table.set_header(
-            header
-                .iter()
-                .map(|title| comfy_table::Cell::new(escaped(title)).add_attribute(Attribute::Bold)),
-        );
         Table {
-            table,
+            header: header
+                .iter()
+                .map(|title| escaped(title).into_owned())
+                .collect(),
+            rows: Vec::new(),
             width,
             color,
-            rows: 0,
+            optional: Vec::new(),
         }
+    }
+
+    /// Columns (by title) that may be left out when the table is too wide, the first to go
+    /// first.
+    pub fn optional(&mut self, titles: &[&str]) {
+        self.optional = titles
+            .iter()
+            .filter_map(|title| self.header.iter().position(|h| h == title))
+            .collect();
     }
 
     /// An empty table with a new header, drawn the same way.
@@ -73,7 +78,7 @@ impl Table {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows == 0
+        self.rows.is_empty()
     }
 
     /// A new row; its cells go in left to right.
@@ -86,20 +91,116 @@ impl Table {
 
     /// The table and a newline.
     pub fn write_to(&self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "{}", self.table)
+        let widest = self.widest_words();
+        let needed = |columns: &[usize]| -> usize {
+            columns.iter().map(|&c| widest[c] + 3).sum::<usize>() + 1
+        };
+        // A column with nothing in any row says nothing.
+        let mut shown: Vec<usize> = (0..self.header.len())
+            .filter(|&c| {
+                c == 0
+                    || self
+                        .rows
+                        .iter()
+                        .any(|row| row.get(c).is_some_and(|(text, _)| !text.is_empty()))
+            })
+            .collect();
+        for column in &self.optional {
+            if needed(&shown) <= usize::from(self.width) {
+                break;
+            }
+            shown.retain(|c| c != column);
+        }
+        if needed(&shown) > usize::from(self.width) {
+            return self.write_as_list(out);
+        }
+        let mut table = comfy_table::Table::new();
+        table
+            .load_style(presets::UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(self.width);
+        if self.color {
+            table.enforce_styling();
+        } else {
+            table.force_no_tty();
+        }
+        table.set_header(
+            shown
+                .iter()
+                .map(|&c| comfy_table::Cell::new(&self.header[c]).add_attribute(Attribute::Bold)),
+        );
+        for row in &self.rows {
+            table.add_row(shown.iter().map(|&c| match row.get(c) {
+                Some((text, Some(color))) => comfy_table::Cell::new(text).fg(color.comfy()),
+                Some((text, None)) => comfy_table::Cell::new(text),
+                None => comfy_table::Cell::new(""),
+            }));
+        }
+        for (at, &c) in shown.iter().enumerate() {
+            if let Some(column) = table.column_mut(at) {
+                // comfy-table counts a column's padding, one space each side, in its width.
+                let least = u16::try_from(widest[c] + 2).unwrap_or(u16::MAX);
+                column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(least)));
+            }
+        }
+        writeln!(out, "{table}")
+    }
+
+    /// Per column, the width of its widest word, header included.
+    fn widest_words(&self) -> Vec<usize> {
+        let widest = |text: &str| text.split([' ', '\n']).map(width).max().unwrap_or(0);
+        let mut widths: Vec<usize> = self.header.iter().map(|h| widest(h)).collect();
+        for row in &self.rows {
+            for (column, (text, _)) in row.iter().enumerate() {
+                if let Some(w) = widths.get_mut(column) {
+                    *w = (*w).max(widest(text));
+                }
+            }
+        }
+        widths
+    }
+
+    /// Every row as a block: its one-word cells on the first line, the first cell first, then
+    /// `Title: value` for each other cell that has one, wrapped at spaces.
+    fn write_as_list(&self, out: &mut dyn Write) -> io::Result<()> {
+        let columns = usize::from(self.width);
+        for row in &self.rows {
+            let one_word = |(c, (text, _)): &(usize, &(String, Option<Color>))| {
+                *c == 0 || (!text.is_empty() && !text.contains([' ', '\n']))
+            };
+            let cells: Vec<(usize, &(String, Option<Color>))> = row.iter().enumerate().collect();
+            let first: Vec<&str> = cells
+                .iter()
+                .filter(|cell| one_word(cell))
+                .map(|(_, (text, _))| text.as_str())
+                .collect();
+            for line in wrap(&first.join("  "), columns, "", "  ") {
+                writeln!(out, "{line}")?;
+            }
+            for (c, (text, _)) in cells.iter().filter(|cell| !one_word(cell)) {
+                if text.is_empty() {
+                    continue;
+                }
+                let text = format!("{}: {}", self.header[*c], text.replace('\n', ", "));
+                for line in wrap(&text, columns, "  ", "    ") {
+                    writeln!(out, "{line}")?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
 /// A row being filled; it joins its table when dropped.
 pub struct Row<'t> {
     table: &'t mut Table,
-    cells: Vec<comfy_table::Cell>,
+    cells: Vec<(String, Option<Color>)>,
 }
 
 impl Row<'_> {
     pub fn cell(&mut self, text: &str) -> &mut Self {
         self.cells
-            .push(comfy_table::Cell::new(broken_up(&escaped(text))));
+            .push((broken_up(&escaped(text)).into_owned(), None));
         self
     }
 
@@ -116,7 +217,7 @@ impl Row<'_> {
     /// A cell drawn in `color` when the table has colour.
     pub fn colored(&mut self, text: &str, color: Color) -> &mut Self {
         self.cells
-            .push(comfy_table::Cell::new(broken_up(&escaped(text))).fg(color.comfy()));
+            .push((broken_up(&escaped(text)).into_owned(), Some(color)));
         self
     }
 }
@@ -124,8 +225,7 @@ impl Row<'_> {
 impl Drop for Row<'_> {
     fn drop(&mut self) {
         let cells = std::mem::take(&mut self.cells);
-        self.table.table.add_row(cells);
-        self.table.rows += 1;
+        self.table.rows.push(cells);
     }
 }
 

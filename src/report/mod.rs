@@ -3,9 +3,12 @@
 //! gathered; they never see a secret, and key IDs reach them already masked or revealed.
 
 pub mod cells;
+pub mod findings;
+pub mod inventory;
 pub mod json;
 pub mod profiles;
 pub mod sarif;
+pub mod shown;
 pub mod table;
 
 use crate::audit::facts::{Facts, KeyAge};
@@ -228,6 +231,25 @@ impl<'a> Rows<'a> {
                 false => Err(brief),
             }
         })
+    }
+
+    /// What the profiles in scope are, counted by kind.
+    pub fn inventory(&self) -> inventory::Inventory {
+        let mut inventory = inventory::Inventory::default();
+        for profile in self.profiles() {
+            inventory.add(
+                profile.kind,
+                profile.section.get(SSO_SESSION),
+                profile.own_key(),
+            );
+        }
+        inventory
+    }
+
+    /// The config and credentials files' paths, as `defined_at` writes them.
+    pub fn file_paths(&self) -> [String; 2] {
+        let paths = FilePaths::of(self.locations);
+        [paths.config, paths.credentials]
     }
 
     pub fn len(&self) -> usize {

@@ -1,15 +1,19 @@
-//! The human report: a profile overview, then findings grouped by profile.
+//! The human report: what was read and what the profiles are, then the findings, most severe
+//! first and grouped by rule, then the count and the verdict. `--all` adds a table of every
+//! profile, and `awscheck profiles` is that table.
 //!
-//! Colour only when asked for by the caller (a terminal, no `NO_COLOR`); the text reads the
-//! same without it.
+//! Everything fits the width given, and no word (key ID, profile, path, command) is cut inside
+//! itself. Colour only when asked for by the caller (a terminal, no `NO_COLOR`); the text reads
+//! the same without it.
 
-use super::cells::{self, Color, Table};
-use super::{Brief, ProfileRow, Rows};
-use crate::audit::finding::{thousands, Finding};
+use super::cells::{self, Table};
+use super::findings::{self, KeyNote, Look};
+use super::shown::ShortPaths;
+use super::{ProfileRow, Rows};
 use crate::audit::severity::Severity;
 use crate::audit::Evaluation;
-use crate::profiles::model::CredentialKind;
-use rustc_hash::FxHashSet;
+use crate::sys::wrap::wrap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::fmt;
 use std::io::{self, Write};
 
@@ -34,82 +38,22 @@ pub struct Footnotes {
     pub notes: Vec<(String, String)>,
 }
 
-/// Profiles left out of the audit's table because there is nothing to say about them, counted
-/// by kind (and SSO session) for one line under it.
-#[derive(Debug, Default)]
-pub struct Folded {
-    /// `(kind, sso-session for SSO profiles, how many)`, in the order first seen.
-    groups: Vec<(CredentialKind, Option<String>, usize)>,
-}
+/// Narrower than this, nothing reads well; the report is laid out for this many columns.
+const NARROWEST: usize = 40;
 
-impl Folded {
-    fn add(&mut self, profile: &Brief) {
-        let kind = profile.credential_kind;
-        let session = profile.sso_session.filter(|_| kind == CredentialKind::Sso);
-        let group = self.groups.iter_mut().find(|(other, other_session, _)| {
-            *other == kind && other_session.as_deref() == session
-        });
-        match group {
-            Some((_, _, count)) => *count += 1,
-            None => self.groups.push((kind, session.map(str::to_string), 1)),
-        }
-    }
+/// Columns the profiles table leaves out, first to last, when they do not fit.
+const OPTIONAL_COLUMNS: [&str; 6] = [
+    "Region",
+    "Account",
+    "Key age",
+    "Last used",
+    "Defined at",
+    "Credential",
+];
 
-    /// `3,000 SSO profiles (sso-session corp), 30 assume role profiles: nothing to report.`
-    fn line(&self) -> Option<String> {
-        if self.groups.is_empty() {
-            return None;
-        }
-        let parts: Vec<String> = self
-            .groups
-            .iter()
-            .map(|(kind, session, count)| {
-                let noun = if *count == 1 { "profile" } else { "profiles" };
-                let count = thousands(*count);
-                match (session, kind.label().split_once(" (")) {
-                    (Some(session), _) => {
-                        format!("{count} {kind} {noun} (sso-session {session})")
-                    }
-                    (None, Some((kind, detail))) => format!("{count} {kind} {noun} ({detail}"),
-                    (None, None) => format!("{count} {kind} {noun}"),
-                }
-            })
-            .collect();
-        Some(format!(
-            "{}: nothing to report. `awscheck profiles` lists them; `awscheck audit --all` shows them here.",
-            parts.join(", ")
-        ))
-    }
-}
-
-/// Whether a profile earns its row in the audit: it holds or uses a long-term or temporary
-/// key, it has a finding or a note, or it cannot be resolved. The rest (SSO, roles on SSO,
-/// credential processes, settings only) fold into one line.
-fn worth_a_row(profile: &Brief, with_findings: &FxHashSet<&str>) -> bool {
-    let keyed = |kind: CredentialKind| {
-        matches!(
-            kind,
-            CredentialKind::LongTermKey | CredentialKind::SessionKey | CredentialKind::ProtectedKey
-        )
-    };
-    keyed(profile.credential_kind)
-        || profile.root_kind.is_some_and(keyed)
-        || profile.credential_kind == CredentialKind::Invalid
-        || profile.noted
-        || with_findings.contains(profile.name)
-}
-
-/// The profiles table, made from each row as it comes, and what to say under it.
+/// The profiles table, made from each row as it comes, and what to say under it. Where a
+/// profile is defined is cited as `config:4`: the heading names the two files.
 pub fn profiles_table(rows: Rows<'_>, style: Style) -> (Table, Footnotes) {
-    profiles_table_where(rows, style, |_| true).0
-}
-
-/// The profiles table of the rows `keep` accepts; the others are counted in [`Folded`].
-fn profiles_table_where<'a>(
-    rows: Rows<'a>,
-    style: Style,
-    keep: impl Fn(&Brief<'a>) -> bool + 'a,
-) -> ((Table, Footnotes), Folded) {
     let online = rows.any_last_used();
     let accounts = rows.any_account();
     let mut header = vec!["Profile", "Credential"];
@@ -122,26 +66,39 @@ fn profiles_table_where<'a>(
     }
     header.extend(["Region", "Defined at"]);
     let mut table = new_table(style, &header);
+    table.optional(&OPTIONAL_COLUMNS);
     let mut footnotes = Footnotes::default();
-    let mut folded = Folded::default();
-    for row in rows.rows_where(keep) {
-        let row = match row {
-            Ok(row) => row,
-            Err(profile) => {
-                folded.add(&profile);
-                continue;
-            }
-        };
-        add_profile(&mut table, &row, online, accounts);
+    let files = rows.file_paths();
+    for row in rows.iter() {
+        add_profile(&mut table, &row, online, accounts, &files);
         footnotes.selected |= row.selected;
         if let Some(note) = row.note {
             footnotes.notes.push((row.name, note));
         }
     }
-    ((table, footnotes), folded)
+    (table, footnotes)
 }
 
-fn add_profile(table: &mut Table, row: &ProfileRow, online: bool, accounts: bool) {
+/// `config:4` for `/home/me/.aws/config:4`.
+fn short_citation<'a>(cited: &'a str, files: &[String; 2]) -> std::borrow::Cow<'a, str> {
+    for (path, name) in files.iter().zip(["config", "credentials"]) {
+        if let Some(line) = cited
+            .strip_prefix(path.as_str())
+            .and_then(|rest| rest.strip_prefix(':'))
+        {
+            return format!("{name}:{line}").into();
+        }
+    }
+    cited.into()
+}
+
+fn add_profile(
+    table: &mut Table,
+    row: &ProfileRow,
+    online: bool,
+    accounts: bool,
+    files: &[String; 2],
+) {
     let mut cells = table.row();
     match row.selected {
         true => cells.cell_fmt(format_args!("{} *", row.name)),
@@ -167,9 +124,13 @@ fn add_profile(table: &mut Table, row: &ProfileRow, online: bool, accounts: bool
     if online {
         cells.cell(&last_used(row));
     }
-    cells
-        .cell(row.region.as_deref().unwrap_or(""))
-        .cell_lines(row.defined_at.iter().map(String::as_str));
+    cells.cell(row.region.as_deref().unwrap_or("")).cell(
+        &row.defined_at
+            .iter()
+            .map(|cited| short_citation(cited, files))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
 }
 
 fn last_used(row: &ProfileRow) -> String {
@@ -185,10 +146,23 @@ fn last_used(row: &ProfileRow) -> String {
     }
 }
 
-/// The audit as text: header line, profiles, findings by profile, summary. Written straight
-/// to `out`, so no copy of the whole report is ever held in memory.
-/// With `all` false, profiles with nothing to report fold into one line: on a setup with
-/// thousands of SSO profiles the findings would otherwise scroll away under them.
+/// `text` wrapped to the style's width, its paths shown short.
+pub fn write_prose(
+    out: &mut dyn Write,
+    text: &str,
+    style: Style,
+    paths: &ShortPaths,
+) -> io::Result<()> {
+    let width = usize::from(style.width).max(NARROWEST);
+    for line in wrap(&paths.shorten(&cells::escaped(text)), width, "", "") {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// The audit as text: what was read, what the profiles are, the findings, and the count.
+/// With `all`, a table of every profile goes after the findings.
+#[allow(clippy::too_many_arguments)]
 pub fn write_audit(
     out: &mut dyn Write,
     heading: &str,
@@ -197,67 +171,89 @@ pub fn write_audit(
     fail_on: Severity,
     style: Style,
     all: bool,
+    paths: &ShortPaths,
 ) -> io::Result<()> {
-    writeln!(out, "{}\n", cells::escaped(heading))?;
-    let mut drawn = None;
-    if !rows.is_empty() {
-        let with_findings: FxHashSet<&str> = evaluation
-            .findings
-            .iter()
-            .filter_map(|f| f.profile.as_deref())
-            .collect();
-        let ((table, footnotes), folded) =
-            profiles_table_where(rows, style, |row| all || worth_a_row(row, &with_findings));
-        if !table.is_empty() {
-            table.write_to(out)?;
+    let width = usize::from(style.width).max(NARROWEST);
+    let prose = |out: &mut dyn Write, text: &str| write_prose(out, text, style, paths);
+    prose(out, heading)?;
+    if let Some(line) = rows.inventory().line() {
+        prose(out, &line)?;
+    }
+    writeln!(out)?;
+
+    // Rows only for the profiles a finding or a note is about: the key a place line names.
+    let with_findings: FxHashSet<&str> = evaluation
+        .findings
+        .iter()
+        .filter_map(|f| f.profile.as_deref())
+        .collect();
+    let about: Vec<ProfileRow> = rows
+        .rows_where(|brief| brief.noted || with_findings.contains(brief.name))
+        .filter_map(Result::ok)
+        .collect();
+    let by_name: FxHashMap<&str, &ProfileRow> =
+        about.iter().map(|row| (row.name.as_str(), row)).collect();
+    let keys = |profile: &str| {
+        let row = by_name.get(profile);
+        KeyNote {
+            key_id: row.and_then(|row| row.access_key_id.clone()),
+            detail: row.and_then(|row| {
+                // What IAM and STS said of the key (online only): the account it acts in,
+                // and its age.
+                let mut said = Vec::new();
+                if row.arn.is_some() {
+                    match (&row.account_alias, &row.account) {
+                        (Some(alias), Some(account)) => said.push(format!("{alias} ({account})")),
+                        (None, Some(account)) => said.push(account.clone()),
+                        _ => {}
+                    }
+                }
+                if let (Some(days), Some(true)) = (row.key_age_days, row.key_age_exact) {
+                    said.push(format!("{days} d old"));
+                }
+                (!said.is_empty()).then(|| said.join(", "))
+            }),
         }
-        if let Some(line) = folded.line() {
-            writeln!(out, "{line}")?;
+    };
+    let look = Look {
+        width,
+        color: style.color,
+        paths,
+        keys: &keys,
+    };
+    // A blank line between severities, none inside one: a rule's heading at the margin is
+    // enough to tell groups apart, and the report stays short enough to take in at once.
+    let groups = findings::groups(&evaluation.findings);
+    for (index, group) in groups.iter().enumerate() {
+        look.write_group(out, group)?;
+        let next = groups.get(index + 1);
+        if next.is_none_or(|next| next.severity() != group.severity()) {
+            writeln!(out)?;
         }
-        drawn = Some(table);
+    }
+
+    if all && !rows.is_empty() {
+        let (table, footnotes) = profiles_table(rows, style);
+        table.write_to(out)?;
         if footnotes.selected {
-            writeln!(
+            prose(
                 out,
-                "* selected when no profile is named (AWS_PROFILE or default)"
+                "* selected when no profile is named (AWS_PROFILE or default)",
             )?;
         }
-        for (profile, note) in &footnotes.notes {
-            writeln!(out, "note: {profile}: {}", cells::escaped(note))?;
+        writeln!(out)?;
+    }
+    let mut noted = false;
+    for row in &about {
+        if let Some(note) = &row.note {
+            prose(out, &format!("note: {}: {note}", row.name))?;
+            noted = true;
         }
+    }
+    if noted {
         writeln!(out)?;
     }
-    if !evaluation.findings.is_empty() {
-        let table = match drawn {
-            Some(table) => table.recycle(&FINDINGS_HEADER),
-            None => new_table(style, &FINDINGS_HEADER),
-        };
-        add_findings(table, &evaluation.findings).write_to(out)?;
-        writeln!(out)?;
-    }
-    out.write_all(summary(evaluation, fail_on).as_bytes())
-}
-
-const FINDINGS_HEADER: [&str; 4] = ["Profile", "Severity", "Finding", "Fix"];
-
-/// The findings table, grouped by profile: the profile's name heads its first row.
-fn add_findings(mut table: Table, findings: &[Finding]) -> Table {
-    let mut previous: Option<Option<&str>> = None;
-    for finding in findings {
-        let profile = finding.profile.as_deref();
-        let group = match previous == Some(profile) {
-            true => "",
-            false => profile.unwrap_or("(machine)"),
-        };
-        previous = Some(profile);
-        let mut cells = table.row();
-        cells
-            .cell(group)
-            .colored(finding.severity.name(), color(finding.severity));
-        cells
-            .cell_fmt(format_args!("{}", FindingText(finding)))
-            .cell(&finding.remediation);
-    }
-    table
+    prose(out, summary(evaluation, fail_on).trim_end())
 }
 
 /// The credential column: `assume role ← long-term key`, then `via a → b` for a role chain.
@@ -277,24 +273,6 @@ impl fmt::Display for Credential<'_> {
             }
         }
         Ok(())
-    }
-}
-
-/// The finding column: the message, the rule and its evidence, and where.
-struct FindingText<'a>(&'a Finding);
-
-impl fmt::Display for FindingText<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let finding = self.0;
-        write!(
-            f,
-            "{}\n{} {}",
-            finding.message, finding.rule_id, finding.slug
-        )?;
-        if !finding.evidence.is_empty() {
-            write!(f, ": {}", finding.evidence)?;
-        }
-        write!(f, "\nat {}", finding.location())
     }
 }
 
@@ -338,14 +316,4 @@ pub fn summary(evaluation: &Evaluation, fail_on: Severity) -> String {
     }
     line.push('\n');
     line
-}
-
-fn color(severity: Severity) -> Color {
-    match severity {
-        Severity::Critical => Color::Magenta,
-        Severity::High => Color::Red,
-        Severity::Medium => Color::Yellow,
-        Severity::Low => Color::Cyan,
-        Severity::Info => Color::Grey,
-    }
 }

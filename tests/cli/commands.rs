@@ -433,11 +433,7 @@ fn profile_flag_limits_findings_but_keeps_machine_wide_ones() {
 
     // Short flag, table format.
     let result = run(home.cmd().args(["audit", "--offline", "-p", "ci"])).expect_code(0);
-    assert!(
-        result.stdout.contains("1 profile from"),
-        "{}",
-        result.stdout
-    );
+    assert!(result.stdout.contains("1 profile: "), "{}", result.stdout);
     assert!(
         !result.stdout.contains("Profile dev holds"),
         "{}",
@@ -757,7 +753,7 @@ fn escape_sequences_planted_in_a_file_never_reach_the_terminal() {
 }
 
 #[test]
-fn profiles_with_nothing_to_report_fold_into_one_line() {
+fn the_default_report_sums_up_the_profiles_and_all_lists_them() {
     let home = Home::new();
     let mut config = String::from(
         "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = eu-west-1\n",
@@ -774,24 +770,30 @@ fn profiles_with_nothing_to_report_fold_into_one_line() {
         long_term_key_id("dev"),
         secret_key("dev")
     ));
-    let folded = run(home
+    let summary = run(home
         .cmd()
         .env("COLUMNS", "200")
         .args(["audit", "--offline"]));
-    assert!(folded.stdout.contains("│ dev "), "{}", folded.stdout);
-    assert!(!folded.stdout.contains("sso-2"), "{}", folded.stdout);
+    // The default report says what the profiles are in a line, and names only the profiles
+    // something is reported on.
     assert!(
-        folded.stdout.contains(
-            "3 SSO profiles (sso-session corp), 1 assume role profile: nothing to report."
-        ),
+        summary
+            .stdout
+            .contains("5 profiles: 1 long-term key, 1 role, 3 SSO (sso-session corp)."),
         "{}",
-        folded.stdout
+        summary.stdout
     );
+    assert!(
+        summary.stdout.contains("- dev") || summary.stdout.contains("· dev ·"),
+        "{}",
+        summary.stdout
+    );
+    assert!(!summary.stdout.contains("sso-2"), "{}", summary.stdout);
     let all = run(home
         .cmd()
         .env("COLUMNS", "200")
         .args(["audit", "--offline", "--all"]));
-    assert!(all.stdout.contains("sso-2") && !all.stdout.contains("nothing to report"));
+    assert!(all.stdout.contains("│ sso-2 "), "{}", all.stdout);
     let json = run(home.cmd().args(["audit", "--offline", "--format", "json"]));
     assert_eq!(
         json.json()["profiles"].as_array().unwrap().len(),

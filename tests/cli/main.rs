@@ -8,6 +8,7 @@ mod completions;
 mod missing_files;
 mod readme;
 mod remind;
+mod report;
 mod scan;
 mod schedule;
 mod secrets;

@@ -39,12 +39,13 @@ fn no_aws_folder_at_all() {
         "{}",
         result.stdout
     );
-    assert!(result
-        .stdout
-        .contains(&home.config_path().display().to_string()));
-    assert!(result
-        .stdout
-        .contains(&home.credentials_path().display().to_string()));
+    // Paths under HOME are shown as `~/...`.
+    assert!(result.stdout.contains("~/.aws/config"), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("~/.aws/credentials"),
+        "{}",
+        result.stdout
+    );
     assert!(result.stdout.contains("No findings."), "{}", result.stdout);
     assert_eq!(result.stderr, "");
 
@@ -92,17 +93,11 @@ fn only_a_credentials_file() {
     home.credentials(&credentials_with("dev"));
     let result = run(home.cmd().args(["audit", "--offline"])).expect_code(0);
     assert!(
-        result
-            .stdout
-            .contains(&format!("{} (not found)", home.config_path().display())),
+        result.stdout.contains("~/.aws/config (not found)"),
         "{}",
         result.stdout
     );
-    assert!(
-        result.stdout.contains("1 profile from"),
-        "{}",
-        result.stdout
-    );
+    assert!(result.stdout.contains("1 profile: "), "{}", result.stdout);
 
     let document = run(home.cmd().args(["audit", "--offline", "--format", "json"]))
         .expect_code(0)
@@ -126,10 +121,7 @@ fn only_a_config_file() {
     );
     let result = run(home.cmd().args(["audit", "--offline"])).expect_code(0);
     assert!(
-        result.stdout.contains(&format!(
-            "{} (not found)",
-            home.credentials_path().display()
-        )),
+        result.stdout.contains("~/.aws/credentials (not found)"),
         "{}",
         result.stdout
     );

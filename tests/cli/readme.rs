@@ -47,8 +47,8 @@ fn the_readme_example_is_what_its_command_prints() {
         fs::copy(root.join("examples/aws").join(name), &copy).unwrap();
         fs::set_permissions(&copy, fs::Permissions::from_mode(0o644)).unwrap();
     }
-    // The README shows the tables as a terminal of 130 columns draws them.
-    let result = run(home.cmd().env("COLUMNS", "130").args(&args));
+    // The README shows the report as a terminal of 80 columns, the size a new one opens at.
+    let result = run(home.cmd().env("COLUMNS", "80").args(&args));
     assert_eq!(result.code, Some(1), "{}", result.stderr);
     let printed: Vec<&str> = result.stdout.lines().collect();
     assert_eq!(
