@@ -226,19 +226,26 @@ impl Look<'_> {
         (profile.clone(), about_key)
     }
 
-    /// `profile · file:line · key` for a heading line, or without the key when only that
-    /// makes the line too long for `room` columns.
+    /// `profile · file:line · key · what IAM said` for a heading line, if it fits in `room`
+    /// columns; without the key when only the key is too much. `None` when the place needs a
+    /// line of its own.
     fn place_inline(&self, finding: &Finding, room: usize) -> Option<String> {
         let location = self.location(finding);
         let Some(profile) = &finding.profile else {
             return Some(location);
         };
         let short = format!("{profile} · {location}");
-        match (self.keys)(profile).key_id {
-            Some(key) if width(&short) + 3 + width(&key) <= room => {
-                Some(format!("{short} · {key}"))
-            }
-            _ => Some(short),
+        let key = (self.keys)(profile);
+        let full = match (&key.key_id, &key.detail) {
+            (Some(id), Some(detail)) => format!("{short} · {id} · {detail}"),
+            (Some(id), None) => format!("{short} · {id}"),
+            (None, Some(detail)) => format!("{short} · {detail}"),
+            (None, None) => short.clone(),
+        };
+        match (width(&full) <= room, &key.detail) {
+            (true, _) => Some(full),
+            (false, None) => Some(short),
+            (false, Some(_)) => None,
         }
     }
 

@@ -1,8 +1,10 @@
 //! Prose fitted to a terminal's width without breaking a token inside itself.
 //!
-//! Lines break at spaces. A word longer than a whole line (a long path or command argument)
-//! breaks after a `/`, so a path reads on as the next line; only a word with no `/` that is
-//! wider than the line itself is cut, since a line may never be wider than the terminal.
+//! Lines break at spaces. A command in backticks stays on one line when it fits; one longer
+//! than a line gets lines of its own, continued with ` \` the way a shell reads them, so it
+//! can still be pasted and run as printed. A word longer than a whole line (a long path)
+//! breaks after a `/`; only a word with no `/` that is wider than the line itself is cut,
+//! since a line may never be wider than the terminal.
 
 use unicode_width::UnicodeWidthStr;
 
@@ -28,9 +30,14 @@ pub fn wrap(text: &str, columns: usize, first: &str, rest: &str) -> Vec<String> 
             lines.next_line();
         }
         for unit in units(paragraph, line_room) {
-            // A word wider than a whole line goes in pieces; the others whole.
-            for (index, piece) in pieces(&unit, line_room).into_iter().enumerate() {
-                lines.add(piece, index == 0);
+            match unit {
+                Unit::Command(command) => lines.add_command(&command, line_room),
+                // A word wider than a whole line goes in pieces; the others whole.
+                Unit::Word(word) => {
+                    for (index, piece) in pieces(&word, line_room).into_iter().enumerate() {
+                        lines.add(piece, index == 0);
+                    }
+                }
             }
         }
     }
@@ -57,6 +64,32 @@ impl Lines<'_> {
         self.empty = true;
     }
 
+    /// A command too long for a line, on lines of its own continued with ` \\`. A break
+    /// inside double quotes starts the next line at the margin, so the quoted text stays
+    /// exactly what it was.
+    fn add_command(&mut self, command: &str, line_room: usize) {
+        if !self.empty {
+            self.next_line();
+        }
+        let mut bare = false;
+        for (index, (piece, next_bare)) in shell_lines(command, line_room, self.columns)
+            .into_iter()
+            .enumerate()
+        {
+            if index > 0 {
+                self.next_line();
+                if bare {
+                    self.line.clear();
+                    self.used = 0;
+                }
+            }
+            self.line.push_str(&piece);
+            self.used += width(&piece);
+            self.empty = false;
+            bare = next_bare;
+        }
+    }
+
     /// `piece` on this line if it fits, else on the next; a new word after a space.
     fn add(&mut self, piece: &str, new_word: bool) {
         let piece_width = width(piece);
@@ -73,39 +106,89 @@ impl Lines<'_> {
     }
 }
 
-/// The words of `paragraph`, except that a command in backticks that fits on a line is one
-/// unit: `` `chmod 600 ~/.aws/credentials` `` reads better whole than broken at its spaces.
-fn units(paragraph: &str, columns: usize) -> Vec<std::borrow::Cow<'_, str>> {
+/// A piece of a paragraph as the wrapper places it.
+enum Unit<'a> {
+    Word(std::borrow::Cow<'a, str>),
+    /// A command in backticks too long for a line.
+    Command(String),
+}
+
+/// The words of `paragraph`, except that a command in backticks is one unit: whole on a line
+/// when it fits (`` `chmod 600 ~/.aws/credentials` `` reads better whole than broken at its
+/// spaces), else laid out as a shell reads it.
+fn units(paragraph: &str, columns: usize) -> Vec<Unit<'_>> {
     use std::borrow::Cow;
     let words: Vec<&str> = paragraph.split(' ').filter(|w| !w.is_empty()).collect();
     let mut out = Vec::with_capacity(words.len());
     let toggles = |word: &str| word.matches('`').count() % 2 == 1;
-    let mut inside = false;
     let mut at = 0;
     while at < words.len() {
-        if inside {
-            inside = !toggles(words[at]);
-            out.push(Cow::Borrowed(words[at]));
-            at += 1;
-            continue;
-        }
-        let opens = toggles(words[at]);
-        let close = opens
+        let close = toggles(words[at])
             .then(|| (at + 1..words.len()).find(|&i| toggles(words[i])))
             .flatten();
         match close {
-            Some(close) if width(&words[at..=close].join(" ")) <= columns => {
-                out.push(Cow::Owned(words[at..=close].join(" ")));
+            Some(close) => {
+                let command = words[at..=close].join(" ");
+                out.push(match width(&command) <= columns {
+                    true => Unit::Word(Cow::Owned(command)),
+                    false => Unit::Command(command),
+                });
                 at = close + 1;
             }
-            _ => {
-                inside = opens;
-                out.push(Cow::Borrowed(words[at]));
+            None => {
+                out.push(Unit::Word(Cow::Borrowed(words[at])));
                 at += 1;
             }
         }
     }
     out
+}
+
+/// `command` in lines of at most `room` columns (`columns` for a line that starts at the
+/// margin), each but the last ending in ` \\`, and whether the next line must start at the
+/// margin. Breaks go at spaces outside single quotes, where a shell joins the lines back to
+/// the same command; a stretch with no such space is left whole.
+fn shell_lines(command: &str, room: usize, columns: usize) -> Vec<(String, bool)> {
+    // Spaces a line may end at, and whether each is inside double quotes.
+    let mut breaks = Vec::new();
+    let mut quote = None;
+    for (at, c) in command.char_indices() {
+        match (quote, c) {
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(open), _) if c == open => quote = None,
+            (None, ' ') => breaks.push((at, false)),
+            (Some('"'), ' ') => breaks.push((at, true)),
+            _ => {}
+        }
+    }
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut budget = room;
+    loop {
+        let rest = &command[start..];
+        if width(rest) <= budget {
+            lines.push((rest.to_string(), false));
+            return lines;
+        }
+        // The last break that leaves room for " \\", else the first there is.
+        let fitting = breaks
+            .iter()
+            .rfind(|(at, _)| *at > start && width(&command[start..*at]) + 2 <= budget);
+        let Some(&(at, quoted)) = fitting.or_else(|| breaks.iter().find(|(at, _)| *at > start))
+        else {
+            lines.push((rest.to_string(), false));
+            return lines;
+        };
+        // Inside double quotes the space is part of the text: it stays, and the next line
+        // starts at the margin so no indent joins the text.
+        let line = match quoted {
+            true => format!("{}\\", &command[start..=at]),
+            false => format!("{} \\", &command[start..at]),
+        };
+        lines.push((line, quoted));
+        start = at + 1;
+        budget = if quoted { columns } else { room };
+    }
 }
 
 /// `word` cut after each `/` into pieces no wider than `columns`, a piece with no `/` that is
@@ -204,8 +287,27 @@ mod tests {
         let long = "a `very long command line here` then `x y`";
         assert_eq!(
             wrap(long, 16, "", ""),
-            ["a `very long", "command line", "here` then `x y`"]
+            ["a", "`very long \\", "command line \\", "here` then `x y`"]
         );
+    }
+
+    #[test]
+    fn a_command_too_long_for_a_line_is_continued_as_a_shell_reads_it() {
+        let text = "delete it: `aws iam delete-access-key --access-key-id \"$(aws iam list-access-keys --query \"Keys[?starts_with(Id, 'AKIA')].Id\")\" --profile dev` once done";
+        let lines = wrap(text, 40, "", "  ");
+        assert!(lines.iter().all(|line| width(line) <= 40), "{lines:#?}");
+        let block = lines.join("\n");
+        let command = block.split('`').nth(1).unwrap();
+        // What a shell makes of it: `\` and the newline go, and outside quotes the indent
+        // only separates words.
+        let joined = command.replace("\\\n", "");
+        let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert_eq!(words(&joined), words(text.split('`').nth(1).unwrap()));
+        assert!(
+            joined.contains("\"Keys[?starts_with(Id, 'AKIA')].Id\""),
+            "{joined}"
+        );
+        assert!(block.ends_with("once done"), "{block}");
     }
 
     #[test]

@@ -177,8 +177,10 @@ fn happy_path_changes_only_the_two_values_and_the_aws_cli_uses_the_new_key() {
         .mode()
         & 0o777;
     assert_eq!(mode, 0o600);
+    // Lines are fitted to the terminal: the words matter, not where they wrap.
+    let words = all.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        all.contains("(mode 0640 to 0600): it holds a secret"),
+        words.contains("(mode 0640 to 0600): it holds a secret"),
         "{all}"
     );
     // The backup is the file as it was, private to the user.
@@ -202,10 +204,11 @@ fn happy_path_changes_only_the_two_values_and_the_aws_cli_uses_the_new_key() {
     assert!(!audit(home.path()).contains(&"key-too-old".to_string()));
 
     // The command printed for deleting the old key runs as printed and deletes exactly it.
+    // As a person would copy it off the terminal: every line of it, as the lines are fitted
+    // to the terminal's width (continued with ` \`).
     let command = all
-        .lines()
-        .find_map(|line| line.strip_prefix("The old key "))
-        .and_then(|line| line.split('`').nth(1))
+        .find("The old key ")
+        .and_then(|at| all[at..].split('`').nth(1))
         .unwrap_or_else(|| panic!("no delete command:\n{all}"));
     let pasted = std::process::Command::new("sh")
         .args(["-c", command])
