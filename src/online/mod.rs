@@ -9,6 +9,7 @@
 
 mod calls;
 mod own_use;
+mod powers;
 
 pub use own_use::OwnUse;
 
