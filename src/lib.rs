@@ -10,7 +10,8 @@
 //!   each profile resolves to.
 //! - [`audit`]: facts, settings and the rule catalog with one check per rule, giving findings;
 //!   [`scan`] looks for copies of keys elsewhere on the machine.
-//! - [`aws`]: the one AWS layer (connection, calls, errors); [`online`] asks it about every key.
+//! - [`aws`]: the one AWS layer (connection, every IAM and STS call, errors); [`online`] asks
+//!   it about every key and turns each failure into a note.
 //! - [`report`]: tables, JSON and SARIF.
 //! - [`edit`]: planning and writing changes to the user's files, shared by [`rotate`] and
 //!   [`protect`] (which keeps keys in the OS's [`protect::keychain`]).

@@ -25,7 +25,7 @@ pub struct Aws {
 }
 
 /// What AWS's own text must never quote: the secret signed with, and its session token.
-fn secrets(credentials: &Credentials) -> [&str; 2] {
+pub(super) fn secrets(credentials: &Credentials) -> [&str; 2] {
     [
         credentials.secret_access_key(),
         credentials.session_token().unwrap_or_default(),

@@ -262,7 +262,9 @@ fn region(profile_region: Option<&str>) -> String {
 
 /// The AWS error code of a failed call. Some emulators answer with error documents the SDK
 /// cannot parse; the code is still in the body as `<Code>...</Code>`.
-pub fn error_code<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> Option<String> {
+pub(super) fn error_code<E: ProvideErrorMetadata>(
+    error: &SdkError<E, HttpResponse>,
+) -> Option<String> {
     error.code().map(str::to_string).or_else(|| {
         let body = std::str::from_utf8(error.raw_response()?.body().bytes()?).ok()?;
         let start = body.find("<Code>")? + "<Code>".len();
@@ -273,7 +275,7 @@ pub fn error_code<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) ->
 
 /// The message of the deepest error in the chain: "Connection refused", not five layers of
 /// wrappers.
-pub fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+pub(super) fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current = error;
     while let Some(source) = current.source() {
         current = source;

@@ -1,15 +1,15 @@
-//! The IAM and STS calls that check one key.
+//! Checking every key: the jobs at once within their limits, and for one key which reads go
+//! out in which order; each failed read becomes the note, the rejection or the failed check it
+//! means for that key.
 
-use super::{KeyJob, Limits};
+use super::{powers, KeyJob, Limits};
 use crate::audit::facts::{Identity, KeyActivity, KeyCheck};
 use crate::aws::error::{AwsError, Ending};
-use crate::aws::sdk::{error_code, Connection};
+use crate::aws::reader::Reader;
+use crate::aws::sdk::Connection;
 use crate::input::locate::Locations;
 use crate::sys::mask::KeyDisplay;
 use aws_credential_types::Credentials;
-use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use chrono::{DateTime, Utc};
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -94,28 +94,6 @@ pub fn run(jobs: Vec<KeyJob>, locations: &Locations, limits: Limits) -> Vec<KeyC
     })
 }
 
-/// Whether the key's IAM user can also sign in to the console: `GetLoginProfile` answers for
-/// a user with a password and NoSuchEntity for one without. `None` when it cannot be told
-/// (root, or the call refused, which is a note): never a false "no password".
-async fn console_password(
-    iam: &aws_sdk_iam::Client,
-    arn: &str,
-    job: &KeyJob,
-) -> (Option<bool>, Option<String>) {
-    let Some((_, user_path)) = arn.split_once(":user/") else {
-        return (None, None);
-    };
-    let user = user_path.rsplit('/').next().unwrap_or(user_path);
-    match iam.get_login_profile().user_name(user).send().await {
-        Ok(_) => (Some(true), None),
-        Err(error) if error_code(&error).as_deref() == Some("NoSuchEntity") => (Some(false), None),
-        Err(error) => match classify(error, "iam:GetLoginProfile", job) {
-            Failure::Partial(note) | Failure::Fatal(note) => (None, Some(note)),
-            Failure::Rejected(_) => (None, None),
-        },
-    }
-}
-
 /// After a second of checks, `N of M keys checked` on one line of stderr, redrawn as keys
 /// finish; a check that answers within the second shows nothing.
 async fn show_progress(done: Arc<AtomicUsize>, total: usize) {
@@ -134,234 +112,16 @@ async fn show_progress(done: Arc<AtomicUsize>, total: usize) {
     }
 }
 
-mod powers {
-    //! The user's policies (attached and inline, its own and its groups') and MFA devices.
-    //! Calls that do not depend on each other go out together; each refusal becomes a line of
-    //! what could not be read, never a failed check.
-
-    use crate::audit::facts::Powers;
-    use crate::audit::policy::{url_decode, Source};
-    use crate::aws::sdk::error_code;
-    use aws_sdk_iam::error::SdkError;
-    use aws_sdk_iam::Client;
-    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-    use futures_util::future::join_all;
-
-    /// "inline policies (iam:ListUserPolicies: AccessDenied)".
-    fn unreadable<E>(what: &str, action: &str, error: &SdkError<E, HttpResponse>) -> String
-    where
-        E: aws_sdk_iam::error::ProvideErrorMetadata,
-    {
-        let why = error_code(error).unwrap_or_else(|| match error {
-            SdkError::TimeoutError(_) => "timed out".to_string(),
-            _ => "failed".to_string(),
-        });
-        format!("{what} ({action}: {why})")
-    }
-
-    pub async fn read(iam: &Client, user: &str) -> Powers {
-        let mut powers = Powers::default();
-        let (attached, inline, groups, devices) = tokio::join!(
-            iam.list_attached_user_policies().user_name(user).send(),
-            iam.list_user_policies().user_name(user).send(),
-            iam.list_groups_for_user().user_name(user).send(),
-            iam.list_mfa_devices().user_name(user).send(),
-        );
-        match devices {
-            Ok(output) => powers.mfa_devices = Some(output.mfa_devices().len()),
-            Err(e) => powers
-                .unreadable
-                .push(unreadable("MFA devices", "iam:ListMFADevices", &e)),
-        }
-        let mut managed: Vec<(String, String)> = Vec::new();
-        match attached {
-            Ok(output) => managed.extend(output.attached_policies().iter().filter_map(|p| {
-                Some((
-                    p.policy_arn()?.to_string(),
-                    "attached to the user".to_string(),
-                ))
-            })),
-            Err(e) => powers.unreadable.push(unreadable(
-                "attached policies",
-                "iam:ListAttachedUserPolicies",
-                &e,
-            )),
-        }
-        let inline_names: Vec<String> = match inline {
-            Ok(output) => output.policy_names().to_vec(),
-            Err(e) => {
-                powers
-                    .unreadable
-                    .push(unreadable("inline policies", "iam:ListUserPolicies", &e));
-                Vec::new()
-            }
-        };
-        let group_names: Vec<String> = match groups {
-            Ok(output) => output
-                .groups()
-                .iter()
-                .map(|g| g.group_name().to_string())
-                .collect(),
-            Err(e) => {
-                powers
-                    .unreadable
-                    .push(unreadable("groups", "iam:ListGroupsForUser", &e));
-                Vec::new()
-            }
-        };
-        let user_inline = join_all(inline_names.iter().map(|name| async move {
-            let answer = iam
-                .get_user_policy()
-                .user_name(user)
-                .policy_name(name)
-                .send()
-                .await;
-            (name, answer)
-        }))
-        .await;
-        for (name, answer) in user_inline {
-            match answer {
-                Ok(output) => powers.policies.push(Source {
-                    name: name.clone(),
-                    via: "inline in the user".to_string(),
-                    document: url_decode(output.policy_document()),
-                }),
-                Err(e) => powers.unreadable.push(unreadable(
-                    &format!("inline policy {name}"),
-                    "iam:GetUserPolicy",
-                    &e,
-                )),
-            }
-        }
-        let per_group = join_all(group_names.iter().map(|group| async move {
-            let (attached, inline) = tokio::join!(
-                iam.list_attached_group_policies().group_name(group).send(),
-                iam.list_group_policies().group_name(group).send(),
-            );
-            (group, attached, inline)
-        }))
-        .await;
-        let mut group_inline: Vec<(String, String)> = Vec::new();
-        for (group, attached, inline) in per_group {
-            match attached {
-                Ok(output) => managed.extend(output.attached_policies().iter().filter_map(|p| {
-                    Some((
-                        p.policy_arn()?.to_string(),
-                        format!("through group {group}"),
-                    ))
-                })),
-                Err(e) => powers.unreadable.push(unreadable(
-                    &format!("policies attached to group {group}"),
-                    "iam:ListAttachedGroupPolicies",
-                    &e,
-                )),
-            }
-            match inline {
-                Ok(output) => group_inline.extend(
-                    output
-                        .policy_names()
-                        .iter()
-                        .map(|name| (group.clone(), name.clone())),
-                ),
-                Err(e) => powers.unreadable.push(unreadable(
-                    &format!("inline policies of group {group}"),
-                    "iam:ListGroupPolicies",
-                    &e,
-                )),
-            }
-        }
-        let group_documents = join_all(group_inline.iter().map(|(group, name)| async move {
-            let answer = iam
-                .get_group_policy()
-                .group_name(group)
-                .policy_name(name)
-                .send()
-                .await;
-            (group, name, answer)
-        }))
-        .await;
-        for (group, name, answer) in group_documents {
-            match answer {
-                Ok(output) => powers.policies.push(Source {
-                    name: name.clone(),
-                    via: format!("inline in group {group}"),
-                    document: url_decode(output.policy_document()),
-                }),
-                Err(e) => powers.unreadable.push(unreadable(
-                    &format!("inline policy {name} of group {group}"),
-                    "iam:GetGroupPolicy",
-                    &e,
-                )),
-            }
-        }
-        let managed_documents = join_all(
-            managed
-                .iter()
-                .map(|(arn, via)| async move { (arn, via, managed_document(iam, arn).await) }),
-        )
-        .await;
-        for (arn, via, document) in managed_documents {
-            let name = arn.rsplit('/').next().unwrap_or(arn).to_string();
-            match document {
-                Ok(document) => powers.policies.push(Source {
-                    name,
-                    via: via.clone(),
-                    document,
-                }),
-                Err(why) => powers.unreadable.push(format!("policy {name} ({why})")),
-            }
-        }
-        powers
-    }
-
-    /// The default version of a managed policy.
-    async fn managed_document(iam: &Client, arn: &str) -> Result<String, String> {
-        let policy = iam.get_policy().policy_arn(arn).send().await.map_err(|e| {
-            format!(
-                "iam:GetPolicy: {}",
-                error_code(&e).unwrap_or_else(|| "failed".into())
-            )
-        })?;
-        let version = policy
-            .policy()
-            .and_then(|p| p.default_version_id())
-            .ok_or("iam:GetPolicy: no default version")?;
-        let answer = iam
-            .get_policy_version()
-            .policy_arn(arn)
-            .version_id(version)
-            .send()
-            .await
-            .map_err(|e| {
-                format!(
-                    "iam:GetPolicyVersion: {}",
-                    error_code(&e).unwrap_or_else(|| "failed".into())
-                )
-            })?;
-        answer
-            .policy_version()
-            .and_then(|v| v.document())
-            .map(url_decode)
-            .ok_or_else(|| "iam:GetPolicyVersion: no document".to_string())
-    }
-}
-
 async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
     let credentials = Credentials::new(&job.key_id, &job.secret, None, None, "awscheck");
-    let config = connection.config(credentials).await;
-    let iam = aws_sdk_iam::Client::new(&config);
-    let sts = connection.sts_from(&config);
+    // AWS's own text may quote any key ID of the user, not only this one.
+    let aws = Reader::new(&connection, credentials, KeyDisplay::default()).await;
     let mut notes = Vec::new();
 
     // First, before any other call of ours can touch the key's last-used record.
-    let own_last_use = match iam
-        .get_access_key_last_used()
-        .access_key_id(&job.key_id)
-        .send()
-        .await
-    {
-        Ok(output) => Some(last_use(output.access_key_last_used())),
-        Err(error) => match classify(error, "iam:GetAccessKeyLastUsed", job) {
+    let own_last_use = match aws.last_used(&job.key_id).await {
+        Ok(used) => Some(used),
+        Err(error) => match classify(error) {
             Failure::Rejected(code) => return KeyCheck::Rejected { code },
             Failure::Partial(note) => {
                 notes.push(note);
@@ -372,56 +132,47 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
     };
 
     // None depends on another: ask all at once.
-    let (caller, listed, aliases) = tokio::join!(
-        sts.get_caller_identity().send(),
-        iam.list_access_keys().send(),
-        iam.list_account_aliases().send()
-    );
+    let (caller, listed, alias) = tokio::join!(aws.caller(), aws.list_keys(), aws.account_alias());
     let caller = match caller {
-        Ok(output) => output,
+        Ok(caller) => caller,
         Err(error) => {
-            return match classify(error, "sts:GetCallerIdentity", job) {
+            return match classify(error) {
                 Failure::Rejected(code) => KeyCheck::Rejected { code },
                 Failure::Partial(note) | Failure::Fatal(note) => KeyCheck::Failed { note },
             }
         }
     };
-    let alias = match aliases {
-        Ok(output) => output.account_aliases().first().cloned(),
+    let alias = match alias {
+        Ok(alias) => alias,
         Err(error) => {
-            if let Failure::Partial(note) | Failure::Fatal(note) =
-                classify(error, "iam:ListAccountAliases", job)
-            {
+            if let Failure::Partial(note) | Failure::Fatal(note) = classify(error) {
                 notes.push(note);
             }
             None
         }
     };
     let mut identity = Identity {
-        account: caller.account().unwrap_or_default().to_string(),
+        account: caller.account,
         alias,
         console_password: None,
         powers: None,
-        arn: caller.arn().unwrap_or_default().to_string(),
+        arn: caller.arn,
         user_keys: Vec::new(),
         notes: Vec::new(),
     };
 
     match listed {
-        Ok(output) => {
-            for metadata in output.access_key_metadata() {
-                let Some(key_id) = metadata.access_key_id() else {
-                    continue;
-                };
+        Ok(records) => {
+            for record in records {
                 let activity = KeyActivity {
-                    created: metadata.create_date().and_then(to_chrono),
-                    status: metadata.status().map(|status| status.as_str().to_string()),
+                    created: record.created,
+                    status: record.status,
                     ..KeyActivity::default()
                 };
-                identity.user_keys.push((key_id.to_string(), activity));
+                identity.user_keys.push((record.id, activity));
             }
         }
-        Err(error) => match classify(error, "iam:ListAccessKeys", job) {
+        Err(error) => match classify(error) {
             Failure::Rejected(code) => return KeyCheck::Rejected { code },
             Failure::Partial(note) | Failure::Fatal(note) => notes.push(note),
         },
@@ -449,39 +200,32 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
             let reported = if *key_id == job.key_id {
                 own_last_use.clone()
             } else {
-                match iam
-                    .get_access_key_last_used()
-                    .access_key_id(key_id.as_str())
-                    .send()
-                    .await
-                {
-                    Ok(output) => Some(last_use(output.access_key_last_used())),
+                match aws.last_used(key_id).await {
+                    Ok(used) => Some(used),
                     Err(error) => {
-                        if let Failure::Partial(note) | Failure::Fatal(note) =
-                            classify(error, "iam:GetAccessKeyLastUsed", job)
-                        {
+                        if let Failure::Partial(note) | Failure::Fatal(note) = classify(error) {
                             notes.push(note);
                         }
                         None
                     }
                 }
             };
-            if let Some((date, service, region)) = reported {
-                activity.last_used = date;
-                activity.last_used_service = service;
-                activity.last_used_region = region;
+            if let Some(used) = reported {
+                activity.last_used = used.date;
+                activity.last_used_service = used.service;
+                activity.last_used_region = used.region;
             }
         }
         notes
     };
     let powers = async {
         match user {
-            Some(user) => Some(powers::read(&iam, user).await),
+            Some(user) => Some(powers::read(&aws, user).await),
             None => None,
         }
     };
     let ((console, console_note), powers, other_notes) =
-        tokio::join!(console_password(&iam, &arn, job), powers, others);
+        tokio::join!(console_password(&aws, user), powers, others);
     notes.extend(other_notes);
     notes.extend(console_note);
     identity.console_password = console;
@@ -500,23 +244,19 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
     KeyCheck::Checked(identity)
 }
 
-type LastUse = (Option<DateTime<Utc>>, Option<String>, Option<String>);
-
-fn last_use(record: Option<&aws_sdk_iam::types::AccessKeyLastUsed>) -> LastUse {
-    let Some(record) = record else {
-        return (None, None, None);
+/// Whether the key's IAM user can also sign in to the console. `None` when it cannot be told
+/// (root, or the call refused, which is a note): never a false "no password".
+async fn console_password(aws: &Reader, user: Option<&str>) -> (Option<bool>, Option<String>) {
+    let Some(user) = user else {
+        return (None, None);
     };
-    // IAM answers "N/A" for the service and region of a key never used.
-    let known = |text: &str| (!text.is_empty() && text != "N/A").then(|| text.to_string());
-    (
-        record.last_used_date().and_then(to_chrono),
-        known(record.service_name()),
-        known(record.region()),
-    )
-}
-
-fn to_chrono(date: &aws_smithy_types::DateTime) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp(date.secs(), date.subsec_nanos())
+    match aws.console_password(user).await {
+        Ok(has) => (Some(has), None),
+        Err(error) => match classify(error) {
+            Failure::Partial(note) | Failure::Fatal(note) => (None, Some(note)),
+            Failure::Rejected(_) => (None, None),
+        },
+    }
 }
 
 enum Failure {
@@ -528,12 +268,8 @@ enum Failure {
     Fatal(String),
 }
 
-fn classify<E>(error: SdkError<E, HttpResponse>, action: &'static str, job: &KeyJob) -> Failure
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    // AWS's own text may quote any key ID of the user, not only this one.
-    let error = AwsError::from_sdk(action, error, &[&job.secret], KeyDisplay::default());
+fn classify(error: AwsError) -> Failure {
+    let action = error.action;
     let code = error.code.as_deref();
     match error.ending {
         _ if error.is_rejection() => Failure::Rejected(code.unwrap_or_default().to_string()),

@@ -5,10 +5,12 @@
 //! `GetAccessKeyLastUsed` for the key itself (before awscheck's own calls can touch its record),
 //! then `GetCallerIdentity`, `ListAccessKeys` and the last use of the user's other keys. A
 //! failure of any kind becomes a note on that key's profiles; the audit never hangs and never
-//! prompts. Only this module knows about tokio and the AWS SDK.
+//! prompts. The calls themselves are the AWS layer's ([`crate::aws::reader`]); this module
+//! decides which to make, in which order and how many at once.
 
 mod calls;
 mod own_use;
+mod powers;
 
 pub use own_use::OwnUse;
 
