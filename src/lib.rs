@@ -12,7 +12,8 @@
 //!   [`scan`] looks for copies of keys elsewhere on the machine.
 //! - [`aws`]: the one AWS layer (connection, every IAM and STS call, errors); [`online`] asks
 //!   it about every key and turns each failure into a note.
-//! - [`report`]: tables, JSON and SARIF.
+//! - [`report`]: the report people read (findings grouped by rule, fitted to the terminal), JSON
+//!   and SARIF.
 //! - [`edit`]: planning and writing changes to the user's files, shared by [`rotate`] and
 //!   [`protect`] (which keeps keys in the OS's [`protect::keychain`]).
 //! - [`remind`]: the weekly reminder, its notification and its schedule.
