@@ -101,7 +101,6 @@ impl Look<'_> {
         );
         let heading_width =
             width(first.severity.name()) + 1 + width(&format!("{} {}", first.rule_id, first.slug));
-        let places = self.places(group);
         let count = group.findings.len();
         let mut places_shown = false;
         if count > 1 {
@@ -136,7 +135,7 @@ impl Look<'_> {
                 self.write_wrapped(out, &fix, "  ", "    ")?;
             }
             None => {
-                for (place, finding) in places.iter().zip(&group.findings) {
+                for (place, finding) in self.places(group).iter().zip(&group.findings) {
                     self.write_wrapped(out, place, "  - ", "    ")?;
                     let fix = self.paths.shorten(&finding.remediation);
                     self.write_wrapped(out, &format!("fix: {fix}"), "    ", "      ")?;
@@ -253,42 +252,65 @@ impl Look<'_> {
     /// profile's name is [`PLACEHOLDER`], when that is shorter than a fix under each place.
     /// `None` when each place needs its own.
     fn shared_fix(&self, group: &Group) -> Option<String> {
-        let fixes: Vec<Cow<str>> = group
-            .findings
-            .iter()
-            .map(|finding| self.paths.shorten(&finding.remediation))
-            .collect();
-        if fixes.iter().all(|fix| *fix == fixes[0]) {
-            return Some(format!("fix: {}", fixes[0]));
+        // Compared as the rules wrote them; only what is shown is shortened.
+        let first = &group.first().remediation;
+        if group.findings.iter().all(|f| f.remediation == *first) {
+            return Some(format!("fix: {}", self.paths.shorten(first)));
         }
-        let templates: Vec<String> = group
-            .findings
-            .iter()
-            .zip(&fixes)
-            .map(|(finding, fix)| match &finding.profile {
-                Some(profile) => with_placeholder(fix, profile),
-                None => fix.to_string(),
-            })
-            .collect();
-        if templates.iter().any(|template| *template != templates[0]) {
+        // The first fix with its profile as the placeholder; the group shares it if every
+        // other fix is that with its own profile in the placeholder's place.
+        let first_profile = group.first().profile.as_deref()?;
+        if first.contains(PLACEHOLDER) {
             return None;
         }
-        let shared = format!("fix, for each {PLACEHOLDER} above: {}", templates[0]);
+        let shared = with_placeholder(first, first_profile);
+        let parts: Vec<&str> = shared.split(PLACEHOLDER).collect();
+        let all_fill = group.findings.iter().skip(1).all(|f| {
+            f.profile
+                .as_deref()
+                .is_some_and(|profile| fills(&parts, &f.remediation, profile))
+        });
+        if !all_fill {
+            return None;
+        }
+        let shared = format!(
+            "fix, for each {PLACEHOLDER} above: {}",
+            self.paths.shorten(&shared)
+        );
         let shared_lines = self.line_count(&shared, "  ", "    ");
-        let each_lines: usize = fixes
+        // A fix per place takes a line at least: with more places than the shared fix has
+        // lines, there is nothing to count.
+        if shared_lines < group.findings.len() {
+            return Some(shared);
+        }
+        let each_lines: usize = group
+            .findings
             .iter()
-            .map(|fix| self.line_count(&format!("fix: {fix}"), "    ", "      "))
+            .map(|f| {
+                let fix = format!("fix: {}", self.paths.shorten(&f.remediation));
+                self.line_count(&fix, "    ", "      ")
+            })
             .sum();
         (shared_lines < each_lines).then_some(shared)
     }
 
     /// One short line per place: the profile, where, and its key, aligned in columns.
     fn places(&self, group: &Group) -> Vec<String> {
+        // A group's places are in a file or two: each is shortened once.
+        let mut files: rustc_hash::FxHashMap<&std::path::Path, String> = Default::default();
         let rows: Vec<[String; 3]> = group
             .findings
             .iter()
             .map(|finding| {
-                let location = self.location(finding);
+                let location = match (&finding.file, finding.line) {
+                    (Some(file), Some(line)) => {
+                        let shown = files.entry(file).or_insert_with(|| {
+                            self.paths.shorten(&file.display().to_string()).into_owned()
+                        });
+                        format!("{shown}:{line}")
+                    }
+                    _ => self.location(finding),
+                };
                 let (profile, key) = self.profile_and_key(finding);
                 [profile, location, key]
             })
@@ -409,6 +431,25 @@ fn aligned(cells: &[&str], widths: &[usize]) -> String {
     line
 }
 
+/// Whether `fix` is the template cut into `parts` at its placeholders, with `profile` in
+/// each placeholder's place.
+fn fills(parts: &[&str], fix: &str, profile: &str) -> bool {
+    let mut rest = fix;
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            match rest.strip_prefix(profile) {
+                Some(after) => rest = after,
+                None => return false,
+            }
+        }
+        match rest.strip_prefix(part) {
+            Some(after) => rest = after,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
 /// `fix` with the profile's name, wherever it stands as a word of its own, written as
 /// [`PLACEHOLDER`].
 fn with_placeholder(fix: &str, profile: &str) -> String {
@@ -447,6 +488,23 @@ mod tests {
             "    \x1b[1m--profile dev`\x1b[0m now"
         );
         assert!(!in_command);
+    }
+
+    #[test]
+    fn a_fix_fills_the_template_with_its_own_profile_only() {
+        let template = with_placeholder("run `awscheck rotate --profile dev` for dev", "dev");
+        let parts: Vec<&str> = template.split(PLACEHOLDER).collect();
+        assert!(fills(
+            &parts,
+            "run `awscheck rotate --profile ci` for ci",
+            "ci"
+        ));
+        assert!(!fills(
+            &parts,
+            "run `awscheck rotate --profile ci` for dev",
+            "ci"
+        ));
+        assert!(!fills(&parts, "run `awscheck rotate --profile ci`", "ci"));
     }
 
     #[test]

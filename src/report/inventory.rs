@@ -5,6 +5,9 @@ use crate::audit::finding::thousands;
 use crate::profiles::model::CredentialKind;
 use rustc_hash::FxHashMap;
 
+/// Up to this many sso-sessions are named; more are counted.
+const SESSIONS_NAMED: usize = 3;
+
 /// Profiles counted by what their credentials are.
 #[derive(Debug, Default)]
 pub struct Inventory {
@@ -27,15 +30,37 @@ impl Inventory {
         }
     }
 
-    /// The line, kinds in a fixed order (keys first), or `None` with no profiles.
+    /// The line, kinds in a fixed order (keys first), or `None` with no profiles. SSO profiles
+    /// name their sso-session, or with more than [`SESSIONS_NAMED`] of them, count them.
     pub fn line(&self) -> Option<String> {
-        let mut parts: Vec<(usize, Option<&str>, String)> = self
+        let mut counts: Vec<((CredentialKind, Option<String>), usize)> = self
             .counts
+            .iter()
+            .map(|(key, count)| (key.clone(), *count))
+            .collect();
+        let sessions = counts
+            .iter()
+            .filter(|((kind, _), _)| *kind == CredentialKind::Sso)
+            .count();
+        let mut many_sessions = None;
+        if sessions > SESSIONS_NAMED {
+            let total: usize = counts
+                .iter()
+                .filter(|((kind, _), _)| *kind == CredentialKind::Sso)
+                .map(|(_, count)| count)
+                .sum();
+            counts.retain(|((kind, _), _)| *kind != CredentialKind::Sso);
+            counts.push(((CredentialKind::Sso, None), total));
+            many_sessions = Some(sessions);
+        }
+        let mut parts: Vec<(usize, Option<&str>, String)> = counts
             .iter()
             .map(|((kind, session), count)| {
                 let mut part = format!("{} {}", thousands(*count), noun(*kind, *count));
                 if let Some(session) = session {
                     part.push_str(&format!(" (sso-session {session})"));
+                } else if let (CredentialKind::Sso, Some(sessions)) = (kind, many_sessions) {
+                    part.push_str(&format!(" ({} sso-sessions)", thousands(sessions)));
                 }
                 if *kind == CredentialKind::LongTermKey {
                     let shared: usize = self.holders.values().filter(|n| **n > 1).sum();
@@ -132,5 +157,10 @@ mod tests {
             "6 profiles: 3 long-term keys (2 shared), 1 role, 2 SSO (sso-session corp)."
         );
         assert_eq!(Inventory::default().line(), Option::None);
+        let mut many = Inventory::default();
+        for session in ["a", "b", "c", "d"] {
+            many.add(CredentialKind::Sso, Some(session), None);
+        }
+        assert_eq!(many.line().unwrap(), "4 profiles: 4 SSO (4 sso-sessions).");
     }
 }

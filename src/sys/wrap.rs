@@ -8,9 +8,12 @@
 
 use unicode_width::UnicodeWidthStr;
 
-/// Columns `text` takes on a terminal.
+/// Columns `text` takes on a terminal: its length for ASCII, which nearly all of a report is.
 pub fn width(text: &str) -> usize {
-    UnicodeWidthStr::width(text)
+    match text.is_ascii() {
+        true => text.len(),
+        false => UnicodeWidthStr::width(text),
+    }
 }
 
 /// `text` in lines of at most `columns` columns: the first starts with `first`, the others
@@ -194,6 +197,9 @@ fn shell_lines(command: &str, room: usize, columns: usize) -> Vec<(String, bool)
 /// `word` cut after each `/` into pieces no wider than `columns`, a piece with no `/` that is
 /// still wider cut at `columns`.
 fn pieces(word: &str, columns: usize) -> Vec<&str> {
+    if width(word) <= columns {
+        return vec![word];
+    }
     let mut out = Vec::new();
     let mut start = 0;
     let mut last_slash = None;
