@@ -99,6 +99,37 @@ pub struct Powers {
     pub unreadable: Vec<String>,
     /// How many MFA devices the user has; `None` when that could not be read.
     pub mfa_devices: Option<usize>,
+    /// The ARNs of the user's groups.
+    pub groups: Vec<String>,
+    /// The ARNs of the managed policies attached to the user or its groups.
+    pub managed_policies: Vec<String>,
+}
+
+impl Powers {
+    /// Who the key of `arn` is, for the policy verdict: its user, groups and managed policies.
+    /// A group known only by name, from a policy that came through it, gets the ARN a group
+    /// without a path has.
+    pub fn principal(&self, arn: &str) -> crate::audit::policy::Principal {
+        let mut groups = self.groups.clone();
+        let account = arn.split_once(":user/").map(|(account, _)| account);
+        for source in &self.policies {
+            let via = source.via.as_str();
+            let named = via
+                .strip_prefix("through group ")
+                .or_else(|| via.strip_prefix("inline in group "));
+            if let (Some(name), Some(account)) = (named, account) {
+                let known = groups.iter().any(|g| g.rsplit('/').next() == Some(name));
+                if !known {
+                    groups.push(format!("{account}:group/{name}"));
+                }
+            }
+        }
+        crate::audit::policy::Principal {
+            arn: arn.to_string(),
+            groups,
+            policies: self.managed_policies.clone(),
+        }
+    }
 }
 
 impl Identity {
@@ -111,15 +142,12 @@ impl Identity {
 /// How asking AWS about one key went.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyCheck {
-    Checked(Identity),
+    /// Boxed: an identity with its policies is many times the size of the other answers.
+    Checked(Box<Identity>),
     /// AWS does not know the key (InvalidClientTokenId) or the secret is wrong.
-    Rejected {
-        code: String,
-    },
+    Rejected { code: String },
     /// No answer: network, time limit, throttling, permissions. The note says which.
-    Failed {
-        note: String,
-    },
+    Failed { note: String },
 }
 
 /// How old a key is, and whether that is exact (IAM) or a lower bound (first seen here).
@@ -188,7 +216,7 @@ impl Facts {
     /// The identity behind a key, when the online audit reached it.
     pub fn identity(&self, key_id: &str) -> Option<&Identity> {
         match self.checks.get(key_id) {
-            Some(KeyCheck::Checked(identity)) => Some(identity),
+            Some(KeyCheck::Checked(identity)) => Some(&**identity),
             _ => None,
         }
     }

@@ -45,8 +45,8 @@ impl Reader {
         Ok(output.policy_document().to_string())
     }
 
-    /// The names of the groups `user` is in.
-    pub async fn groups(&self, user: &str) -> Result<Vec<String>, AwsError> {
+    /// The groups `user` is in: (name, ARN).
+    pub async fn groups(&self, user: &str) -> Result<Vec<(String, String)>, AwsError> {
         let output = self
             .iam
             .list_groups_for_user()
@@ -57,7 +57,7 @@ impl Reader {
         Ok(output
             .groups()
             .iter()
-            .map(|g| g.group_name().to_string())
+            .map(|g| (g.group_name().to_string(), g.arn().to_string()))
             .collect())
     }
 

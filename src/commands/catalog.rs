@@ -85,6 +85,26 @@ pub(super) fn explain(name: &str, io: &mut Io) -> Result<Outcome, AppError> {
         )?;
     }
     writeln!(out, "Fix\n{}\n", prose(&rule.remediation))?;
+    if let Some(paths) = known_paths(&rule.slug) {
+        writeln!(out, "Paths awscheck knows")?;
+        for path in paths {
+            let actions: Vec<String> = path
+                .needs
+                .iter()
+                .map(|need| need.any.join(" or "))
+                .collect();
+            let line = format!(
+                "{} ({}; {})",
+                path.says.replace(" {target}", ""),
+                actions.join(" + "),
+                path.source
+            );
+            for line in crate::sys::wrap::wrap(&line, columns, "  - ", "    ") {
+                writeln!(out, "{line}")?;
+            }
+        }
+        writeln!(out)?;
+    }
     if !rule.parameters.is_empty() {
         writeln!(
             out,
@@ -106,6 +126,16 @@ pub(super) fn explain(name: &str, io: &mut Io) -> Result<Outcome, AppError> {
         }
     }
     Ok(Outcome::Clean)
+}
+
+/// The catalogue of paths a rule reports, for its explanation.
+fn known_paths(slug: &str) -> Option<&'static [crate::audit::policy::paths::Path]> {
+    let catalogue = crate::audit::policy::paths::catalogue();
+    match slug {
+        "key-has-admin-access" => Some(&catalogue.admin),
+        "key-can-take-over-compute" => Some(&catalogue.takeover),
+        _ => None,
+    }
 }
 
 /// `text`'s paragraphs wrapped at spaces to `columns`, each line indented by two.

@@ -241,7 +241,7 @@ async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {
     identity.powers = powers;
     notes.dedup();
     identity.notes = notes;
-    KeyCheck::Checked(identity)
+    KeyCheck::Checked(Box::new(identity))
 }
 
 /// Whether the key's IAM user can also sign in to the console. `None` when it cannot be told

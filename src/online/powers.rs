@@ -41,10 +41,12 @@ pub async fn read(aws: &Reader, user: &str) -> Powers {
         powers.unreadable.push(unreadable("inline policies", &e));
         Vec::new()
     });
-    let group_names = groups.unwrap_or_else(|e| {
+    let groups = groups.unwrap_or_else(|e| {
         powers.unreadable.push(unreadable("groups", &e));
         Vec::new()
     });
+    powers.groups = groups.iter().map(|(_, arn)| arn.clone()).collect();
+    let group_names: Vec<String> = groups.into_iter().map(|(name, _)| name).collect();
     let user_inline = join_all(
         inline_names
             .iter()
@@ -108,6 +110,7 @@ pub async fn read(aws: &Reader, user: &str) -> Powers {
             )),
         }
     }
+    powers.managed_policies = managed.iter().map(|(arn, _)| arn.clone()).collect();
     let managed_documents = join_all(
         managed
             .iter()

@@ -706,3 +706,103 @@ fn aws_managed_administrator_access_through_a_group_and_mfa_enforced() {
     assert!(iam.contains("has all of IAM"), "{iam}");
     assert!(evidence("iam-only", "key-without-mfa-protection").is_some());
 }
+
+#[test]
+fn every_class_of_path_to_admin_is_named_through_the_emulator() {
+    let emulator = Emulator::start();
+    // Every user may read its own policies, as the audit needs, and has one more statement.
+    let with = |statement: serde_json::Value| {
+        json!({ "Version": "2012-10-17", "Statement": [
+            { "Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "sts:GetCallerIdentity"], "Resource": "*" },
+            statement
+        ]})
+    };
+    let users = [
+        // Writes admin into its own group.
+        (
+            "grouper",
+            with(
+                json!({ "Effect": "Allow", "Action": "iam:PutGroupPolicy", "Resource": "arn:aws:iam::*:group/Deployers" }),
+            ),
+        ),
+        // Starts an instance under any role.
+        (
+            "launcher",
+            with(
+                json!({ "Effect": "Allow", "Action": ["iam:PassRole", "ec2:RunInstances"], "Resource": "*" }),
+            ),
+        ),
+        // Attaches any policy to itself, through the user name variable.
+        (
+            "selfish",
+            with(
+                json!({ "Effect": "Allow", "Action": "iam:AttachUserPolicy", "Resource": "arn:aws:iam::*:user/${aws:username}" }),
+            ),
+        ),
+        // Everything, but only from the office: a copy elsewhere can do nothing.
+        (
+            "office",
+            with(
+                json!({ "Effect": "Allow", "Action": "*", "Resource": "*", "Condition": { "IpAddress": { "aws:SourceIp": "203.0.113.0/24" } } }),
+            ),
+        ),
+        // A power user: no IAM, but the code of every Lambda function.
+        (
+            "power",
+            with(
+                json!({ "Effect": "Allow", "NotAction": ["iam:*", "organizations:*"], "Resource": "*" }),
+            ),
+        ),
+    ];
+    let mut keys = Vec::new();
+    for (user, policy) in &users {
+        let key = emulator.create_key(json!({ "user": user }));
+        emulator.control(
+            "POST",
+            "users",
+            Some(json!({ "user": user, "policy": policy })),
+        );
+        keys.push((*user, key));
+    }
+    let boss = emulator.create_key(json!({ "user": "boss" }));
+    aws_iam(
+        &emulator,
+        &boss,
+        &["create-group", "--group-name", "Deployers"],
+    );
+    aws_iam(
+        &emulator,
+        &boss,
+        &[
+            "add-user-to-group",
+            "--group-name",
+            "Deployers",
+            "--user-name",
+            "grouper",
+        ],
+    );
+    let profiles: Vec<(&str, &_)> = keys.iter().map(|(user, key)| (*user, key)).collect();
+    let home = home_with(&profiles);
+    let (document, text) = audit_json(home.path(), &emulator.url, &[]);
+    let message = |profile: &str, slug: &str| {
+        document["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["profile"] == profile && f["slug"] == slug)
+            .map(|f| f["message"].as_str().unwrap().to_string())
+    };
+    for (profile, says) in [
+        ("grouper", "can write an admin policy into its own group Deployers (iam:PutGroupPolicy)"),
+        ("launcher", "can start an EC2 instance under any role and use its credentials (iam:PassRole, ec2:RunInstances)"),
+        ("selfish", "can attach any policy to itself (iam:AttachUserPolicy)"),
+    ] {
+        let found = message(profile, "key-has-admin-access").unwrap_or_else(|| panic!("{profile}: {text}"));
+        assert!(found.contains(says), "{found}");
+    }
+    assert_eq!(message("office", "key-has-admin-access"), None, "{text}");
+    let takeover =
+        message("power", "key-can-take-over-compute").unwrap_or_else(|| panic!("{text}"));
+    assert!(takeover.contains("lambda:UpdateFunctionCode"), "{takeover}");
+    assert_eq!(message("power", "key-has-admin-access"), None, "{text}");
+}

@@ -80,6 +80,12 @@ struct FixturePowers {
     unreadable: Vec<String>,
     #[serde(default)]
     policies: Vec<FixturePolicy>,
+    /// The ARNs of the user's groups (else named from the policies' `via`).
+    #[serde(default)]
+    groups: Vec<String>,
+    /// The ARNs of the managed policies attached to the user or its groups.
+    #[serde(default)]
+    managed_policies: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -218,13 +224,15 @@ fn run_fixture(slug: &str) {
                     })
                     .collect();
                 facts.keys.extend(user_keys.iter().cloned());
-                KeyCheck::Checked(Identity {
+                KeyCheck::Checked(Box::new(Identity {
                     account: "123456789012".to_string(),
                     alias: None,
                     console_password: online.console_password,
                     powers: online.powers.as_ref().map(|powers| Powers {
                         mfa_devices: powers.mfa_devices,
                         unreadable: powers.unreadable.clone(),
+                        groups: powers.groups.clone(),
+                        managed_policies: powers.managed_policies.clone(),
                         policies: powers
                             .policies
                             .iter()
@@ -241,7 +249,7 @@ fn run_fixture(slug: &str) {
                         .unwrap_or_else(|| "arn:aws:iam::123456789012:user/test".to_string()),
                     user_keys,
                     notes: Vec::new(),
-                })
+                }))
             }
         };
         facts.checks.insert(key_id.clone(), check);

@@ -16,7 +16,8 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                 if !powers.unreadable.is_empty() {
                     return None;
                 }
-                if policy::assess(&powers.policies).mfa_enforced.is_some() {
+                let principal = powers.principal(&identity.arn);
+                if policy::assess(&powers.policies, &principal).mfa_enforced.is_some() {
                     return None;
                 }
                 "its user has an MFA device, but no policy denies calls made without MFA"
