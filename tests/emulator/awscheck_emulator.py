@@ -27,6 +27,8 @@ from urllib.parse import parse_qs
 
 from werkzeug.serving import make_server
 
+from cloudtrail_history import History, LookupError_
+
 import moto.iam.access_control as access_control
 import moto.iam.models as iam_models
 from moto import settings
@@ -193,6 +195,7 @@ class Emulator:
         self.app = app
         self.stopping = stopping  # set when the server shuts down: wakes hanging calls
         self.lock = threading.RLock()
+        self.history = History(ACCOUNT)
         self.reset_state()
 
     def reset_state(self):
@@ -200,6 +203,7 @@ class Emulator:
             self.faults = []
             self.latency_ms = 0
             self.calls = []
+            self.history.reset()
             self.root_keys = set()
             SESSIONS.clear()
             MFA_USERS.clear()
@@ -228,13 +232,19 @@ class Emulator:
         params = parse_qs(environ.get("QUERY_STRING", ""))
         if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
             params.update(parse_qs(body.decode("utf-8", "replace")))
-        action = params.get("Action", [""])[0]
+        # JSON-protocol services (CloudTrail) name the action in a header, query ones in a field.
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        action = target.rsplit(".", 1)[-1] if target else params.get("Action", [""])[0]
         akid, service, region = signing_scope(environ.get("HTTP_AUTHORIZATION", ""))
         with self.lock:
-            self.calls.append({"action": action, "access_key_id": akid, "service": service,
-                               "time": format_time(utcnow())})
+            call = {"action": action, "access_key_id": akid, "service": service,
+                    "time": format_time(utcnow())}
+            self.calls.append(call)
             latency = self.latency_ms / 1000
             fault = self.take_fault(action, akid, params.get("AccessKeyId", [None])[0])
+        # As CloudTrail records it: every signed call, refused ones included, once answered.
+        event = dict(call, region=region, source_ip=environ.get("REMOTE_ADDR"),
+                     user_agent=environ.get("HTTP_USER_AGENT", ""))
         if latency:
             self.stopping.wait(latency)
         if not akid:
@@ -245,12 +255,41 @@ class Emulator:
             status, error_type, code, message = FAULTS[fault]
             key = find_key(akid)
             arn = f"arn:aws:iam::{ACCOUNT}:" + ("root" if akid in self.root_keys else f"user/{key.user_name if key else akid}")
-            return error_document(status, service, code, message.format(arn=arn, service=service, action=action),
-                                  error_type)
-        answer = self.answer(environ, params, action, akid, service, region)
+            event["error_code"] = code
+            self.history.record(event)
+            message = message.format(arn=arn, service=service, action=action)
+            if target:
+                return json_error(status, JSON_FAULT_CODES.get(code, code), message)
+            return error_document(status, service, code, message, error_type)
+        if target and service == "cloudtrail" and action == "LookupEvents":
+            answer = self.lookup_events(body, akid, region, call["time"])
+        else:
+            answer = self.answer(environ, params, action, akid, service, region)
+        status, _, out = answer
+        if status >= 400:
+            event["error_code"] = error_code(out) or json_error_code(out)
+        elif action in ("GetSessionToken", "AssumeRole"):
+            event["response"] = minted_session(out)
+        self.history.record(event)
         if fault == "lose-answer":
             drop_connection(environ)
         return answer
+
+    def lookup_events(self, body, akid, region, started):
+        """CloudTrail's LookupEvents, from the history of calls and injected events."""
+        key = find_key(akid)
+        if key is None and akid not in SESSIONS:
+            return json_error(400, "UnrecognizedClientException", "The security token included in the request is invalid.")
+        if key is not None and key.status != "Active":
+            return json_error(400, "UnrecognizedClientException", "The security token included in the request is invalid.")
+        try:
+            request = json.loads(body or b"{}")
+            answer = self.history.lookup(region, request, user_of_key, started)
+        except LookupError_ as e:
+            return json_error(e.status, e.code, e.message)
+        except ValueError as e:
+            return json_error(400, "SerializationException", str(e))
+        return 200, [("Content-Type", "application/x-amz-json-1.1")], json.dumps(answer).encode()
 
     def answer(self, environ, params, action, akid, service, region):
         """The call carried out: moto's answer with the emulator's checks and rewrites."""
@@ -387,6 +426,13 @@ class Emulator:
         if (method, path) == ("DELETE", "calls"):
             self.calls = []
             return {"status": "ok"}
+        if (method, path) == ("POST", "events"):
+            try:
+                return self.history.inject(data)
+            except ValueError as e:
+                raise ControlError(400, str(e))
+        if (method, path) == ("GET", "events"):
+            return list(self.history.injected)
         raise ControlError(404, f"no control endpoint {method} /_emulator/{path}")
 
     def create_user(self, name, policy=None, require_mfa=False, partition="aws"):
@@ -491,6 +537,42 @@ def signing_scope(authorization):
     """`AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request, ...` -> (akid, service, region)."""
     match = re.search(r"Credential=([^/,\s]+)/[^/]*/([^/]*)/([^/]*)/", authorization)
     return (match.group(1), match.group(3).lower(), match.group(2)) if match else (None, "iam", "us-east-1")
+
+
+# The codes JSON-protocol services answer with where query services say Throttling or
+# InvalidClientTokenId.
+JSON_FAULT_CODES = {"Throttling": "ThrottlingException", "InvalidClientTokenId": "UnrecognizedClientException",
+                    "AccessDenied": "AccessDeniedException"}
+
+
+def json_error(status, code, message):
+    body = json.dumps({"__type": code, "message": message}).encode()
+    return status, [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)], body
+
+
+def json_error_code(body):
+    try:
+        return json.loads(body).get("__type")
+    except (ValueError, AttributeError):
+        return None
+
+
+def minted_session(body):
+    """What CloudTrail keeps of a session a call handed out: its key ID and expiry."""
+    key = re.search(rb"<AccessKeyId>(.*?)</AccessKeyId>", body)
+    expiry = re.search(rb"<Expiration>(.*?)</Expiration>", body)
+    if not key:
+        return None
+    return {"credentials": {"accessKeyId": key.group(1).decode(),
+                            "expiration": expiry.group(1).decode() if expiry else None}}
+
+
+def user_of_key(akid):
+    key = find_key(akid)
+    if key is not None:
+        return key.user_name
+    session = SESSIONS.get(akid)
+    return session["user"] if session else akid
 
 
 def error_code(body):

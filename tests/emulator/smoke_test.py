@@ -475,6 +475,91 @@ def stops(how):
     assert code == 0, code
 
 
+@check("CloudTrail LookupEvents: every call is an event of its key, in the signing region, newest first")
+def _():
+    key = new_key(user="trail")
+    sts = client("sts", key)
+    sts.get_caller_identity()
+    client("iam", key).list_access_keys()
+    client("sts", key, region="eu-west-1").get_caller_identity()
+    trail = client("cloudtrail", key)
+    events = trail.lookup_events(LookupAttributes=[
+        {"AttributeKey": "AccessKeyId", "AttributeValue": key["access_key_id"]}])["Events"]
+    names = [e["EventName"] for e in events]
+    # The lookup itself is an event too, but only once it has been answered.
+    assert names == ["ListAccessKeys", "GetCallerIdentity"], names
+    record = json.loads(events[0]["CloudTrailEvent"])
+    assert record["userIdentity"]["accessKeyId"] == key["access_key_id"], record
+    assert record["userIdentity"]["userName"] == "trail" and record["sourceIPAddress"] == "127.0.0.1", record
+    assert record["userAgent"].startswith("Boto3/") and record["awsRegion"] == "us-east-1", record
+    assert events[0]["ReadOnly"] == "true" and events[0]["Username"] == "trail", events[0]
+    time.sleep(1.1)
+    elsewhere = client("cloudtrail", key, region="eu-west-1").lookup_events()["Events"]
+    assert [e["EventName"] for e in elsewhere] == ["GetCallerIdentity"], elsewhere
+
+
+@check("CloudTrail LookupEvents: injected events, time ranges, pages and NextToken, errors recorded")
+def _():
+    key = new_key(user="leaked")
+    now = datetime.now(timezone.utc)
+    for minutes, name, error in [(90, "GetCallerIdentity", None), (80, "ListUsers", "AccessDenied"),
+                                 (70, "ListBuckets", "AccessDenied")]:
+        status, event = control("POST", "events", {
+            "access_key_id": key["access_key_id"], "event_name": name, "error_code": error,
+            "time": (now - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "source_ip": "203.0.113.66", "user_agent": "TruffleHog"})
+        assert status == 200, event
+    assert control("POST", "events", {"event_name": "x"})[0] == 400
+    trail = client("cloudtrail", key)
+    by_key = [{"AttributeKey": "AccessKeyId", "AttributeValue": key["access_key_id"]}]
+    first = trail.lookup_events(LookupAttributes=by_key, MaxResults=2)
+    assert [e["EventName"] for e in first["Events"]] == ["ListBuckets", "ListUsers"], first
+    record = json.loads(first["Events"][1]["CloudTrailEvent"])
+    assert record["errorCode"] == "AccessDenied" and record["userAgent"] == "TruffleHog", record
+    assert record["sourceIPAddress"] == "203.0.113.66", record
+    second = trail.lookup_events(LookupAttributes=by_key, MaxResults=2, NextToken=first["NextToken"])
+    assert [e["EventName"] for e in second["Events"]] == ["GetCallerIdentity"] and "NextToken" not in second
+    time.sleep(1.1)
+    window = trail.lookup_events(LookupAttributes=by_key, StartTime=now - timedelta(minutes=75),
+                                 EndTime=now - timedelta(minutes=60))["Events"]
+    assert [e["EventName"] for e in window] == ["ListBuckets"], window
+    other = new_key(user="other")
+    client("iam", other).list_users()
+    denied = [e for e in trail.lookup_events()["Events"] if e["AccessKeyId"] == other["access_key_id"]]
+    assert denied and json.loads(denied[0]["CloudTrailEvent"]).get("errorCode") is None, denied
+    control("POST", "faults", {"action": "GetUser", "kind": "access-denied", "count": 1})
+    assert error_of(lambda: client("iam", other).get_user()) == "AccessDenied"
+    time.sleep(1.1)
+    events = trail.lookup_events(LookupAttributes=[
+        {"AttributeKey": "AccessKeyId", "AttributeValue": other["access_key_id"]}])["Events"]
+    refused = [json.loads(e["CloudTrailEvent"]) for e in events if e["EventName"] == "GetUser"]
+    assert refused and refused[0]["errorCode"] == "AccessDenied", refused
+
+
+@check("CloudTrail LookupEvents: more than 2 a second per region is throttled; faults answer in JSON")
+def _():
+    key = new_key(user="fast")
+    trail = client("cloudtrail", key)
+    trail.lookup_events()
+    trail.lookup_events()
+    assert error_of(lambda: trail.lookup_events()) == "ThrottlingException"
+    client("cloudtrail", key, region="eu-west-1").lookup_events()  # another region has its own limit
+    time.sleep(1.1)
+    trail.lookup_events()
+    control("POST", "faults", {"action": "LookupEvents", "kind": "access-denied", "count": 1})
+    time.sleep(1.1)
+    assert error_of(lambda: trail.lookup_events()) == "AccessDeniedException"
+    assert error_of(lambda: client("cloudtrail", "AKIANOTAKEY000000000", "x").lookup_events()) == \
+        "UnrecognizedClientException"
+    sessions = client("sts", key).get_session_token()["Credentials"]
+    time.sleep(1.1)
+    minted = [json.loads(e["CloudTrailEvent"]) for e in trail.lookup_events()["Events"]
+              if e["EventName"] == "GetSessionToken"]
+    assert minted[0]["responseElements"]["credentials"]["accessKeyId"] == sessions["AccessKeyId"], minted
+    result = aws_cli(key, "cloudtrail", "lookup-events", "--max-results", "1")
+    assert result.returncode == 0 and len(json.loads(result.stdout)["Events"]) == 1, result.stderr
+
+
 check("the emulator exits within 2 s on stdin EOF")(lambda: stops("eof"))
 check("the emulator exits within 2 s on SIGTERM")(lambda: stops(signal.SIGTERM))
 
