@@ -8,3 +8,4 @@ mod protect;
 mod rotate;
 mod rotate_recovery;
 mod secret_store;
+mod trail;
