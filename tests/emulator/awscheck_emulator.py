@@ -203,6 +203,7 @@ class Emulator:
             self.faults = []
             self.latency_ms = 0
             self.calls = []
+            self.sso_logouts = []
             self.history.reset()
             self.root_keys = set()
             SESSIONS.clear()
@@ -219,6 +220,8 @@ class Emulator:
             status, headers, out = self.control(environ["REQUEST_METHOD"], path[len("/_emulator/"):], body)
         elif path.startswith("/moto-api"):
             return self.app(environ, start_response)
+        elif (environ["REQUEST_METHOD"], path) == ("POST", "/logout"):
+            status, headers, out = self.sso_logout(environ)
         else:
             status, headers, out = self.aws_call(environ, body)
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
@@ -274,6 +277,18 @@ class Emulator:
         if fault == "lose-answer":
             drop_connection(environ)
         return answer
+
+    def sso_logout(self, environ):
+        """IAM Identity Center's portal `Logout`: the bearer token (an SSO cache's
+        `accessToken`) stops working. Unsigned, as on AWS; no token is a 401."""
+        token = environ.get("HTTP_X_AMZ_SSO_BEARER_TOKEN", "")
+        with self.lock:
+            self.calls.append({"action": "Logout", "access_key_id": None, "service": "sso",
+                               "time": format_time(utcnow())})
+            if not token:
+                return json_error(401, "UnauthorizedException", "Session token not found or invalid")
+            self.sso_logouts.append(token)
+        return 200, [("Content-Type", "application/json")], b""
 
     def lookup_events(self, body, akid, region, started):
         """CloudTrail's LookupEvents, from the history of calls and injected events."""
@@ -433,6 +448,8 @@ class Emulator:
                 raise ControlError(400, str(e))
         if (method, path) == ("GET", "events"):
             return list(self.history.injected)
+        if (method, path) == ("GET", "sso/logouts"):
+            return list(self.sso_logouts)
         raise ControlError(404, f"no control endpoint {method} /_emulator/{path}")
 
     def create_user(self, name, policy=None, require_mfa=False, partition="aws"):
@@ -519,6 +536,18 @@ def find_key_in_partition(akid):
                 if key.access_key_id == akid:
                     return key, partition
     return None, None
+
+
+class EmulatorRequestHandler(MotoRequestHandler):
+    """Keeps the SSO portal's `x-amz-sso_bearer_token` header, which werkzeug drops for the
+    underscore in its name."""
+
+    def make_environ(self):
+        environ = super().make_environ()
+        token = self.headers.get("x-amz-sso_bearer_token")
+        if token is not None:
+            environ["HTTP_X_AMZ_SSO_BEARER_TOKEN"] = token
+        return environ
 
 
 def drop_connection(environ):
@@ -626,12 +655,12 @@ def main():
     stopping = threading.Event()
     emulator = Emulator(dispatcher, stopping)
     server = make_server(host, args.port, emulator, threaded=True,
-                         request_handler=MotoRequestHandler)
+                         request_handler=EmulatorRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     servers = [server]
     if args.tls:
         tls_server = make_server(host, 0, emulator, threaded=True,
-                                 request_handler=MotoRequestHandler, ssl_context=tuple(args.tls))
+                                 request_handler=EmulatorRequestHandler, ssl_context=tuple(args.tls))
         threading.Thread(target=tls_server.serve_forever, daemon=True).start()
         servers.append(tls_server)
 

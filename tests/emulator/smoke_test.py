@@ -560,6 +560,22 @@ def _():
     assert result.returncode == 0 and len(json.loads(result.stdout)["Events"]) == 1, result.stderr
 
 
+@check("SSO portal Logout: the bearer token is signed out; none is a 401; reset forgets")
+def _():
+    sso = boto3.client("sso", endpoint_url=URL, region_name="eu-west-1", config=NO_RETRY,
+                       aws_access_key_id="unused", aws_secret_access_key="unused")
+    sso.logout(accessToken="test-sso-token-1")
+    assert control("GET", "sso/logouts") == (200, ["test-sso-token-1"])
+    request = urllib.request.Request(f"{URL}/logout", data=b"", method="POST")
+    try:
+        urllib.request.urlopen(request)
+        raise AssertionError("a logout without a token succeeded")
+    except urllib.error.HTTPError as e:
+        assert e.code == 401 and json.loads(e.read())["__type"] == "UnauthorizedException"
+    control("POST", "reset")
+    assert control("GET", "sso/logouts") == (200, [])
+
+
 check("the emulator exits within 2 s on stdin EOF")(lambda: stops("eof"))
 check("the emulator exits within 2 s on SIGTERM")(lambda: stops(signal.SIGTERM))
 
