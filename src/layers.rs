@@ -12,6 +12,7 @@ const FLOORS: &[&[&str]] = &[
     &["edit", "report", "online"],
     &["protect", "remind"],
     &["rotate"],
+    &["incident"],
     &["cli"],
     &["commands"],
 ];

@@ -10,13 +10,15 @@
 //!   each profile resolves to.
 //! - [`audit`]: facts, settings and the rule catalog with one check per rule, giving findings;
 //!   [`scan`] looks for copies of keys elsewhere on the machine.
-//! - [`aws`]: the one AWS layer (connection, every IAM and STS call, errors); [`online`] asks
+//! - [`aws`]: the one AWS layer (connection, every IAM, STS and CloudTrail call, errors); [`online`] asks
 //!   it about every key and turns each failure into a note.
 //! - [`report`]: the report people read (findings grouped by rule, fitted to the terminal), JSON
 //!   and SARIF.
 //! - [`edit`]: planning and writing changes to the user's files, shared by [`rotate`] and
 //!   [`protect`] (which keeps keys in the OS's [`protect::keychain`]).
 //! - [`remind`]: the weekly reminder, its notification and its schedule.
+//! - [`incident`]: for the day a key may have leaked (under way: what a key's CloudTrail
+//!   events say).
 //! - [`commands`]: one function per subcommand, called by a thin `main`.
 //!
 //! The offline path (input, parse, profiles, audit, report) uses no network and no AWS SDK.
@@ -27,6 +29,8 @@ pub mod aws;
 pub mod cli;
 pub mod commands;
 pub mod edit;
+#[cfg(feature = "online")]
+pub mod incident;
 pub mod input;
 #[cfg(test)]
 mod layers;

@@ -1,0 +1,8 @@
+//! `awscheck incident`, for the day a key may have leaked: every credential this machine holds,
+//! who used each since a time and from where (CloudTrail), and one safe run that contains them.
+//! Built on the audit's inventory and scan, the one AWS layer and the rotation machine.
+//!
+//! - [`usage`]: what a key's CloudTrail events say, grouped by where they came from, with the
+//!   hints of use unlike this machine's own.
+
+pub mod usage;
