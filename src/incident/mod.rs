@@ -2,7 +2,10 @@
 //! who used each since a time and from where (CloudTrail), and one safe run that contains them.
 //! Built on the audit's inventory and scan, the one AWS layer and the rotation machine.
 //!
+//! - [`inventory`]: every credential this machine holds, from the audit's model, facts and scan,
+//!   and the AWS CLI's caches.
 //! - [`usage`]: what a key's CloudTrail events say, grouped by where they came from, with the
 //!   hints of use unlike this machine's own.
 
+pub mod inventory;
 pub mod usage;
