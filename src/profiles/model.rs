@@ -199,7 +199,6 @@ impl<'a> Model<'a> {
     pub fn build(set: &'a ProfileSet) -> Self {
         let profiles: Vec<ResolvedProfile> = set
             .profiles()
-            .iter()
             .map(|section| resolve(set, section))
             .collect();
         let key_holders = profiles

@@ -10,11 +10,11 @@ use crate::parse::grammar::{self, Event, ParseError, RawProperty, RawSection};
 use crate::parse::key::{KnownKey, PropertyKey};
 use crate::parse::origin::{FileKind, Origin};
 use compact_str::CompactString;
-use hashbrown::HashTable;
+use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
 use rustc_hash::FxHashMap;
 
 use smallvec::SmallVec;
-use std::hash::BuildHasher;
 
 /// A merged property: the value that wins, and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -471,8 +471,9 @@ impl ProfileSet {
         });
     }
 
-    pub fn profiles(&self) -> &[Section] {
-        &self.profiles.list
+    /// Every profile, in the order the files define them.
+    pub fn profiles(&self) -> impl ExactSizeIterator<Item = &Section> + Clone {
+        self.profiles.map.values()
     }
 
     pub fn profile(&self, name: &str) -> Option<&Section> {
@@ -486,8 +487,8 @@ impl ProfileSet {
             .map(|position| position as usize)
     }
 
-    pub fn sso_sessions(&self) -> &[Section] {
-        &self.sso_sessions.list
+    pub fn sso_sessions(&self) -> impl ExactSizeIterator<Item = &Section> + Clone {
+        self.sso_sessions.map.values()
     }
 
     pub fn sso_session(&self, name: &str) -> Option<&Section> {
@@ -495,64 +496,53 @@ impl ProfileSet {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.profiles.list.is_empty()
+        self.profiles.is_empty()
     }
 }
 
 /// Sections in the order they first appear, found by name.
 #[derive(Clone, Debug, Default)]
 struct Sections {
-    list: Vec<Section>,
-    /// Positions in `list`, hashed by the section's name: four bytes a section, where a map
-    /// from a copy of each name would take eight times that on a large setup.
-    index: HashTable<u32>,
+    map: IndexMap<CompactString, Section, FxBuildHasher>,
 }
 
 impl Sections {
     fn get(&self, name: &str) -> Option<&Section> {
-        Some(&self.list[self.position(name)? as usize])
+        self.map.get(name)
     }
 
     fn position(&self, name: &str) -> Option<u32> {
-        self.index
-            .find(hash(name), |&position| {
-                self.list[position as usize].name == name
-            })
-            .copied()
+        self.map.get_index_of(name).map(position)
     }
 
     /// The section called `name` and its position, added empty if there is none yet.
     fn entry(&mut self, name: &str) -> (u32, &mut Section) {
-        let list = &mut self.list;
-        let position = match self.index.entry(
-            hash(name),
-            |&position| list[position as usize].name == name,
-            |&position| hash(&list[position as usize].name),
-        ) {
-            hashbrown::hash_table::Entry::Occupied(found) => *found.get(),
-            hashbrown::hash_table::Entry::Vacant(slot) => {
-                // A file's size limit keeps it far below four billion sections.
-                let position = u32::try_from(list.len()).expect("fewer than 2^32 sections");
-                list.push(Section {
-                    name: name.into(),
-                    ..Section::default()
-                });
-                *slot.insert(position).get()
-            }
-        };
-        (position, &mut list[position as usize])
+        let entry = self.map.entry(name.into());
+        let at = position(entry.index());
+        let section = entry.or_insert_with(|| Section {
+            name: name.into(),
+            ..Section::default()
+        });
+        (at, section)
+    }
+
+    fn at_mut(&mut self, at: u32) -> &mut Section {
+        &mut self.map[at as usize]
     }
 
     fn reserve(&mut self, additional: usize) {
-        self.list.reserve(additional);
-        let list = &self.list;
-        self.index
-            .reserve(additional, |&position| hash(&list[position as usize].name));
+        self.map.reserve(additional);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.map.is_empty()
     }
 }
 
-fn hash(name: &str) -> u64 {
-    rustc_hash::FxBuildHasher.hash_one(name)
+/// A section's position, as a property being merged remembers it.
+fn position(index: usize) -> u32 {
+    // A file's size limit keeps it far below four billion sections.
+    u32::try_from(index).expect("fewer than 2^32 sections")
 }
 
 /// Merges one file's sections, in order.
@@ -628,7 +618,7 @@ impl<'s, 'h> FileMerge<'s, 'h> {
         sections: usize,
         headers: Headers<'h>,
     ) -> Self {
-        if set.profiles.list.is_empty() {
+        if set.profiles.is_empty() {
             // The first file's sections bound its profiles; sizing for them up front saves
             // growing (and copying) the list and its index as a large setup is read.
             set.profiles.reserve(sections);
@@ -713,7 +703,10 @@ impl<'s, 'h> FileMerge<'s, 'h> {
                 return;
             }
         }
-        self.set.sections_mut(section_kind).list[position as usize].insert(property, self.kind);
+        self.set
+            .sections_mut(section_kind)
+            .at_mut(position)
+            .insert(property, self.kind);
     }
 }
 
@@ -1070,8 +1063,13 @@ mod tests {
                 let document = Document::new(text.to_string());
                 merged.merge_document(kind, &document).unwrap();
             }
-            assert_eq!(merged.profiles(), expected.profiles(), "{config:?}");
-            assert_eq!(merged.sso_sessions(), expected.sso_sessions());
+            let all = |sections: &ProfileSet| -> (Vec<Section>, Vec<Section>) {
+                (
+                    sections.profiles().cloned().collect(),
+                    sections.sso_sessions().cloned().collect(),
+                )
+            };
+            assert_eq!(all(&merged), all(&expected), "{config:?}");
             assert_eq!(merged.ignored, expected.ignored);
             assert_eq!(merged.repeated, expected.repeated);
         }

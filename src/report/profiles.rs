@@ -22,7 +22,6 @@ pub fn render_json(model: &Model, rows: &[ProfileRow], keys: KeyDisplay) -> Stri
     let sso_sessions: Vec<Value> = model
         .set
         .sso_sessions()
-        .iter()
         .map(|session| json!({ "name": session.name, "properties": properties(session, keys) }))
         .collect();
     let document = json!({

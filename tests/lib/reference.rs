@@ -50,7 +50,7 @@ fn profile_parser_suite() {
                 failures.push(format!("{name}: unexpected error in {kind:?}: {error:?}"))
             }
             (None, Ok(set)) => {
-                let profiles = sections_as_json(set.profiles().iter());
+                let profiles = sections_as_json(set.profiles());
                 if profiles != output["config"]["profiles"] {
                     failures.push(format!(
                         "{name}: profiles {profiles} != {}",
@@ -58,7 +58,7 @@ fn profile_parser_suite() {
                     ));
                 }
                 if let Some(expected) = output["config"].get("sso_sessions") {
-                    let sessions = sections_as_json(set.sso_sessions().iter());
+                    let sessions = sections_as_json(set.sso_sessions());
                     if &sessions != expected {
                         failures.push(format!("{name}: sso_sessions {sessions} != {expected}"));
                     }

@@ -348,8 +348,8 @@ proptest! {
             parsed_first.merge_file(kind, sections);
             prop_assert!(streamed.merge_document(kind, &document).is_ok());
         }
-        prop_assert_eq!(streamed.profiles(), parsed_first.profiles());
-        prop_assert_eq!(streamed.sso_sessions(), parsed_first.sso_sessions());
+        prop_assert!(streamed.profiles().eq(parsed_first.profiles()));
+        prop_assert!(streamed.sso_sessions().eq(parsed_first.sso_sessions()));
         prop_assert_eq!(&streamed.ignored, &parsed_first.ignored);
         prop_assert_eq!(&streamed.repeated, &parsed_first.repeated);
     }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     // Many profiles often run the same helper: look at each program on disk only once.
     let mut problems: FxHashMap<&str, Option<String>> = FxHashMap::default();
-    out.extend(ctx.model.set.profiles().iter().filter_map(|section| {
+    out.extend(ctx.model.set.profiles().filter_map(|section| {
         let property = section.property(CREDENTIAL_PROCESS)?;
         let program = first_word(&property.value)?;
         let problem = problems

@@ -6,7 +6,7 @@ use crate::audit::finding::Finding;
 use crate::parse::key::{AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN};
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
-    out.extend(ctx.model.set.profiles().iter().filter_map(|section| {
+    out.extend(ctx.model.set.profiles().filter_map(|section| {
         let key = section.property(AWS_ACCESS_KEY_ID);
         let secret = section.property(AWS_SECRET_ACCESS_KEY);
         let token = section.property(AWS_SESSION_TOKEN);

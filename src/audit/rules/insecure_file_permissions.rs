@@ -64,7 +64,7 @@ fn access(mode: u32) -> &'static str {
 
 /// Whether the file holds a secret, in use or replaced by a later value (still on disk).
 fn holds_secrets(ctx: &Context, kind: FileKind) -> bool {
-    ctx.model.set.profiles().iter().any(|profile| {
+    ctx.model.set.profiles().any(|profile| {
         profile
             .properties()
             .chain(profile.replaced())

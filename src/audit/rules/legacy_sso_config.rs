@@ -9,7 +9,6 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
         ctx.model
             .set
             .profiles()
-            .iter()
             .filter(|section| section.get(SSO_SESSION).is_none())
             .filter_map(|section| {
                 let start_url = section.property(SSO_START_URL)?;
