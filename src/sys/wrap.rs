@@ -152,15 +152,18 @@ fn units(paragraph: &str, columns: usize) -> Vec<Unit<'_>> {
 /// margin. Breaks go at spaces outside single quotes, where a shell joins the lines back to
 /// the same command; a stretch with no such space is left whole.
 fn shell_lines(command: &str, room: usize, columns: usize) -> Vec<(String, bool)> {
-    // Spaces a line may end at, and whether each is inside double quotes.
-    let mut breaks = Vec::new();
+    // Where a line may end: a space outside quotes (the next line may be indented), or a space
+    // inside double quotes or just after a `/` of a word, where the shell joins the next line
+    // on at once: that one starts at the margin.
+    let mut breaks: Vec<(usize, Break)> = Vec::new();
     let mut quote = None;
     for (at, c) in command.char_indices() {
         match (quote, c) {
             (None, '\'' | '"') => quote = Some(c),
             (Some(open), _) if c == open => quote = None,
-            (None, ' ') => breaks.push((at, false)),
-            (Some('"'), ' ') => breaks.push((at, true)),
+            (None, ' ') => breaks.push((at, Break::Between)),
+            (Some('"'), ' ') => breaks.push((at, Break::Within)),
+            (None | Some('"'), '/') if at + 1 < command.len() => breaks.push((at, Break::Within)),
             _ => {}
         }
     }
@@ -173,25 +176,35 @@ fn shell_lines(command: &str, room: usize, columns: usize) -> Vec<(String, bool)
             lines.push((rest.to_string(), false));
             return lines;
         }
-        // The last break that leaves room for " \\", else the first there is.
+        let line_of = |at: usize, kind: Break| match kind {
+            Break::Between => format!("{} \\", &command[start..at]),
+            Break::Within => format!("{}\\", &command[start..=at]),
+        };
+        // The last break between words that fits, else the last inside a word that does (a
+        // line that starts at the margin reads worse), else the first there is.
+        let fits = |at: usize, kind: Break| at >= start && width(&line_of(at, kind)) <= budget;
         let fitting = breaks
             .iter()
-            .rfind(|(at, _)| *at > start && width(&command[start..*at]) + 2 <= budget);
-        let Some(&(at, quoted)) = fitting.or_else(|| breaks.iter().find(|(at, _)| *at > start))
+            .rfind(|(at, kind)| *kind == Break::Between && fits(*at, *kind))
+            .or_else(|| breaks.iter().rfind(|(at, kind)| fits(*at, *kind)));
+        let Some(&(at, kind)) = fitting.or_else(|| breaks.iter().find(|(at, _)| *at >= start))
         else {
             lines.push((rest.to_string(), false));
             return lines;
         };
-        // Inside double quotes the space is part of the text: it stays, and the next line
-        // starts at the margin so no indent joins the text.
-        let line = match quoted {
-            true => format!("{}\\", &command[start..=at]),
-            false => format!("{} \\", &command[start..at]),
-        };
-        lines.push((line, quoted));
+        let bare = kind == Break::Within;
+        lines.push((line_of(at, kind), bare));
         start = at + 1;
-        budget = if quoted { columns } else { room };
+        budget = if bare { columns } else { room };
     }
+}
+
+/// How a command's line ends: between two words, or inside one (or inside double quotes),
+/// where the next line must start at the margin.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Break {
+    Between,
+    Within,
 }
 
 /// `word` cut after each `/` into pieces no wider than `columns`, a piece with no `/` that is
@@ -314,6 +327,29 @@ mod tests {
             "{joined}"
         );
         assert!(block.ends_with("once done"), "{block}");
+    }
+
+    #[test]
+    fn a_path_too_long_for_a_command_line_breaks_after_a_slash_at_the_margin() {
+        let text =
+            "run `awscheck rotate --credentials-file ~/a--_a-_-/a_aaaa0-0aa0/credentials`, then";
+        let lines = wrap(text, 40, "  ", "    ");
+        assert!(lines.iter().all(|line| width(line) <= 40), "{lines:#?}");
+        let block = lines.join("\n");
+        let command = block.split('`').nth(1).unwrap();
+        // A shell drops `\` and the newline; after an indented break the indent only
+        // separates words, and a break inside the path starts at the margin.
+        let joined = command.replace("\\\n", "");
+        let words: Vec<&str> = joined.split_whitespace().collect();
+        assert_eq!(
+            words,
+            [
+                "awscheck",
+                "rotate",
+                "--credentials-file",
+                "~/a--_a-_-/a_aaaa0-0aa0/credentials"
+            ]
+        );
     }
 
     #[test]

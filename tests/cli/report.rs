@@ -77,14 +77,15 @@ fn the_first_screen_shows_the_high_findings_and_what_to_run() {
     }
 }
 
-/// `token` cut over two lines anywhere in `text`: its first part ends a line and the rest
-/// starts the next (after its indent).
+/// `token` cut over two lines inside itself in `text`: its first part ends a line and the
+/// rest starts the next (after its indent). A path may go on after a `/`, as the report wraps
+/// a path wider than a line.
 fn cut_over_lines(text: &str, token: &str) -> bool {
     let lines: Vec<&str> = text.lines().collect();
     lines.windows(2).any(|pair| {
         let (end, next) = (pair[0], pair[1].trim_start());
         (1..token.len())
-            .filter(|&k| token.is_char_boundary(k))
+            .filter(|&k| token.is_char_boundary(k) && !token[..k].ends_with('/'))
             .any(|k| end.ends_with(&token[..k]) && next.starts_with(&token[k..]))
     })
 }
