@@ -1,6 +1,6 @@
 //! The tables of the human reports, drawn by comfy-table: its `UTF8_FULL_CONDENSED` preset,
-//! columns fitted to the width given (`ContentArrangement::Dynamic`), bold headers and coloured
-//! cells only when colour is on.
+//! columns fitted to the width given (`ContentArrangement::Dynamic`), bold headers only when
+//! colour is on.
 //!
 //! Cells hold values from the user's files, and a terminal acts on the escape sequences it is
 //! sent: control characters are shown escaped (`\u{1b}`), never passed through.
@@ -11,28 +11,6 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 
-/// A cell's foreground colour.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Color {
-    Magenta,
-    Red,
-    Yellow,
-    Cyan,
-    Grey,
-}
-
-impl Color {
-    fn comfy(self) -> comfy_table::Color {
-        match self {
-            Color::Magenta => comfy_table::Color::Magenta,
-            Color::Red => comfy_table::Color::Red,
-            Color::Yellow => comfy_table::Color::Yellow,
-            Color::Cyan => comfy_table::Color::Cyan,
-            Color::Grey => comfy_table::Color::Grey,
-        }
-    }
-}
-
 /// A table under construction: a header and rows of text cells.
 ///
 /// Drawn, it fits the width without cutting a word: each column is at least as wide as its
@@ -40,7 +18,7 @@ impl Color {
 /// table that still cannot fit is written as a list, a block per row.
 pub struct Table {
     header: Vec<String>,
-    rows: Vec<Vec<(String, Option<Color>)>>,
+    rows: Vec<Vec<String>>,
     width: u16,
     color: bool,
     /// Columns that may be left out to fit, the first to go first.
@@ -49,7 +27,7 @@ pub struct Table {
 
 impl Table {
     /// A table of `header.len()` columns fitted into `width` terminal columns; bold headers
-    /// and coloured cells only when `color` is set.
+    /// only when `color` is set.
     pub fn new(width: u16, color: bool, header: &[&str]) -> Self {
         Table {
             header: header
@@ -70,15 +48,6 @@ impl Table {
             .iter()
             .filter_map(|title| self.header.iter().position(|h| h == title))
             .collect();
-    }
-
-    /// An empty table with a new header, drawn the same way.
-    pub fn recycle(self, header: &[&str]) -> Self {
-        Table::new(self.width, self.color, header)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
     }
 
     /// A new row; its cells go in left to right.
@@ -102,7 +71,7 @@ impl Table {
                     || self
                         .rows
                         .iter()
-                        .any(|row| row.get(c).is_some_and(|(text, _)| !text.is_empty()))
+                        .any(|row| row.get(c).is_some_and(|text| !text.is_empty()))
             })
             .collect();
         for column in &self.optional {
@@ -130,11 +99,11 @@ impl Table {
                 .map(|&c| comfy_table::Cell::new(&self.header[c]).add_attribute(Attribute::Bold)),
         );
         for row in &self.rows {
-            table.add_row(shown.iter().map(|&c| match row.get(c) {
-                Some((text, Some(color))) => comfy_table::Cell::new(text).fg(color.comfy()),
-                Some((text, None)) => comfy_table::Cell::new(text),
-                None => comfy_table::Cell::new(""),
-            }));
+            table.add_row(
+                shown
+                    .iter()
+                    .map(|&c| comfy_table::Cell::new(row.get(c).map_or("", String::as_str))),
+            );
         }
         for (at, &c) in shown.iter().enumerate() {
             if let Some(column) = table.column_mut(at) {
@@ -151,7 +120,7 @@ impl Table {
         let widest = |text: &str| text.split([' ', '\n']).map(width).max().unwrap_or(0);
         let mut widths: Vec<usize> = self.header.iter().map(|h| widest(h)).collect();
         for row in &self.rows {
-            for (column, (text, _)) in row.iter().enumerate() {
+            for (column, text) in row.iter().enumerate() {
                 if let Some(w) = widths.get_mut(column) {
                     *w = (*w).max(widest(text));
                 }
@@ -165,19 +134,19 @@ impl Table {
     fn write_as_list(&self, out: &mut dyn Write) -> io::Result<()> {
         let columns = usize::from(self.width);
         for row in &self.rows {
-            let one_word = |(c, (text, _)): &(usize, &(String, Option<Color>))| {
-                *c == 0 || (!text.is_empty() && !text.contains([' ', '\n']))
+            let one_word = |&(c, text): &(usize, &String)| {
+                c == 0 || (!text.is_empty() && !text.contains([' ', '\n']))
             };
-            let cells: Vec<(usize, &(String, Option<Color>))> = row.iter().enumerate().collect();
+            let cells: Vec<(usize, &String)> = row.iter().enumerate().collect();
             let first: Vec<&str> = cells
                 .iter()
                 .filter(|cell| one_word(cell))
-                .map(|(_, (text, _))| text.as_str())
+                .map(|(_, text)| text.as_str())
                 .collect();
             for line in wrap(&first.join("  "), columns, "", "  ") {
                 writeln!(out, "{line}")?;
             }
-            for (c, (text, _)) in cells.iter().filter(|cell| !one_word(cell)) {
+            for (c, text) in cells.iter().filter(|cell| !one_word(cell)) {
                 if text.is_empty() {
                     continue;
                 }
@@ -194,31 +163,17 @@ impl Table {
 /// A row being filled; it joins its table when dropped.
 pub struct Row<'t> {
     table: &'t mut Table,
-    cells: Vec<(String, Option<Color>)>,
+    cells: Vec<String>,
 }
 
 impl Row<'_> {
     pub fn cell(&mut self, text: &str) -> &mut Self {
-        self.cells
-            .push((broken_up(&escaped(text)).into_owned(), None));
+        self.cells.push(broken_up(&escaped(text)).into_owned());
         self
     }
 
     pub fn cell_fmt(&mut self, text: fmt::Arguments<'_>) -> &mut Self {
         self.cell(&text.to_string())
-    }
-
-    /// A cell of `lines` joined with `\n`.
-    pub fn cell_lines<'a>(&mut self, lines: impl IntoIterator<Item = &'a str>) -> &mut Self {
-        let text: Vec<&str> = lines.into_iter().collect();
-        self.cell(&text.join("\n"))
-    }
-
-    /// A cell drawn in `color` when the table has colour.
-    pub fn colored(&mut self, text: &str, color: Color) -> &mut Self {
-        self.cells
-            .push((broken_up(&escaped(text)).into_owned(), Some(color)));
-        self
     }
 }
 

@@ -137,23 +137,16 @@ impl ProfileRow {
 #[derive(Clone, Copy, Debug)]
 pub struct Brief<'a> {
     pub name: &'a str,
-    pub credential_kind: CredentialKind,
-    pub root_kind: Option<CredentialKind>,
     /// Its row would carry a note or an error.
     pub noted: bool,
-    /// The `[sso-session]` an SSO profile signs in through.
-    pub sso_session: Option<&'a str>,
 }
 
 impl<'a> Brief<'a> {
     fn of(profile: &ResolvedProfile<'a>, facts: Option<&Facts>) -> Self {
         Brief {
             name: profile.name(),
-            credential_kind: profile.kind,
-            root_kind: profile.root_kind,
             noted: profile.chain.is_err()
                 || facts.is_some_and(|facts| facts.notes.contains_key(profile.name())),
-            sso_session: profile.section.get(SSO_SESSION),
         }
     }
 }
@@ -215,22 +208,18 @@ impl<'a> Rows<'a> {
             .map(move |profile| ProfileRow::build(profile, &context))
     }
 
-    /// Every profile in scope, in file order: a row for those `wanted` accepts, and only a
-    /// [`Brief`] for the others. Making a row costs more than deciding whether it is needed;
-    /// a report that folds thousands of profiles into one line skips making theirs.
+    /// The rows of the profiles in scope that `wanted` accepts, in file order. Making a row
+    /// costs more than deciding whether it is needed: a report about a few of thousands of
+    /// profiles skips making the others'.
     pub fn rows_where(
         &self,
         wanted: impl Fn(&Brief<'a>) -> bool + 'a,
-    ) -> impl Iterator<Item = Result<ProfileRow, Brief<'a>>> + 'a {
+    ) -> impl Iterator<Item = ProfileRow> + 'a {
         let context = RowContext::new(self.locations, self.facts, self.keys);
         let facts = self.facts;
-        self.profiles().map(move |profile| {
-            let brief = Brief::of(profile, facts);
-            match wanted(&brief) {
-                true => Ok(ProfileRow::build(profile, &context)),
-                false => Err(brief),
-            }
-        })
+        self.profiles()
+            .filter(move |profile| wanted(&Brief::of(profile, facts)))
+            .map(move |profile| ProfileRow::build(profile, &context))
     }
 
     /// What the profiles in scope are, counted by kind.

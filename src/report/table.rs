@@ -29,15 +29,6 @@ pub fn new_table(style: Style, header: &[&str]) -> Table {
     Table::new(style.width, style.color, header)
 }
 
-/// What goes under the profiles table: the legend for `*` and any per-profile notes.
-#[derive(Debug, Default)]
-pub struct Footnotes {
-    /// Some profile is marked `*`, the one SDKs use when none is named.
-    pub selected: bool,
-    /// `(profile, note)`, in table order.
-    pub notes: Vec<(String, String)>,
-}
-
 /// Narrower than this, nothing reads well; the report is laid out for this many columns.
 const NARROWEST: usize = 40;
 
@@ -51,9 +42,10 @@ const OPTIONAL_COLUMNS: [&str; 6] = [
     "Credential",
 ];
 
-/// The profiles table, made from each row as it comes, and what to say under it. Where a
-/// profile is defined is cited as `config:4`: the heading names the two files.
-pub fn profiles_table(rows: Rows<'_>, style: Style) -> (Table, Footnotes) {
+/// The profiles table, made from each row as it comes, and whether a profile in it is marked
+/// `*` (the one SDKs use when none is named). Where a profile is defined is cited as
+/// `config:4`: the heading names the two files.
+pub fn profiles_table(rows: Rows<'_>, style: Style) -> (Table, bool) {
     let online = rows.any_last_used();
     let accounts = rows.any_account();
     let mut header = vec!["Profile", "Credential"];
@@ -67,16 +59,13 @@ pub fn profiles_table(rows: Rows<'_>, style: Style) -> (Table, Footnotes) {
     header.extend(["Region", "Defined at"]);
     let mut table = new_table(style, &header);
     table.optional(&OPTIONAL_COLUMNS);
-    let mut footnotes = Footnotes::default();
+    let mut selected = false;
     let files = rows.file_paths();
     for row in rows.iter() {
         add_profile(&mut table, &row, online, accounts, &files);
-        footnotes.selected |= row.selected;
-        if let Some(note) = row.note {
-            footnotes.notes.push((row.name, note));
-        }
+        selected |= row.selected;
     }
-    (table, footnotes)
+    (table, selected)
 }
 
 /// `config:4` for `/home/me/.aws/config:4`.
@@ -189,7 +178,6 @@ pub fn write_audit(
         .collect();
     let about: Vec<ProfileRow> = rows
         .rows_where(|brief| brief.noted || with_findings.contains(brief.name))
-        .filter_map(Result::ok)
         .collect();
     let by_name: FxHashMap<&str, &ProfileRow> =
         about.iter().map(|row| (row.name.as_str(), row)).collect();
@@ -233,9 +221,9 @@ pub fn write_audit(
     }
 
     if all && !rows.is_empty() {
-        let (table, footnotes) = profiles_table(rows, style);
+        let (table, selected) = profiles_table(rows, style);
         table.write_to(out)?;
-        if footnotes.selected {
+        if selected {
             prose(
                 out,
                 "* selected when no profile is named (AWS_PROFILE or default)",
