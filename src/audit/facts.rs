@@ -106,10 +106,15 @@ pub struct Powers {
 }
 
 impl Powers {
+    /// What a copy of the key of `arn` can do, by these policies.
+    pub fn assessment(&self, arn: &str) -> crate::audit::policy::Assessment {
+        crate::audit::policy::assess(&self.policies, &self.principal(arn))
+    }
+
     /// Who the key of `arn` is, for the policy verdict: its user, groups and managed policies.
     /// A group known only by name, from a policy that came through it, gets the ARN a group
     /// without a path has.
-    pub fn principal(&self, arn: &str) -> crate::audit::policy::Principal {
+    fn principal(&self, arn: &str) -> crate::audit::policy::Principal {
         let mut groups = self.groups.clone();
         let account = arn.split_once(":user/").map(|(account, _)| account);
         for source in &self.policies {

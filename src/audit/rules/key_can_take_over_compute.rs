@@ -4,14 +4,12 @@
 
 use super::{Context, Rule};
 use crate::audit::finding::Finding;
-use crate::audit::policy;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     out.extend(ctx.key_holders().filter_map(|holder| {
         let identity = ctx.facts.identity(holder.key_id)?;
         let powers = identity.powers.as_ref()?;
-        let principal = powers.principal(&identity.arn);
-        let assessment = policy::assess(&powers.policies, &principal);
+        let assessment = powers.assessment(&identity.arn);
         let first = assessment.takeover.first()?;
         let more = match assessment.takeover.len() {
             1 => String::new(),

@@ -3,7 +3,6 @@
 
 use super::{Context, Rule};
 use crate::audit::finding::Finding;
-use crate::audit::policy;
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     out.extend(ctx.key_holders().filter_map(|holder| {
@@ -16,8 +15,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                 if !powers.unreadable.is_empty() {
                     return None;
                 }
-                let principal = powers.principal(&identity.arn);
-                if policy::assess(&powers.policies, &principal).mfa_enforced.is_some() {
+                if powers.assessment(&identity.arn).mfa_enforced.is_some() {
                     return None;
                 }
                 "its user has an MFA device, but no policy denies calls made without MFA"
