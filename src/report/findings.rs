@@ -148,13 +148,12 @@ impl Look<'_> {
     /// One place a line; many places in columns, as `ls` lists files, when two or more fit
     /// side by side. Places all in one file name it once.
     fn write_places(&self, out: &mut dyn Write, group: &Group) -> io::Result<()> {
-        let places = self.places(group);
         let file = group.first().file.as_ref();
         let one_file = group
             .findings
             .iter()
             .all(|f| f.file.as_ref() == file && f.line.is_some());
-        if places.len() > MANY_PLACES && one_file {
+        if group.findings.len() > MANY_PLACES && one_file {
             let cells: Vec<[String; 3]> = group
                 .findings
                 .iter()
@@ -195,7 +194,7 @@ impl Look<'_> {
                 return Ok(());
             }
         }
-        for place in &places {
+        for place in &self.places(group) {
             self.write_wrapped(out, place, "  - ", "    ")?;
         }
         Ok(())
