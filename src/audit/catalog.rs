@@ -26,6 +26,10 @@ pub struct RuleMeta {
     pub rationale: String,
     /// How to fix it, in general; findings carry the exact command.
     pub remediation: String,
+    /// The fix as the report says it, in a line or two, where `remediation` takes more; JSON,
+    /// SARIF and `explain` keep the whole of it.
+    #[serde(default)]
+    pub brief_fix: Option<String>,
     #[serde(default)]
     pub example: Option<Example>,
     #[serde(default)]

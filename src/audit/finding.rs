@@ -22,6 +22,10 @@ pub struct Finding {
     /// The exact command or edit that fixes it. Until a rule names the exact fix, the rule's
     /// general one, borrowed from the catalog rather than copied into every finding.
     pub remediation: Cow<'static, str>,
+    /// The fix as the report says it when `remediation` is long: the rule's `brief_fix`, or
+    /// the check's own. A check that writes its own fix writes its own brief one, or none.
+    #[serde(skip)]
+    pub brief_fix: Option<Cow<'static, str>>,
     /// How the weekly reminder says it, after the profile's name, when the rule's own words
     /// (`reminder` in its file) need the numbers of this finding; never a secret or a line.
     #[serde(skip)]
@@ -40,6 +44,10 @@ impl Finding {
             message: redacted(message.into()),
             evidence: String::new(),
             remediation: Cow::Borrowed(rule.remediation.trim()),
+            brief_fix: rule
+                .brief_fix
+                .as_deref()
+                .map(|fix| Cow::Borrowed(fix.trim())),
             reminder: None,
         }
     }
@@ -62,7 +70,18 @@ impl Finding {
 
     pub fn fix(mut self, remediation: impl Into<Cow<'static, str>>) -> Self {
         self.remediation = remediation.into();
+        self.brief_fix = None;
         self
+    }
+
+    pub fn brief_fix(mut self, fix: impl Into<Cow<'static, str>>) -> Self {
+        self.brief_fix = Some(fix.into());
+        self
+    }
+
+    /// The fix as the report says it.
+    pub fn shown_fix(&self) -> &str {
+        self.brief_fix.as_deref().unwrap_or(&self.remediation)
     }
 
     pub fn reminder(mut self, reminder: impl Into<String>) -> Self {

@@ -121,7 +121,7 @@ impl Look<'_> {
             }
         }
         let headline: Cow<str> = match group.findings.iter().all(|f| f.message == first.message) {
-            true => Cow::Borrowed(first.message.as_str()),
+            true => Cow::Borrowed(without_named_profile(first, places_shown)),
             false => catalog::find(first.rule_id)
                 .map(|rule| Cow::Borrowed(rule.title.as_str()))
                 .unwrap_or(Cow::Borrowed(first.message.as_str())),
@@ -137,7 +137,7 @@ impl Look<'_> {
             None => {
                 for (place, finding) in self.places(group).iter().zip(&group.findings) {
                     self.write_wrapped(out, place, "  - ", "    ")?;
-                    let fix = self.paths.shorten(&finding.remediation);
+                    let fix = self.paths.shorten(finding.shown_fix());
                     self.write_wrapped(out, &format!("fix: {fix}"), "    ", "      ")?;
                 }
             }
@@ -252,8 +252,8 @@ impl Look<'_> {
     /// `None` when each place needs its own.
     fn shared_fix(&self, group: &Group) -> Option<String> {
         // Compared as the rules wrote them; only what is shown is shortened.
-        let first = &group.first().remediation;
-        if group.findings.iter().all(|f| f.remediation == *first) {
+        let first = group.first().shown_fix();
+        if group.findings.iter().all(|f| f.shown_fix() == first) {
             return Some(format!("fix: {}", self.paths.shorten(first)));
         }
         // The first fix with its profile as the placeholder; the group shares it if every
@@ -267,7 +267,7 @@ impl Look<'_> {
         let all_fill = group.findings.iter().skip(1).all(|f| {
             f.profile
                 .as_deref()
-                .is_some_and(|profile| fills(&parts, &f.remediation, profile))
+                .is_some_and(|profile| fills(&parts, f.shown_fix(), profile))
         });
         if !all_fill {
             return None;
@@ -286,7 +286,7 @@ impl Look<'_> {
             .findings
             .iter()
             .map(|f| {
-                let fix = format!("fix: {}", self.paths.shorten(&f.remediation));
+                let fix = format!("fix: {}", self.paths.shorten(f.shown_fix()));
                 self.line_count(&fix, "    ", "      ")
             })
             .sum();
@@ -391,6 +391,20 @@ fn commands_set_apart(line: &str, in_command: &mut bool) -> String {
         out.push_str("\x1b[0m");
     }
     out
+}
+
+/// A message that opens with `Profile NAME`, once the heading has named the profile: the
+/// heading's `dev · config:4` already says whose it is.
+fn without_named_profile(finding: &Finding, heading_names_it: bool) -> &str {
+    let message = finding.message.as_str();
+    let Some(profile) = finding.profile.as_deref().filter(|_| heading_names_it) else {
+        return message;
+    };
+    message
+        .strip_prefix("Profile ")
+        .and_then(|rest| rest.strip_prefix(profile))
+        .and_then(|rest| rest.strip_prefix(' '))
+        .unwrap_or(message)
 }
 
 /// One accent per severity, as the tables had.

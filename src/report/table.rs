@@ -209,15 +209,13 @@ pub fn write_audit(
         paths,
         keys: &keys,
     };
-    // A blank line between severities, none inside one: a rule's heading at the margin is
-    // enough to tell groups apart, and the report stays short enough to take in at once.
-    let groups = findings::groups(&evaluation.findings);
-    for (index, group) in groups.iter().enumerate() {
+    // No blank line between groups: each heading starts at the margin with its severity, and
+    // the report stays short enough to take in at once.
+    for group in &findings::groups(&evaluation.findings) {
         look.write_group(out, group)?;
-        let next = groups.get(index + 1);
-        if next.is_none_or(|next| next.severity() != group.severity()) {
-            writeln!(out)?;
-        }
+    }
+    if !evaluation.findings.is_empty() {
+        writeln!(out)?;
     }
 
     if all && !rows.is_empty() {

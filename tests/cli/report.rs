@@ -70,7 +70,7 @@ fn the_first_screen_shows_the_high_findings_and_what_to_run() {
     for (rule, fix) in [
         ("high AK006", "chmod 600 examples/aws/credentials"),
         ("high AK001", "`--profile dev`"),
-        ("high AK012", "`chmod go-w PROGRAM`"),
+        ("high AK012", "correct the path in credential_process"),
     ] {
         assert!(first_screen.contains(rule), "{rule}:\n{first_screen}");
         assert!(first_screen.contains(fix), "{fix}:\n{first_screen}");
@@ -235,6 +235,8 @@ fn in_an_80_column_terminal_the_reports_are_whole_and_short() {
     let example = in_tmux(&home, &clone, &EXAMPLE_ARGS);
     assert!(widest(&example) <= 80, "{example}");
     assert!(example.contains("13 findings (3 high"), "{example}");
+    let lines = example.lines().count();
+    assert!(lines <= 50, "{lines} lines:\n{example}");
     let home = organisation_home();
     let organisation = in_tmux(&home, home.path(), &["audit", "--offline", "--no-scan"]);
     assert!(widest(&organisation) <= 80, "{organisation}");

@@ -132,6 +132,8 @@ struct Expected {
     severity: Option<String>,
     /// A part of the fix that must be there.
     fix: Option<String>,
+    /// A part of the fix as the report shows it, when the finding words it briefly.
+    brief_fix: Option<String>,
     /// How the weekly reminder words it, when the finding has words of its own.
     reminder: Option<String>,
 }
@@ -308,6 +310,11 @@ fn run_fixture(slug: &str) {
                     .fix
                     .as_ref()
                     .is_none_or(|fix| f.remediation.contains(fix.as_str()))
+                && expected.brief_fix.as_ref().is_none_or(|fix| {
+                    f.brief_fix
+                        .as_deref()
+                        .is_some_and(|brief| brief.contains(&fix.replace("$HOME", &home_str)))
+                })
                 && expected.reminder.as_ref().is_none_or(|words| {
                     f.reminder.as_deref() == Some(words.replace("$HOME", &home_str).as_str())
                 })

@@ -3,6 +3,7 @@
 
 use super::{Context, Rule};
 use crate::audit::finding::Finding;
+use crate::audit::suggest::quote;
 use crate::parse::key::CREDENTIAL_PROCESS;
 use rustc_hash::FxHashMap;
 use std::os::unix::fs::PermissionsExt;
@@ -10,27 +11,37 @@ use std::path::{Path, PathBuf};
 
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     // Many profiles often run the same helper: look at each program on disk only once.
-    let mut problems: FxHashMap<&str, Option<String>> = FxHashMap::default();
+    let mut problems: FxHashMap<&str, Option<Problem>> = FxHashMap::default();
     out.extend(ctx.model.set.profiles().filter_map(|section| {
         let property = section.property(CREDENTIAL_PROCESS)?;
         let program = first_word(&property.value)?;
         let problem = problems
             .entry(program)
             .or_insert_with(|| problem(program, ctx))
-            .as_deref()?;
+            .as_ref()?;
         let finding = rule
-            .finding(format!("Profile {} {problem}", section.name))
+            .finding(format!("Profile {} {}", section.name, problem.what))
             .profile(&section.name)
             // Only the program: arguments sometimes carry tokens, and they are not the problem.
-            .evidence(format!("credential_process runs {program}"));
+            .evidence(format!("credential_process runs {program}"))
+            .brief_fix(problem.fix.clone());
         Some(ctx.place(finding, property.origin()))
     }));
 }
 
+/// What is wrong with a program, and the one thing that mends it.
+struct Problem {
+    what: String,
+    fix: String,
+}
+
 /// What is wrong with `program`, if anything: missing, or replaceable by others.
-fn problem(program: &str, ctx: &Context) -> Option<String> {
+fn problem(program: &str, ctx: &Context) -> Option<Problem> {
     match resolve(program, ctx) {
-        None => Some(format!("runs `{program}`, which does not exist")),
+        None => Some(Problem {
+            what: format!("runs `{program}`, which does not exist"),
+            fix: "Install it, or correct the path in credential_process".to_string(),
+        }),
         Some(path) => writable_by_others(&path),
     }
 }
@@ -63,24 +74,31 @@ fn resolve(program: &str, ctx: &Context) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-fn writable_by_others(path: &Path) -> Option<String> {
+fn writable_by_others(path: &Path) -> Option<Problem> {
     let mode = std::fs::metadata(path).ok()?.permissions().mode();
+    let chmod = |path: &Path| format!("`chmod go-w {}`", quote(&path.to_string_lossy()));
     if mode & 0o022 != 0 {
-        return Some(format!(
-            "runs {}, which other users can modify (mode {:04o})",
-            path.display(),
-            mode & 0o7777
-        ));
+        return Some(Problem {
+            what: format!(
+                "runs {}, which other users can modify (mode {:04o})",
+                path.display(),
+                mode & 0o7777
+            ),
+            fix: chmod(path),
+        });
     }
     let dir = path.parent()?;
     let dir_mode = std::fs::metadata(dir).ok()?.permissions().mode();
     // A shared folder with the sticky bit (like /tmp) still lets others replace only their own files.
     if dir_mode & 0o022 != 0 && dir_mode & 0o1000 == 0 {
-        return Some(format!(
-            "runs {}, whose folder other users can write to (mode {:04o})",
-            path.display(),
-            dir_mode & 0o7777
-        ));
+        return Some(Problem {
+            what: format!(
+                "runs {}, whose folder other users can write to (mode {:04o})",
+                path.display(),
+                dir_mode & 0o7777
+            ),
+            fix: chmod(dir),
+        });
     }
     None
 }

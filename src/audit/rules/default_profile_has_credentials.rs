@@ -39,6 +39,7 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
         .fix(format!(
             "Rename [default] to a named profile (e.g. [dev]) in {}, keep only settings such as region in [default], and pick the profile explicitly with `--profile dev` or `export AWS_PROFILE=dev`",
             ctx.path(value.origin().file).display()
-        ));
+        ))
+        .brief_fix("Rename [default] to a named profile (e.g. [dev]); use `--profile dev`");
     out.push(ctx.place(finding, value.origin()));
 }

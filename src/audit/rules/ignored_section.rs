@@ -3,6 +3,7 @@
 use super::{Context, Rule};
 use crate::audit::finding::Finding;
 
+
 pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
     out.extend(ctx.model.set.ignored.iter().map(|ignored| {
         let finding = rule
@@ -16,7 +17,9 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                 "At {}: {}, or delete the section",
                 ctx.cite(ignored.origin),
                 ignored.fix
-            ));
+            ))
+            // The report's heading already gives the place.
+            .brief_fix(format!("{}, or delete the section", capitalised(&ignored.fix)));
         ctx.place(finding, ignored.origin)
     }));
     out.extend(rule.unlisted(
@@ -25,4 +28,12 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
         "ignored sections",
         "Fix or delete the sections listed, then run awscheck again",
     ));
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

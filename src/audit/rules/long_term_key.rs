@@ -17,6 +17,9 @@ pub fn check(rule: &Rule, ctx: &Context, out: &mut Vec<Finding>) {
                     .evidence(format!("aws_access_key_id = {}", ctx.keys.show(holder.key_id)))
                     .fix(format!(
                         "Prefer IAM Identity Center (`aws configure sso`) or a role. If the key must stay, take it off the disk into the OS's secret store, `{protect}`, and rotate it regularly: `{rotate}`"
+                    ))
+                    .brief_fix(format!(
+                        "Prefer SSO or a role, or protect the key: `{protect}`"
                     ));
                 ctx.about_key(&holder, finding)
             }),
