@@ -62,6 +62,10 @@ pub enum Command {
         /// Rule ID (AK003) or slug (key-too-old).
         rule: String,
     },
+    /// For the day a key may have leaked: every credential on this machine, and who used each
+    /// key since a time, from where (CloudTrail). Exit 1 when a key shows use unlike this
+    /// machine's own, or its use could not be read.
+    Incident(IncidentArgs),
     /// Audit, and raise a desktop notification when a key needs attention (the weekly job).
     Remind(RemindArgs),
     /// Install, remove or inspect the weekly `awscheck remind` job.
@@ -128,6 +132,38 @@ pub enum BackendChoice {
     Launchd,
     Systemd,
     Cron,
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentArgs {
+    /// How far back to read: a span (7d, 36h), a date (2026-12-01) or a time; at most 90 days,
+    /// as far as CloudTrail's event history goes.
+    #[arg(long, value_name = "WHEN", default_value = "7d")]
+    pub since: String,
+    /// Regions to read besides us-east-1 (where IAM and STS events land), comma-separated, or
+    /// `all` [default: every region a profile names].
+    #[arg(long, value_name = "LIST")]
+    pub regions: Option<String>,
+    #[arg(long, value_enum, default_value_t = IncidentFormat::Table)]
+    pub format: IncidentFormat,
+    /// Do not look for copies of keys outside the two files (and so for stray keys).
+    #[arg(long)]
+    pub no_scan: bool,
+    /// Show access key IDs in full instead of masked.
+    #[arg(long)]
+    pub show_key_ids: bool,
+    /// Seconds allowed for the whole look; a lookup cut short says so.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+    /// Seconds allowed to open a connection to AWS.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub connect_timeout: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IncidentFormat {
+    Table,
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -84,6 +84,21 @@ impl Reader {
         })
     }
 
+    /// The account `key_id` belongs to, whoever's key it is (STS GetAccessKeyInfo).
+    pub async fn account_of_key(&self, key_id: &str) -> Result<String, AwsError> {
+        let output = self
+            .sts
+            .get_access_key_info()
+            .access_key_id(key_id)
+            .send()
+            .await
+            .map_err(|e| self.failure("sts:GetAccessKeyInfo", e))?;
+        output
+            .account()
+            .map(str::to_string)
+            .ok_or_else(|| AwsError::missing("sts:GetAccessKeyInfo", "account"))
+    }
+
     /// The keys of the caller's own user.
     pub async fn list_keys(&self) -> Result<Vec<KeyRecord>, AwsError> {
         let output = self

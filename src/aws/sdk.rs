@@ -170,6 +170,10 @@ impl Connection {
         if let Some(files) = &self.files {
             loader = loader.profile_files(files.clone());
         }
+        // In the user agent: `incident` tells awscheck's own calls from others' by it.
+        if let Ok(name) = aws_config::AppName::new("awscheck") {
+            loader = loader.app_name(name);
+        }
         loader
             .http_client(self.http.clone())
             .credentials_provider(credentials)

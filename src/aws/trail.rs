@@ -51,6 +51,25 @@ pub struct Lookup {
     pub complete: bool,
 }
 
+/// CloudTrail's pace in one account and region, shared by every lookup made there: its limit
+/// holds for the account, whichever key signs.
+#[derive(Debug, Default)]
+pub struct Pace {
+    last_call: tokio::sync::Mutex<Option<Instant>>,
+}
+
+impl Pace {
+    /// Wait until a lookup may go out, and take that turn.
+    async fn turn(&self) {
+        let interval = Duration::from_secs(1) / LOOKUPS_PER_SECOND;
+        let mut last_call = self.last_call.lock().await;
+        if let Some(last) = *last_call {
+            tokio::time::sleep_until(last + interval).await;
+        }
+        *last_call = Some(Instant::now());
+    }
+}
+
 /// A CloudTrail client for one region, signing as one key.
 pub struct Trail {
     client: aws_sdk_cloudtrail::Client,
@@ -69,12 +88,14 @@ impl Trail {
         }
     }
 
-    /// Every event `key_id` signed since `since`, read page by page until `deadline`.
+    /// Every event `key_id` signed since `since`, read page by page until `deadline`, at the
+    /// `pace` of the account and region.
     pub async fn events_of(
         &self,
         key_id: &str,
         since: DateTime<Utc>,
         deadline: Instant,
+        pace: &Pace,
     ) -> Result<Lookup, AwsError> {
         let by_key = LookupAttribute::builder()
             .attribute_key(LookupAttributeKey::AccessKeyId)
@@ -82,18 +103,16 @@ impl Trail {
             .build()
             .map_err(|e| AwsError::missing("cloudtrail:LookupEvents", &e.to_string()))?;
         let since = aws_smithy_types::DateTime::from_secs(since.timestamp());
-        let pace = Duration::from_secs(1) / LOOKUPS_PER_SECOND;
         let mut lookup = Lookup::default();
         let mut token: Option<String> = None;
-        let mut last_call: Option<Instant> = None;
         loop {
-            if let Some(last) = last_call {
-                tokio::time::sleep_until(last + pace).await;
-            }
             if Instant::now() >= deadline {
                 return Ok(lookup);
             }
-            last_call = Some(Instant::now());
+            match tokio::time::timeout_at(deadline, pace.turn()).await {
+                Ok(()) => {}
+                Err(_) => return Ok(lookup),
+            }
             let answer = self
                 .client
                 .lookup_events()

@@ -104,25 +104,19 @@ fn audit_with<R>(
             )));
         }
     }
-    let mut facts = Facts::gather(env, &inputs.sources(), now);
     let scanning = !args.no_scan && settings.scan.enabled != Some(false);
-    // The secret store is asked once: which protected keys it lacks, and their secrets, to
-    // look for copies of them and to sign with online.
-    let stored = protected_keys(env, &model, &mut facts, scanning || !args.offline);
-    if scanning {
-        let cwd = std::env::current_dir().ok();
-        let known = audit::known_secrets(env, &model, &stored);
-        let scan = crate::scan::scan(
-            env,
-            &inputs.locations,
-            cwd.as_deref(),
-            &settings.scan.extra_paths,
-            &known,
-        );
-        // A file that cannot be read is worth a line, never a failed audit.
-        warnings.extend(scan.notes.iter().map(|note| format!("not scanned: {note}")));
-        facts.scan = Some(scan);
-    }
+    let (mut facts, stored) = machine_facts(
+        env,
+        &inputs,
+        &model,
+        &settings,
+        Machine {
+            scanning,
+            secrets: scanning || !args.offline,
+        },
+        warnings,
+        now,
+    );
     let files = inputs.into_files();
     let state = State::new(paths::state_dir(env));
     let mut first_seen: FirstSeen = state.read(FIRST_SEEN_FILE, warnings);
@@ -216,6 +210,48 @@ fn write_report<W: Write>(
         .write(out),
         AuditFormat::Sarif => report::sarif::write(out, &audit.evaluation.findings),
     }
+}
+
+/// What to gather of the machine besides the files.
+#[derive(Clone, Copy)]
+pub(super) struct Machine {
+    /// Look for copies of keys outside the two files.
+    pub scanning: bool,
+    /// Fetch the protected keys' secrets from the store, to look for and to sign with.
+    pub secrets: bool,
+}
+
+/// The facts an audit and an incident start from: the environment and the files, the
+/// protected keys (their secrets, by key ID, with `machine.secrets`) and the copies the scan
+/// finds.
+pub(super) fn machine_facts(
+    env: &Env,
+    inputs: &Inputs,
+    model: &Model,
+    settings: &Settings,
+    machine: Machine,
+    warnings: &mut Vec<String>,
+    now: DateTime<Utc>,
+) -> (Facts, std::collections::HashMap<String, String>) {
+    let mut facts = Facts::gather(env, &inputs.sources(), now);
+    // The secret store is asked once: which protected keys it lacks, and their secrets, to
+    // look for copies of them and to sign with online.
+    let stored = protected_keys(env, model, &mut facts, machine.secrets);
+    if machine.scanning {
+        let cwd = std::env::current_dir().ok();
+        let known = audit::known_secrets(env, model, &stored);
+        let scan = crate::scan::scan(
+            env,
+            &inputs.locations,
+            cwd.as_deref(),
+            &settings.scan.extra_paths,
+            &known,
+        );
+        // A file that cannot be read is worth a line, never a failed run.
+        warnings.extend(scan.notes.iter().map(|note| format!("not scanned: {note}")));
+        facts.scan = Some(scan);
+    }
+    (facts, stored)
 }
 
 /// What was read, in one line: the files, and whether they were found.

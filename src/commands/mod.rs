@@ -4,6 +4,7 @@
 mod audit;
 mod catalog;
 mod completions;
+mod incident;
 mod man;
 mod profiles;
 mod protect;
@@ -102,6 +103,7 @@ pub fn run(
             protect::credential_process(&key_id, profile.as_deref(), env, io, now)
         }
         Command::Explain { rule } => catalog::explain(&rule, io),
+        Command::Incident(args) => incident::incident(&args, global, env, io, now),
         Command::Remind(args) => remind::remind(&args, global, env, io, now),
         Command::Schedule { action } => schedule::schedule(&action, global, env, io, now),
         Command::Completions { shell } => completions::completions(shell, io),

@@ -4,8 +4,13 @@
 //!
 //! - [`inventory`]: every credential this machine holds, from the audit's model, facts and scan,
 //!   and the AWS CLI's caches.
+//! - [`look`]: reading CloudTrail for every key, paced as CloudTrail requires.
 //! - [`usage`]: what a key's CloudTrail events say, grouped by where they came from, with the
 //!   hints of use unlike this machine's own.
 
 pub mod inventory;
+pub mod look;
+pub mod outcome;
+pub mod scope;
+pub mod text;
 pub mod usage;

@@ -28,11 +28,27 @@ const DENIED_RUN: usize = 5;
 const ENUMERATION_SERVICES: usize = 3;
 const ENUMERATION_WINDOW: Duration = Duration::minutes(15);
 
-/// What the machine knows of its own use, to tell it apart.
+/// awscheck's calls say so in their user agent (the SDK's app name).
+pub const AWSCHECK_AGENT: &str = "app/awscheck";
+/// How far an event may sit outside one of awscheck's runs and still be its own: clocks
+/// differ.
+const RUN_SLACK: Duration = Duration::minutes(5);
+
+/// What the machine knows of its own use of one key, to tell it apart.
 #[derive(Clone, Debug, Default)]
 pub struct Known {
     /// Regions the profiles name; us-east-1, where IAM and STS events land, is always one.
     pub regions: Vec<String>,
+    /// When awscheck signed with the key (its own-use record), from start to end.
+    pub runs: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+impl Known {
+    fn in_a_run(&self, time: DateTime<Utc>) -> bool {
+        self.runs
+            .iter()
+            .any(|(start, end)| time >= *start - RUN_SLACK && time <= *end + RUN_SLACK)
+    }
 }
 
 /// Why a group looks unlike this machine's own use.
@@ -46,6 +62,8 @@ pub enum Hint {
     DeniedRun(usize),
     /// An identity call, then reads across these services.
     Enumeration(Vec<String>),
+    /// awscheck's user agent at a time awscheck did not sign with the key.
+    AwscheckOutsideRuns,
 }
 
 impl std::fmt::Display for Hint {
@@ -61,6 +79,10 @@ impl std::fmt::Display for Hint {
                 f,
                 "an identity call, then reads across {}",
                 services.join(", ")
+            ),
+            Hint::AwscheckOutsideRuns => write!(
+                f,
+                "awscheck's user agent at a time awscheck did not sign with the key"
             ),
         }
     }
@@ -80,6 +102,8 @@ pub struct Group {
     pub actions: Vec<(String, usize)>,
     pub regions: Vec<String>,
     pub hints: Vec<Hint>,
+    /// awscheck's own calls: its user agent, within its runs.
+    pub own: bool,
 }
 
 /// Everything the events of one key say.
@@ -109,7 +133,7 @@ pub fn summarise(events: &[TrailEvent], known: &Known) -> Usage {
     for event in events {
         let place = (
             event.source_ip.clone().unwrap_or_default(),
-            event.user_agent.clone().unwrap_or_default(),
+            one_program(event.user_agent.as_deref().unwrap_or_default()),
         );
         by_place.entry(place).or_default().push(event);
     }
@@ -159,6 +183,11 @@ fn group(source_ip: String, user_agent: String, events: &[&TrailEvent], known: &
     if let Some(services) = enumeration(events) {
         hints.push(Hint::Enumeration(services));
     }
+    let awscheck = user_agent.contains(AWSCHECK_AGENT);
+    let own = awscheck && events.iter().all(|e| known.in_a_run(e.time));
+    if awscheck && !own {
+        hints.push(Hint::AwscheckOutsideRuns);
+    }
     Group {
         source_ip,
         user_agent,
@@ -169,7 +198,18 @@ fn group(source_ip: String, user_agent: String, events: &[&TrailEvent], known: &
         actions,
         regions,
         hints,
+        own,
     }
+}
+
+/// The user agent without the part that names the API called (`api/sts/1.124.0`), which the
+/// AWS SDKs for Rust, Go and Java add: one program's calls to several services are one group.
+fn one_program(agent: &str) -> String {
+    agent
+        .split(' ')
+        .filter(|part| !part.starts_with("api/"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn is_denied(event: &TrailEvent) -> bool {
@@ -296,6 +336,7 @@ mod tests {
             &events,
             &Known {
                 regions: vec!["eu-west-1".to_string()],
+                ..Known::default()
             },
         );
         let hints = &usage.groups[0].hints;
@@ -311,6 +352,26 @@ mod tests {
             "{hints:?}"
         );
         assert_eq!(usage.groups[0].denied, 5);
+    }
+
+    #[test]
+    fn awscheck_s_agent_is_its_own_use_only_within_its_runs() {
+        let agent = "aws-sdk-rust/1.7.0 app/awscheck";
+        let known = Known {
+            runs: vec![(at(0), at(1))],
+            ..Known::default()
+        };
+        let own = summarise(
+            &[event(1, "GetCallerIdentity", "sts", HOME_IP, agent)],
+            &known,
+        );
+        assert!(own.groups[0].own && !own.unlike_own_use());
+        let later = summarise(
+            &[event(90, "GetCallerIdentity", "sts", HOME_IP, agent)],
+            &known,
+        );
+        assert!(!later.groups[0].own);
+        assert_eq!(later.groups[0].hints, [Hint::AwscheckOutsideRuns]);
     }
 
     #[test]

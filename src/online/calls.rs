@@ -2,6 +2,7 @@
 //! out in which order; each failed read becomes the note, the rejection or the failed check it
 //! means for that key.
 
+use super::progress::Progress;
 use super::{powers, KeyJob, Limits};
 use crate::audit::facts::{Identity, KeyActivity, KeyCheck};
 use crate::aws::error::{AwsError, Ending};
@@ -10,8 +11,7 @@ use crate::aws::sdk::Connection;
 use crate::input::locate::Locations;
 use crate::sys::mask::KeyDisplay;
 use aws_credential_types::Credentials;
-use std::io::Write;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -40,10 +40,8 @@ pub fn run(jobs: Vec<KeyJob>, locations: &Locations, limits: Limits) -> Vec<KeyC
     );
     runtime.block_on(async move {
         let permits = Arc::new(Semaphore::new(limits.jobs.max(1)));
-        let done = Arc::new(AtomicUsize::new(0));
-        let progress = limits
-            .progress
-            .then(|| tokio::spawn(show_progress(done.clone(), jobs.len())));
+        let progress = Progress::start(jobs.len(), "keys checked", limits.progress);
+        let done = progress.counter();
         let mut tasks = Vec::new();
         for job in jobs {
             let connection = base
@@ -80,36 +78,9 @@ pub fn run(jobs: Vec<KeyJob>, locations: &Locations, limits: Limits) -> Vec<KeyC
                 note: format!("online check stopped: {error}"),
             }));
         }
-        if let Some(progress) = progress {
-            progress.abort();
-            // Aborted on purpose: its JoinError says only that.
-            let _ = progress.await;
-            // Wipe the progress line, so the report starts on a clean one; a courtesy on a
-            // terminal that nothing depends on.
-            let mut stderr = std::io::stderr();
-            let _ = write!(stderr, "\r\x1b[2K");
-            let _ = stderr.flush();
-        }
+        progress.finish().await;
         results
     })
-}
-
-/// After a second of checks, `N of M keys checked` on one line of stderr, redrawn as keys
-/// finish; a check that answers within the second shows nothing.
-async fn show_progress(done: Arc<AtomicUsize>, total: usize) {
-    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    let mut shown = usize::MAX;
-    loop {
-        let now = done.load(Ordering::Relaxed);
-        if now != shown {
-            let mut stderr = std::io::stderr();
-            // Progress is a courtesy on a terminal; the checks go on without it.
-            let _ = write!(stderr, "\r\x1b[2K{now} of {total} keys checked");
-            let _ = stderr.flush();
-            shown = now;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
 }
 
 async fn ask(job: &KeyJob, connection: Connection) -> KeyCheck {

@@ -60,6 +60,14 @@ impl OwnUse {
         // told apart; report it as it stands.
     }
 
+    /// When awscheck signed with `key_id`, as far back as the record goes.
+    pub fn runs(&self, key_id: &str) -> &[(DateTime<Utc>, DateTime<Utc>)] {
+        self.keys
+            .get(key_id)
+            .map(|record| record.windows.as_slice())
+            .unwrap_or_default()
+    }
+
     pub fn record(&mut self, key_id: &str, start: DateTime<Utc>, end: DateTime<Utc>) {
         let record = self.keys.entry(key_id.to_string()).or_default();
         record.windows.push((start, end));

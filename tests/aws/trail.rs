@@ -4,7 +4,7 @@
 use crate::emulator::{Emulator, Key};
 use aws_credential_types::Credentials;
 use awscheck::aws::sdk::Connection;
-use awscheck::aws::trail::{Lookup, Trail};
+use awscheck::aws::trail::{Lookup, Pace, Trail};
 use awscheck::input::locate::{locate, Overrides};
 use awscheck::sys::env::Env;
 use awscheck::sys::mask::KeyDisplay;
@@ -38,7 +38,12 @@ fn look_up(emulator: &Emulator, key: &Key) -> Result<Lookup, String> {
         let trail = Trail::new(&connection, credentials, KeyDisplay::default()).await;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         trail
-            .events_of(&key.id, Utc::now() - Days::days(1), deadline)
+            .events_of(
+                &key.id,
+                Utc::now() - Days::days(1),
+                deadline,
+                &Pace::default(),
+            )
             .await
             .map_err(|e| e.to_string())
     })
