@@ -17,8 +17,8 @@
 //! - [`edit`]: planning and writing changes to the user's files, shared by [`rotate`] and
 //!   [`protect`] (which keeps keys in the OS's [`protect::keychain`]).
 //! - [`remind`]: the weekly reminder, its notification and its schedule.
-//! - [`incident`]: for the day a key may have leaked (under way: what a key's CloudTrail
-//!   events say).
+//! - [`incident`]: for the day a key may have leaked: every credential on the machine, and
+//!   every key's use read from CloudTrail.
 //! - [`commands`]: one function per subcommand, called by a thin `main`.
 //!
 //! The offline path (input, parse, profiles, audit, report) uses no network and no AWS SDK.

@@ -17,6 +17,9 @@ use tokio::time::Instant;
 
 /// CloudTrail's limit: lookups a second, per account and region.
 const LOOKUPS_PER_SECOND: u32 = 2;
+/// Added to each turn: requests reach AWS a few milliseconds apart from when they were sent,
+/// and two sent exactly half a second apart may arrive within one second of a third.
+const PACE_MARGIN: Duration = Duration::from_millis(50);
 /// How long a throttled lookup waits before it asks again.
 const THROTTLED_WAIT: Duration = Duration::from_secs(1);
 
@@ -61,7 +64,7 @@ pub struct Pace {
 impl Pace {
     /// Wait until a lookup may go out, and take that turn.
     async fn turn(&self) {
-        let interval = Duration::from_secs(1) / LOOKUPS_PER_SECOND;
+        let interval = Duration::from_secs(1) / LOOKUPS_PER_SECOND + PACE_MARGIN;
         let mut last_call = self.last_call.lock().await;
         if let Some(last) = *last_call {
             tokio::time::sleep_until(last + interval).await;

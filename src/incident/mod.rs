@@ -7,6 +7,9 @@
 //! - [`look`]: reading CloudTrail for every key, paced as CloudTrail requires.
 //! - [`usage`]: what a key's CloudTrail events say, grouped by where they came from, with the
 //!   hints of use unlike this machine's own.
+//! - [`scope`]: since when and in which regions to read.
+//! - [`outcome`]: everything found, as one value for the text and the JSON report.
+//! - [`text`]: the report a person reads.
 
 pub mod inventory;
 pub mod look;

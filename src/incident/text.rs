@@ -35,6 +35,7 @@ pub fn write(out: &mut dyn Write, incident: &Incident, look: &Look) -> io::Resul
         "  ",
     )?;
     say(out, &held_line(incident), "", "  ")?;
+    write_other_credentials(out, incident, &say)?;
     writeln!(out)?;
 
     for key in &incident.keys {
@@ -220,10 +221,21 @@ fn write_verdict(
         )?;
         return Ok(());
     }
+    let read = incident.keys.iter().filter(|k| k.complete).count();
     match verdict.unlike_own_use.len() {
-        0 => say(
+        // Of keys not read, nothing is said: "no foreign use" needs the use read.
+        0 if read == 0 => {}
+        0 if read == total => say(
             out,
             &format!("None of the {total} keys shows use unlike this machine's own."),
+            "",
+            "",
+        )?,
+        0 => say(
+            out,
+            &format!(
+                "None of the {read} keys read everywhere shows use unlike this machine's own."
+            ),
             "",
             "",
         )?,
@@ -293,6 +305,54 @@ fn write_verdict(
         for step in steps.keys() {
             say(out, step, "  ", "    ")?;
         }
+    }
+    Ok(())
+}
+
+/// More of these are counted, not listed.
+const OTHERS_LISTED: usize = 5;
+
+/// The credentials that are not long-term keys, a line each: caches with their expiry,
+/// session keys, programs. Their use is not read: they are ended by `--contain`'s sign-out,
+/// or expire.
+fn write_other_credentials(out: &mut dyn Write, incident: &Incident, say: &Say) -> io::Result<()> {
+    let others: Vec<String> = incident
+        .credentials
+        .iter()
+        .filter(|c| {
+            !incident
+                .keys
+                .iter()
+                .any(|k| Some(&k.key_id) == c.key_id.as_ref())
+        })
+        .map(|c| {
+            let mut parts = vec![c.held.to_string()];
+            if !c.profiles.is_empty() {
+                parts.push(c.profiles.join(", "));
+            }
+            parts.extend(c.key_id.clone());
+            parts.extend(c.places.first().cloned());
+            parts.extend(c.program.as_ref().map(|program| format!("runs {program}")));
+            parts.extend(
+                c.expires
+                    .map(|expires| format!("expires {}", minute(expires))),
+            );
+            parts.join(" · ")
+        })
+        .collect();
+    for line in others.iter().take(OTHERS_LISTED) {
+        say(out, line, "  ", "    ")?;
+    }
+    if others.len() > OTHERS_LISTED {
+        say(
+            out,
+            &format!(
+                "and {} more (--format json lists them)",
+                others.len() - OTHERS_LISTED
+            ),
+            "  ",
+            "    ",
+        )?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! every step, protect and credential-process.
 
 mod emulator;
+mod incident;
 mod online;
 mod protect;
 mod rotate;
