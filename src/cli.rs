@@ -152,6 +152,23 @@ pub struct IncidentArgs {
     /// Show access key IDs in full instead of masked.
     #[arg(long)]
     pub show_key_ids: bool,
+    /// Act: rotate every key this machine holds, deactivate stray keys of its accounts, end
+    /// older sessions (a deny on aws:TokenIssueTime), sign out of SSO and delete the caches.
+    /// Asks first.
+    #[arg(long)]
+    pub contain: bool,
+    /// With --contain: show the plan and change nothing.
+    #[arg(long, requires = "contain")]
+    pub dry_run: bool,
+    /// With --contain: do not ask (for scripts).
+    #[arg(long, short = 'y', requires = "contain")]
+    pub yes: bool,
+    /// With --contain: delete the old keys instead of leaving them inactive.
+    #[arg(long, requires = "contain")]
+    pub delete: bool,
+    /// Finish a containment that was interrupted (a kill, a lost answer).
+    #[arg(long, conflicts_with_all = ["contain", "since", "regions", "format"])]
+    pub resume: bool,
     /// Seconds allowed for the whole look; a lookup cut short says so.
     #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub timeout: u64,

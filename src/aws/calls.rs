@@ -187,6 +187,106 @@ impl Aws {
             })
     }
 
+    /// A key of another user of the account inactive (`incident --contain`'s strays).
+    pub async fn deactivate_users_key(
+        &self,
+        credentials: &Credentials,
+        user: &str,
+        key_id: &str,
+    ) -> Result<(), AwsError> {
+        self.iam(credentials)
+            .await
+            .update_access_key()
+            .user_name(user)
+            .access_key_id(key_id)
+            .status(StatusType::Inactive)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                AwsError::from_sdk("iam:UpdateAccessKey", e, &secrets(credentials), self.keys)
+            })
+    }
+
+    /// The user of the account who owns `key_id`, read user by user; `None` when no user has
+    /// it (a root key, or one deleted since).
+    pub async fn owner_of_key(
+        &self,
+        credentials: &Credentials,
+        key_id: &str,
+    ) -> Result<Option<String>, AwsError> {
+        let iam = self.iam(credentials).await;
+        let secrets = secrets(credentials);
+        let mut users = iam.list_users().into_paginator().send();
+        while let Some(page) = users.next().await {
+            let page =
+                page.map_err(|e| AwsError::from_sdk("iam:ListUsers", e, &secrets, self.keys))?;
+            for user in page.users() {
+                let keys = iam
+                    .list_access_keys()
+                    .user_name(user.user_name())
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        AwsError::from_sdk("iam:ListAccessKeys", e, &secrets, self.keys)
+                    })?;
+                let owns = keys
+                    .access_key_metadata()
+                    .iter()
+                    .any(|key| key.access_key_id() == Some(key_id));
+                if owns {
+                    return Ok(Some(user.user_name().to_string()));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// An inline policy on a user, replacing one of the same name: the same call twice is
+    /// the same policy.
+    pub async fn put_user_policy(
+        &self,
+        credentials: &Credentials,
+        user: &str,
+        name: &str,
+        document: &str,
+    ) -> Result<(), AwsError> {
+        self.iam(credentials)
+            .await
+            .put_user_policy()
+            .user_name(user)
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                AwsError::from_sdk("iam:PutUserPolicy", e, &secrets(credentials), self.keys)
+            })
+    }
+
+    /// An inline policy on a role, replacing one of the same name.
+    pub async fn put_role_policy(
+        &self,
+        credentials: &Credentials,
+        role: &str,
+        name: &str,
+        document: &str,
+    ) -> Result<(), AwsError> {
+        self.iam(credentials)
+            .await
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(name)
+            .policy_document(document)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                AwsError::from_sdk("iam:PutRolePolicy", e, &secrets(credentials), self.keys)
+            })
+    }
+
     pub async fn delete_key(
         &self,
         credentials: &Credentials,

@@ -286,7 +286,7 @@ pub(crate) fn heading(input: &InputFiles, mode: &str) -> String {
 /// it lacks, for the rule, and with `secrets` (the online audit) the keys themselves, to sign
 /// with. It never unlocks anything: an audit never prompts. Nothing is asked when no profile
 /// is protected.
-fn protected_keys(
+pub(super) fn protected_keys(
     env: &Env,
     model: &Model,
     facts: &mut Facts,

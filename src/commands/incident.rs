@@ -31,6 +31,9 @@ pub(super) fn incident(
     use std::io::{BufWriter, IsTerminal, Write};
     use std::time::Duration;
 
+    if args.resume {
+        return contain::resume(args, env, io, now);
+    }
     let settings = Settings::load(global.settings.as_deref(), paths::settings_file(env))?;
     let inputs = Inputs::load(env, &overrides(global))?;
     let set = inputs.profile_set()?;
@@ -104,10 +107,253 @@ pub(super) fn incident(
         }
     }
     out.flush()?;
-    Ok(match found.needs_attention() {
+    drop(out);
+    let looked = match found.needs_attention() {
         true => Outcome::Findings,
         false => Outcome::Clean,
+    };
+    if !args.contain {
+        return Ok(looked);
+    }
+    let plan = crate::incident::contain::plan::plan(&model, &held, &trails);
+    contain::start(args, env, io, now, &inputs.locations, plan, &held).map(|contained| {
+        match (looked, contained) {
+            (Outcome::Clean, Outcome::Clean) => Outcome::Clean,
+            _ => Outcome::Findings,
+        }
     })
+}
+
+#[cfg(feature = "online")]
+mod contain {
+    use super::super::rotate::Terminal;
+    use super::super::{AppError, Io, Outcome};
+    use crate::cli::IncidentArgs;
+    use crate::incident::contain::journal::{Action, ContainJournal, Status, Step, VERSION};
+    use crate::incident::contain::{self, Context, Ended, LONGEST_SESSION};
+    use crate::incident::inventory::{Credential, Held};
+    use crate::input::locate::Locations;
+    use crate::sys::env::Env;
+    use crate::sys::mask::KeyDisplay;
+    use crate::sys::say::say;
+    use chrono::{DateTime, Utc};
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    fn state_dir(env: &Env) -> Result<PathBuf, AppError> {
+        crate::sys::paths::state_dir(env).ok_or_else(|| {
+            AppError::Usage("no home folder to keep the incident journal in (set HOME)".to_string())
+        })
+    }
+
+    fn rotation_options(args: &IncidentArgs, delete_old: bool) -> crate::rotate::Options {
+        crate::rotate::Options {
+            delete_old,
+            delete_other_key: false,
+            yes: true,
+            allow_root: false,
+            dry_run: false,
+            mfa_serial: None,
+            mfa_code: None,
+            propagation_limit: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(args.connect_timeout),
+            call_timeout: Duration::from_secs(20),
+            keys: KeyDisplay {
+                reveal: args.show_key_ids,
+            },
+        }
+    }
+
+    /// Plan, ask, journal and run a containment after the look.
+    pub(super) fn start(
+        args: &IncidentArgs,
+        env: &Env,
+        io: &mut Io,
+        now: DateTime<Utc>,
+        locations: &Locations,
+        plan: Vec<Action>,
+        held: &[Credential],
+    ) -> Result<Outcome, AppError> {
+        let state_dir = state_dir(env)?;
+        let keys = KeyDisplay {
+            reveal: args.show_key_ids,
+        };
+        if let Ok(Some(_)) | Err(_) = ContainJournal::load(&state_dir) {
+            return Err(AppError::Usage(
+                "an earlier containment did not finish; finish it first: `awscheck incident --resume`".to_string(),
+            ));
+        }
+        say(io.out, format_args!("\nawscheck incident --contain will:"));
+        for action in &plan {
+            let line = contain::outcome_line(action, &Status::Pending, keys);
+            say(
+                io.out,
+                format_args!("  {}", line.trim_start_matches("to do: ")),
+            );
+        }
+        if plan.is_empty() {
+            say(
+                io.out,
+                format_args!("  nothing: this machine holds no key or cache to act on"),
+            );
+            return Ok(Outcome::Clean);
+        }
+        if args.dry_run {
+            say(io.out, format_args!("(--dry-run: nothing was changed)"));
+            return Ok(Outcome::Clean);
+        }
+        let mut ask = Terminal;
+        if !args.yes && !crate::rotate::Ask::confirm(&mut ask, "Go ahead?") {
+            return Err(AppError::Usage(
+                "not confirmed: nothing was changed (--yes answers for scripts)".to_string(),
+            ));
+        }
+        let mut journal = ContainJournal {
+            version: VERSION,
+            started: now,
+            config_file: absolute(&locations.config.path),
+            credentials_file: absolute(&locations.credentials.path),
+            delete_old: args.delete,
+            revoke_before: None,
+            steps: plan
+                .into_iter()
+                .map(|action| Step {
+                    action,
+                    status: Status::Pending,
+                })
+                .collect(),
+        };
+        journal
+            .save(&state_dir)
+            .map_err(|e| AppError::Usage(format!("cannot write the incident journal: {e}")))?;
+        let outcome = go(args, env, io, now, &mut journal, &state_dir)?;
+        by_hand_copies(io, held, keys);
+        Ok(outcome)
+    }
+
+    /// Go on with an interrupted containment.
+    pub(super) fn resume(
+        args: &IncidentArgs,
+        env: &Env,
+        io: &mut Io,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, AppError> {
+        let state_dir = state_dir(env)?;
+        let mut journal = ContainJournal::load(&state_dir)
+            .map_err(|e| {
+                AppError::Usage(format!(
+                    "cannot read the incident journal {}: {e}",
+                    ContainJournal::path(&state_dir).display()
+                ))
+            })?
+            .ok_or_else(|| {
+                AppError::Usage("there is no unfinished containment to resume".to_string())
+            })?;
+        go(args, env, io, now, &mut journal, &state_dir)
+    }
+
+    fn go(
+        args: &IncidentArgs,
+        env: &Env,
+        io: &mut Io,
+        now: DateTime<Utc>,
+        journal: &mut ContainJournal,
+        state_dir: &std::path::Path,
+    ) -> Result<Outcome, AppError> {
+        let signers_now = |locations: &Locations| -> Vec<crate::incident::look::Signer> {
+            let Ok(inputs) = crate::audit::Inputs::read(locations.clone()) else {
+                return Vec::new();
+            };
+            let Ok(set) = inputs.profile_set() else {
+                return Vec::new();
+            };
+            let model = crate::profiles::model::Model::build(&set);
+            let mut facts = crate::audit::facts::Facts::gather(env, &[], now);
+            let stored = super::super::audit::protected_keys(env, &model, &mut facts, true);
+            super::signers(&model, &stored, env, &locations.selected_profile)
+        };
+        let mut ask = Terminal;
+        let mut ctx = Context {
+            env,
+            state_dir: state_dir.to_path_buf(),
+            out: &mut *io.out,
+            ask: &mut ask,
+            rotation: rotation_options(args, journal.delete_old),
+            signers_now: &signers_now,
+            now,
+        };
+        match contain::run(journal, &mut ctx).map_err(AppError::Usage)? {
+            Ended::Stopped(message) => Err(AppError::Usage(message)),
+            Ended::Finished => {
+                let failed: Vec<&Step> = journal
+                    .steps
+                    .iter()
+                    .filter(|step| matches!(step.status, Status::Failed { .. }))
+                    .collect();
+                if let Some(before) = journal.revoke_before {
+                    say(
+                        io.out,
+                        format_args!(
+                            "Sessions issued before {} are denied (inline policy {}). Remove it after {}, when the longest of them has expired.",
+                            before.format("%Y-%m-%d %H:%M UTC"),
+                            crate::incident::contain::journal::REVOKE_POLICY,
+                            (before + LONGEST_SESSION).format("%Y-%m-%d %H:%M UTC")
+                        ),
+                    );
+                }
+                if !failed.is_empty() {
+                    say(
+                        io.out,
+                        format_args!(
+                            "{} step(s) failed; each says what to do by hand above.",
+                            failed.len()
+                        ),
+                    );
+                }
+                ContainJournal::clear(state_dir).map_err(|e| {
+                    AppError::Usage(format!("cannot remove the incident journal: {e}"))
+                })?;
+                Ok(match failed.is_empty() {
+                    true => Outcome::Clean,
+                    false => Outcome::Findings,
+                })
+            }
+        }
+    }
+
+    /// Copies of the machine's keys outside the two files: lines to remove by hand, by file
+    /// and line, never their content.
+    fn by_hand_copies(io: &mut Io, held: &[Credential], keys: KeyDisplay) {
+        let aws_files = |place: &str| place.contains("/.aws/");
+        let mut lines = Vec::new();
+        for credential in held
+            .iter()
+            .filter(|c| matches!(c.held, Held::Key | Held::ProtectedKey | Held::Copy))
+        {
+            let copies: Vec<&String> = credential.places.iter().filter(|p| !aws_files(p)).collect();
+            if let (Some(key_id), false) = (&credential.key_id, copies.is_empty()) {
+                lines.push(format!(
+                    "  {}: {}",
+                    keys.show(key_id),
+                    copies
+                        .iter()
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        if !lines.is_empty() {
+            say(io.out, format_args!("By hand: remove these copies of the old keys (the lines named; awscheck never prints them):"));
+            for line in lines {
+                say(io.out, format_args!("{line}"));
+            }
+        }
+    }
+
+    fn absolute(path: &std::path::Path) -> PathBuf {
+        std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+    }
 }
 
 /// AWS's documentation key: found in examples and tests, never anyone's key.

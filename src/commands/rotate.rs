@@ -78,7 +78,7 @@ pub(super) fn rotate(
 
 /// Questions go to the terminal, and only when there is one: a script never hangs on a prompt.
 #[cfg(feature = "online")]
-struct Terminal;
+pub(super) struct Terminal;
 
 #[cfg(feature = "online")]
 impl Terminal {

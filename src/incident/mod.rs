@@ -10,7 +10,10 @@
 //! - [`scope`]: since when and in which regions to read.
 //! - [`outcome`]: everything found, as one value for the text and the JSON report.
 //! - [`text`]: the report a person reads.
+//! - [`contain`]: `--contain`, the journaled run that rotates, deactivates, ends older
+//!   sessions and signs out.
 
+pub mod contain;
 pub mod inventory;
 pub mod look;
 pub mod outcome;
