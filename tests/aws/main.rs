@@ -2,6 +2,7 @@
 //! protect, gnome-keyring on a private D-Bus): the online audit, rotate and its recovery from
 //! every step, protect and credential-process.
 
+mod contain;
 mod emulator;
 mod incident;
 mod online;

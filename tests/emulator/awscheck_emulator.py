@@ -109,6 +109,9 @@ def teach_moto_mfa_policy():
 
     def check_action_permitted(self, resource):
         key = self._access_key
+        # The session's issue time for aws:TokenIssueTime (teach_moto_token_issue_time); a
+        # long-term key has none.
+        CURRENT.issued = SESSIONS.get(getattr(key, "_access_key_id", None), {}).get("issued")
         if (self._service == "iam" and getattr(key, "_owner_user_name", None) in MFA_USERS
                 and not SESSIONS.get(key._access_key_id, {}).get("mfa")):
             # moto's AccessDeniedError writes "User: ARN is not authorized to perform: ACTION".
@@ -117,6 +120,33 @@ def teach_moto_mfa_policy():
         original_check(self, resource)
 
     access_control.IAMRequest.check_action_permitted = check_action_permitted
+
+
+CURRENT = threading.local()  # what the request being checked carries
+
+
+def teach_moto_token_issue_time():
+    """moto turns a statement whose condition is not met into a deny, so the deny on older
+    sessions (`DateLessThan aws:TokenIssueTime`) would lock out long-term keys too. Evaluated
+    here as AWS does: a long-term key has no issue time and the statement does not apply; a
+    session's applies when it was issued before the time."""
+    original = access_control.IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(self, action, resource="*", principal=None, incoming_condition_values=None):
+        condition = self._statement.get("Condition") or {}
+        tests = [(operator, key, value) for operator, pairs in condition.items()
+                 for key, value in pairs.items()]
+        if len(tests) == 1 and tests[0][1].lower() == "aws:tokenissuetime":
+            operator, _, before = tests[0]
+            issued = getattr(CURRENT, "issued", None)
+            if operator != "DateLessThan" or issued is None or not issued < parse_time(before):
+                return access_control.PermissionResult.NEUTRAL
+            unconditional = {k: v for k, v in self._statement.items() if k != "Condition"}
+            return original(access_control.IAMPolicyStatement(unconditional), action, resource,
+                            principal, incoming_condition_values)
+        return original(self, action, resource, principal, incoming_condition_values)
+
+    access_control.IAMPolicyStatement.is_action_permitted = is_action_permitted
 
 
 def remember_session(owner_akid, response, mfa):
@@ -130,7 +160,8 @@ def remember_session(owner_akid, response, mfa):
     values = {name: unescape(match.group(1).decode()) for name, match in found.items()}
     session_id = "ASIA" + "".join(random.choices(string.ascii_uppercase + string.digits, k=16))
     SESSIONS[session_id] = {"secret": values["SecretAccessKey"], "token": values["SessionToken"],
-                            "user": owner.user_name, "mfa": mfa, "partition": partition}
+                            "user": owner.user_name, "mfa": mfa, "partition": partition,
+                            "issued": utcnow()}
     return re.sub(rb"<AccessKeyId>.*?</AccessKeyId>", f"<AccessKeyId>{session_id}</AccessKeyId>".encode(),
                   response, count=1)
 
@@ -647,6 +678,7 @@ def main():
     iam_models.mark_account_as_visited = lambda **_: None  # last use is recorded by Emulator instead
     teach_moto_user_sessions()
     teach_moto_mfa_policy()
+    teach_moto_token_issue_time()
     enable_auth()
 
     dispatcher = DomainDispatcherApplication(create_backend_app)

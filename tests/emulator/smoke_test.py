@@ -576,6 +576,25 @@ def _():
     assert control("GET", "sso/logouts") == (200, [])
 
 
+@check("a deny on aws:TokenIssueTime ends older sessions, never long-term keys or newer sessions")
+def _():
+    key = new_key(user="revoked")
+    older = client("sts", key).get_session_token()["Credentials"]
+    time.sleep(1.1)
+    before = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    time.sleep(1.1)
+    client("iam", key).put_user_policy(UserName="revoked", PolicyName="awscheck-revoke-older-sessions",
+                                       PolicyDocument=json.dumps({
+                                           "Version": "2012-10-17",
+                                           "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*",
+                                                          "Condition": {"DateLessThan": {
+                                                              "aws:TokenIssueTime": before}}}]}))
+    client("iam", key).list_access_keys()  # the long-term key: no issue time, not denied
+    assert error_of(lambda: client("iam", older).list_access_keys()) == "AccessDenied"
+    newer = client("sts", key).get_session_token()["Credentials"]
+    client("iam", newer).list_access_keys()
+
+
 check("the emulator exits within 2 s on stdin EOF")(lambda: stops("eof"))
 check("the emulator exits within 2 s on SIGTERM")(lambda: stops(signal.SIGTERM))
 
