@@ -86,28 +86,29 @@ pub(super) fn incident(
         runs: own_use.runs(key_id).to_vec(),
     };
     let found = outcome::incident(since, regions, &held, &trails, &known, now, keys);
-    let suggest = Suggest::new(&inputs.locations, keys);
-    let rotate = |profile: &str| suggest.rotate(profile, &[]);
+    let contain_command =
+        Suggest::new(&inputs.locations, keys).awscheck(&["incident", "--contain"]);
     let style = style(global, env, io);
     let paths = short_paths(env);
-    let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, &mut *io.out);
-    match args.format {
-        IncidentFormat::Table => text::write(
-            &mut out,
-            &found,
-            &text::Look {
-                width: usize::from(style.width).max(40),
-                paths: &paths,
-                rotate: &rotate,
-            },
-        )?,
-        IncidentFormat::Json => {
-            serde_json::to_writer_pretty(&mut out, &found).map_err(std::io::Error::other)?;
-            writeln!(out)?;
-        }
+    let json = args.format == IncidentFormat::Json;
+    let write_json = |out: &mut dyn Write, found: &outcome::Incident| -> std::io::Result<()> {
+        let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, out);
+        serde_json::to_writer_pretty(&mut out, found).map_err(std::io::Error::other)?;
+        writeln!(out)?;
+        out.flush()
+    };
+    if !json {
+        let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, &mut *io.out);
+        let look = text::Look {
+            width: usize::from(style.width).max(40),
+            paths: &paths,
+            contain: &contain_command,
+        };
+        text::write(&mut out, &found, &look)?;
+        out.flush()?;
+    } else if !args.contain {
+        write_json(io.out, &found)?;
     }
-    out.flush()?;
-    drop(out);
     let looked = match found.needs_attention() {
         true => Outcome::Findings,
         false => Outcome::Clean,
@@ -116,11 +117,24 @@ pub(super) fn incident(
         return Ok(looked);
     }
     let plan = crate::incident::contain::plan::plan(&model, &held, &trails);
-    contain::start(args, env, io, now, &inputs.locations, plan, &held).map(|contained| {
-        match (looked, contained) {
-            (Outcome::Clean, Outcome::Clean) => Outcome::Clean,
-            _ => Outcome::Findings,
-        }
+    // JSON is one document: the steps go into it, not out as lines.
+    let mut quiet = std::io::sink();
+    let out: &mut dyn Write = match json {
+        true => &mut quiet,
+        false => &mut *io.out,
+    };
+    let (contained, steps) = contain::start(args, env, out, now, &inputs.locations, plan, &held)?;
+    if json {
+        let mut found = found;
+        found.actions = steps
+            .iter()
+            .map(|step| crate::incident::contain::view(step, keys))
+            .collect();
+        write_json(io.out, &found)?;
+    }
+    Ok(match (looked, contained) {
+        (Outcome::Clean, Outcome::Clean) => Outcome::Clean,
+        _ => Outcome::Findings,
     })
 }
 
@@ -137,6 +151,7 @@ mod contain {
     use crate::sys::mask::KeyDisplay;
     use crate::sys::say::say;
     use chrono::{DateTime, Utc};
+    use std::io::Write;
     use std::path::PathBuf;
     use std::time::Duration;
 
@@ -168,12 +183,12 @@ mod contain {
     pub(super) fn start(
         args: &IncidentArgs,
         env: &Env,
-        io: &mut Io,
+        out: &mut dyn Write,
         now: DateTime<Utc>,
         locations: &Locations,
         plan: Vec<Action>,
         held: &[Credential],
-    ) -> Result<Outcome, AppError> {
+    ) -> Result<(Outcome, Vec<Step>), AppError> {
         let state_dir = state_dir(env)?;
         let keys = KeyDisplay {
             reveal: args.show_key_ids,
@@ -183,24 +198,24 @@ mod contain {
                 "an earlier containment did not finish; finish it first: `awscheck incident --resume`".to_string(),
             ));
         }
-        say(io.out, format_args!("\nawscheck incident --contain will:"));
+        say(out, format_args!("\nawscheck incident --contain will:"));
         for action in &plan {
             let line = contain::outcome_line(action, &Status::Pending, keys);
             say(
-                io.out,
+                out,
                 format_args!("  {}", line.trim_start_matches("to do: ")),
             );
         }
         if plan.is_empty() {
             say(
-                io.out,
+                out,
                 format_args!("  nothing: this machine holds no key or cache to act on"),
             );
-            return Ok(Outcome::Clean);
+            return Ok((Outcome::Clean, Vec::new()));
         }
         if args.dry_run {
-            say(io.out, format_args!("(--dry-run: nothing was changed)"));
-            return Ok(Outcome::Clean);
+            say(out, format_args!("(--dry-run: nothing was changed)"));
+            return Ok((Outcome::Clean, pending(plan)));
         }
         let mut ask = Terminal;
         if !args.yes && !crate::rotate::Ask::confirm(&mut ask, "Go ahead?") {
@@ -215,20 +230,14 @@ mod contain {
             credentials_file: absolute(&locations.credentials.path),
             delete_old: args.delete,
             revoke_before: None,
-            steps: plan
-                .into_iter()
-                .map(|action| Step {
-                    action,
-                    status: Status::Pending,
-                })
-                .collect(),
+            steps: pending(plan),
         };
         journal
             .save(&state_dir)
             .map_err(|e| AppError::Usage(format!("cannot write the incident journal: {e}")))?;
-        let outcome = go(args, env, io, now, &mut journal, &state_dir)?;
-        by_hand_copies(io, held, keys);
-        Ok(outcome)
+        let outcome = go(args, env, out, now, &mut journal, &state_dir)?;
+        by_hand_copies(out, held, locations, keys);
+        Ok((outcome, journal.steps))
     }
 
     /// Go on with an interrupted containment.
@@ -249,13 +258,13 @@ mod contain {
             .ok_or_else(|| {
                 AppError::Usage("there is no unfinished containment to resume".to_string())
             })?;
-        go(args, env, io, now, &mut journal, &state_dir)
+        go(args, env, io.out, now, &mut journal, &state_dir)
     }
 
     fn go(
         args: &IncidentArgs,
         env: &Env,
-        io: &mut Io,
+        out: &mut dyn Write,
         now: DateTime<Utc>,
         journal: &mut ContainJournal,
         state_dir: &std::path::Path,
@@ -276,7 +285,7 @@ mod contain {
         let mut ctx = Context {
             env,
             state_dir: state_dir.to_path_buf(),
-            out: &mut *io.out,
+            out: &mut *out,
             ask: &mut ask,
             rotation: rotation_options(args, journal.delete_old),
             signers_now: &signers_now,
@@ -292,7 +301,7 @@ mod contain {
                     .collect();
                 if let Some(before) = journal.revoke_before {
                     say(
-                        io.out,
+                        out,
                         format_args!(
                             "Sessions issued before {} are denied (inline policy {}). Remove it after {}, when the longest of them has expired.",
                             before.format("%Y-%m-%d %H:%M UTC"),
@@ -303,7 +312,7 @@ mod contain {
                 }
                 if !failed.is_empty() {
                     say(
-                        io.out,
+                        out,
                         format_args!(
                             "{} step(s) failed; each says what to do by hand above.",
                             failed.len()
@@ -323,8 +332,17 @@ mod contain {
 
     /// Copies of the machine's keys outside the two files: lines to remove by hand, by file
     /// and line, never their content.
-    fn by_hand_copies(io: &mut Io, held: &[Credential], keys: KeyDisplay) {
-        let aws_files = |place: &str| place.contains("/.aws/");
+    fn by_hand_copies(
+        out: &mut dyn Write,
+        held: &[Credential],
+        locations: &Locations,
+        keys: KeyDisplay,
+    ) {
+        let files = [&locations.config.path, &locations.credentials.path]
+            .map(|path| format!("{}:", path.display()));
+        let aws_files = |place: &str| {
+            place == "environment" || files.iter().any(|f| place.starts_with(f.as_str()))
+        };
         let mut lines = Vec::new();
         for credential in held
             .iter()
@@ -344,11 +362,20 @@ mod contain {
             }
         }
         if !lines.is_empty() {
-            say(io.out, format_args!("By hand: remove these copies of the old keys (the lines named; awscheck never prints them):"));
+            say(out, format_args!("By hand: remove these copies of the old keys (the lines named; awscheck never prints them):"));
             for line in lines {
-                say(io.out, format_args!("{line}"));
+                say(out, format_args!("{line}"));
             }
         }
+    }
+
+    fn pending(plan: Vec<Action>) -> Vec<Step> {
+        plan.into_iter()
+            .map(|action| Step {
+                action,
+                status: Status::Pending,
+            })
+            .collect()
     }
 
     fn absolute(path: &std::path::Path) -> PathBuf {

@@ -17,6 +17,22 @@ pub struct Incident {
     pub credentials: Vec<CredentialView>,
     pub keys: Vec<KeyUse>,
     pub verdict: Verdict,
+    /// What `--contain` did, step by step; empty for a look.
+    pub actions: Vec<ActionView>,
+}
+
+/// One step of a containment and how it ended.
+#[derive(Clone, Debug, Serialize)]
+pub struct ActionView {
+    /// `rotate`, `deactivate-stray`, `revoke-user`, `revoke-role`, `sso-logout`,
+    /// `delete-cache`.
+    pub action: &'static str,
+    pub what: String,
+    /// `done`, `failed` or `pending` (a run that stopped).
+    pub status: &'static str,
+    pub note: Option<String>,
+    /// For a failed step: what to do by hand.
+    pub by_hand: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -160,6 +176,7 @@ pub fn incident(
         credentials,
         keys: key_uses,
         verdict,
+        actions: Vec::new(),
     }
 }
 

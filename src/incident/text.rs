@@ -6,14 +6,13 @@ use super::outcome::{GroupView, Incident, KeyUse};
 use crate::report::shown::ShortPaths;
 use crate::sys::wrap::{width, wrap};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 pub struct Look<'a> {
     pub width: usize,
     pub paths: &'a ShortPaths,
-    /// The command that rotates a profile's key, as it can be pasted.
-    pub rotate: &'a dyn Fn(&str) -> String,
+    /// `awscheck incident --contain` on the same files, as it can be pasted.
+    pub contain: &'a str,
 }
 
 pub fn write(out: &mut dyn Write, incident: &Incident, look: &Look) -> io::Result<()> {
@@ -274,37 +273,23 @@ fn write_verdict(
         say(
             out,
             &format!(
-                "{} session(s) handed out by these keys are still valid, and stay so after the key is gone: in the IAM console, revoke the user's active sessions.",
+                "{} session(s) handed out by these keys are still valid, and stay valid after the key is deleted: --contain ends them.",
                 verdict.live_sessions
             ),
             "",
             "",
         )?;
     }
-    let mut steps: BTreeMap<String, ()> = BTreeMap::new();
-    for key in incident
-        .keys
-        .iter()
-        .filter(|k| verdict.unlike_own_use.contains(&k.key_id))
-    {
-        match key.profiles.first() {
-            Some(profile) => {
-                steps.insert(format!("`{}`", (look.rotate)(profile)), ());
-            }
-            None => {
-                let account = key.account.as_deref().unwrap_or("its account");
-                steps.insert(
-                    format!("deactivate {} in the IAM console of {account}", key.key_id),
-                    (),
-                );
-            }
-        }
-    }
-    if !steps.is_empty() {
-        say(out, "Contain it, one key at a time:", "", "")?;
-        for step in steps.keys() {
-            say(out, step, "  ", "    ")?;
-        }
+    if !verdict.unlike_own_use.is_empty() || verdict.live_sessions > 0 {
+        say(
+            out,
+            &format!(
+                "Contain it: `{}` rotates every key here, deactivates the stray ones, ends older sessions and signs out (it asks first; --dry-run shows the plan).",
+                look.contain
+            ),
+            "",
+            "  ",
+        )?;
     }
     Ok(())
 }

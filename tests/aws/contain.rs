@@ -290,6 +290,24 @@ fn contain_asks_first_and_a_script_must_say_yes() {
         user_keys(&machine.emulator, "old-ci"),
         [(machine.stray.id.clone(), "Active".to_string())]
     );
+    // For an incident ticket: one JSON document, the plan in it.
+    let planned = run(
+        &machine,
+        &["incident", "--contain", "--dry-run", "--format", "json"],
+        None,
+    );
+    let document: Value = serde_json::from_slice(&planned.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", text(&planned)));
+    let actions = document["actions"].as_array().unwrap();
+    assert_eq!(actions[0]["action"], "rotate", "{document}");
+    assert!(
+        actions.iter().all(|a| a["status"] == "pending"),
+        "{document}"
+    );
+    assert!(
+        actions.iter().any(|a| a["action"] == "revoke-role"),
+        "{document}"
+    );
 }
 
 /// Killed before or after each kind of step, then resumed (as many times as it takes).

@@ -398,7 +398,35 @@ async fn sso_logout(
 
 /// One line per step, as it is done.
 pub fn outcome_line(action: &Action, status: &Status, keys: KeyDisplay) -> String {
-    let what = match action {
+    let what = describe(action, keys);
+    match status {
+        Status::Pending => format!("to do: {what}"),
+        Status::Done { note: None } => format!("done: {what}"),
+        Status::Done { note: Some(note) } => format!("done: {what}: {note}"),
+        Status::Failed { note, by_hand } => {
+            format!("FAILED: {what}: {note}\n  by hand: {by_hand}")
+        }
+    }
+}
+
+/// A step for `--format json`.
+pub fn view(step: &journal::Step, keys: KeyDisplay) -> crate::incident::outcome::ActionView {
+    let (status, note, by_hand) = match &step.status {
+        Status::Pending => ("pending", None, None),
+        Status::Done { note } => ("done", note.clone(), None),
+        Status::Failed { note, by_hand } => ("failed", Some(note.clone()), Some(by_hand.clone())),
+    };
+    crate::incident::outcome::ActionView {
+        action: step.action.point(),
+        what: describe(&step.action, keys),
+        status,
+        note,
+        by_hand,
+    }
+}
+
+fn describe(action: &Action, keys: KeyDisplay) -> String {
+    match action {
         Action::Rotate {
             profile,
             old_key_id,
@@ -415,13 +443,5 @@ pub fn outcome_line(action: &Action, status: &Status, keys: KeyDisplay) -> Strin
         Action::RevokeRole { role_arn, .. } => format!("end older sessions of role {role_arn}"),
         Action::SsoLogout { cache } => format!("sign out of the SSO login in {}", cache.display()),
         Action::DeleteCache { path } => format!("delete {}", path.display()),
-    };
-    match status {
-        Status::Pending => format!("to do: {what}"),
-        Status::Done { note: None } => format!("done: {what}"),
-        Status::Done { note: Some(note) } => format!("done: {what}: {note}"),
-        Status::Failed { note, by_hand } => {
-            format!("FAILED: {what}: {note}\n  by hand: {by_hand}")
-        }
     }
 }
