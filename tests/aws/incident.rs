@@ -182,7 +182,8 @@ fn one_key_of_three_used_from_elsewhere_is_flagged_and_the_others_are_not() {
         run.text
     );
     assert!(
-        run.text.contains("Contain it: `awscheck incident --contain`"),
+        run.text
+            .contains("Contain it: `awscheck incident --contain`"),
         "{}",
         run.text
     );
@@ -215,7 +216,8 @@ fn a_stray_key_in_a_shell_history_is_looked_up_through_a_key_of_its_account() {
     assert!(run.text.contains("account 123456789012"), "{}", run.text);
     assert!(run.text.contains("key scanner"), "{}", run.text);
     assert!(
-        run.text.contains("Contain it: `awscheck incident --contain`"),
+        run.text
+            .contains("Contain it: `awscheck incident --contain`"),
         "{}",
         run.text
     );
