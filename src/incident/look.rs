@@ -18,6 +18,7 @@ use crate::aws::reader::Reader;
 use crate::aws::sdk::{Connection, Reach};
 use crate::aws::trail::{Lookup, Pace, Trail};
 use crate::input::locate::Locations;
+use crate::online::powers;
 use crate::online::progress::Progress;
 use crate::sys::mask::KeyDisplay;
 use aws_credential_types::Credentials;
@@ -78,6 +79,9 @@ pub struct KeyTrail {
     pub account: Option<String>,
     /// The user (or root) the key signs as, when the key itself could say.
     pub owner: Option<String>,
+    /// What the key can do, in a few words (`admin (AdministratorAccess)`, `not admin`), when
+    /// its user's policies were read.
+    pub can_do: Option<String>,
     /// Why AWS would not take a call signed by the key (deleted, inactive, a wrong secret);
     /// its events may still have been read with another key of its account.
     pub refused: Option<String>,
@@ -185,7 +189,21 @@ async fn look_async(
     }
     let callers = join_all(ready.iter().map(|ready| async move {
         let reader = Reader::new(&ready.connection, ready.credentials.clone(), keys).await;
-        before(deadline, reader.caller()).await
+        let caller = before(deadline, reader.caller()).await?;
+        let user = caller
+            .arn
+            .rsplit_once(":user/")
+            .map(|(_, path)| path.rsplit('/').next().unwrap_or(path).to_string());
+        let can_do = match user {
+            Some(user) => tokio::time::timeout_at(deadline, powers::read(&reader, &user))
+                .await
+                .ok()
+                .map(|powers| can_do(&powers, &caller.arn)),
+            // A root key can do everything in its account.
+            None if caller.arn.ends_with(":root") => Some("root: everything".to_string()),
+            None => None,
+        };
+        Ok::<_, String>((caller, can_do))
     }))
     .await;
     // The signers that work, with their account.
@@ -194,9 +212,10 @@ async fn look_async(
     for (ready, caller) in ready.iter().zip(callers) {
         let at = position(&trails, &ready.signer.key_id);
         match caller {
-            Ok(caller) => {
+            Ok((caller, can_do)) => {
                 trails[at].account = Some(caller.account.clone());
                 trails[at].owner = Some(caller.arn);
+                trails[at].can_do = can_do;
                 working.push((ready, caller.account));
             }
             Err(error) => {
@@ -331,6 +350,24 @@ async fn read_region(
         ));
     }
     read
+}
+
+/// What the policies let a copy of the key do, as the audit judges it (AK027).
+fn can_do(powers: &crate::audit::facts::Powers, arn: &str) -> String {
+    let assessment = powers.assessment(arn);
+    if let Some(policy) = assessment.admin {
+        return format!("admin ({policy})");
+    }
+    if let Some(found) = assessment.paths.first() {
+        return format!("can make itself admin: it {}", found.says());
+    }
+    if !powers.unreadable.is_empty() {
+        return format!(
+            "not admin as far as read; not read: {}",
+            powers.unreadable.join(", ")
+        );
+    }
+    "not admin".to_string()
 }
 
 fn position(trails: &[KeyTrail], key_id: &str) -> usize {

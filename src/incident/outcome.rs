@@ -55,6 +55,8 @@ pub struct KeyUse {
     pub stray: bool,
     pub account: Option<String>,
     pub owner: Option<String>,
+    /// What a copy of the key can do (`admin (AdministratorAccess)`, `not admin`).
+    pub can_do: Option<String>,
     /// Why AWS would not take a call signed by the key.
     pub refused: Option<String>,
     /// Why its events were not read at all.
@@ -200,6 +202,7 @@ fn key_use(
         stray: holder.is_some_and(|c| c.stray),
         account: trail.account.clone(),
         owner: trail.owner.clone(),
+        can_do: trail.can_do.clone(),
         refused: trail.refused.clone(),
         note: trail.note.clone(),
         regions: trail

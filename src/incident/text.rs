@@ -67,6 +67,7 @@ fn write_key(out: &mut dyn Write, key: &KeyUse, incident: &Incident, say: &Say) 
         (None, Some(account)) => heading.push(format!("account {account}")),
         (None, None) => {}
     }
+    heading.extend(key.can_do.clone());
     say(out, &heading.join(" · "), "", "    ")?;
     if let Some(refused) = &key.refused {
         say(

@@ -185,7 +185,10 @@ fn group(source_ip: String, user_agent: String, events: &[&TrailEvent], known: &
     }
     let awscheck = user_agent.contains(AWSCHECK_AGENT);
     let own = awscheck && events.iter().all(|e| known.in_a_run(e.time));
-    if awscheck && !own {
+    if own {
+        // awscheck's own reads, refused ones included, are not someone else's.
+        hints.clear();
+    } else if awscheck {
         hints.push(Hint::AwscheckOutsideRuns);
     }
     Group {

@@ -10,7 +10,7 @@
 
 mod calls;
 mod own_use;
-mod powers;
+pub mod powers;
 pub mod progress;
 
 pub use own_use::OwnUse;
