@@ -364,10 +364,10 @@ mod tests {
             runs: vec![(at(0), at(1))],
             ..Known::default()
         };
-        let own = summarise(
-            &[event(1, "GetCallerIdentity", "sts", HOME_IP, agent)],
-            &known,
-        );
+        // Its own refused reads too: not someone trying what the key may do.
+        let mut refused = event(1, "ListUserPolicies", "iam", HOME_IP, agent);
+        refused.error_code = Some("AccessDenied".to_string());
+        let own = summarise(&vec![refused; DENIED_RUN], &known);
         assert!(own.groups[0].own && !own.unlike_own_use());
         let later = summarise(
             &[event(90, "GetCallerIdentity", "sts", HOME_IP, agent)],
