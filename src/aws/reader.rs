@@ -151,6 +151,28 @@ impl Reader {
         Ok(output.account_aliases().first().cloned())
     }
 
+    /// The description of `key_id`, as the IAM console keeps it: a tag of the user whose key
+    /// is the key ID. `None` when the key has none.
+    pub async fn key_description(
+        &self,
+        user: &str,
+        key_id: &str,
+    ) -> Result<Option<String>, AwsError> {
+        let output = self
+            .iam
+            .list_user_tags()
+            .user_name(user)
+            .send()
+            .await
+            .map_err(|e| self.failure("iam:ListUserTags", e))?;
+        Ok(output
+            .tags()
+            .iter()
+            .find(|tag| tag.key() == key_id)
+            .map(|tag| tag.value().to_string())
+            .filter(|value| !value.is_empty()))
+    }
+
     /// Whether `user` can also sign in to the console: `GetLoginProfile` answers for a user
     /// with a password and NoSuchEntity for one without.
     pub async fn console_password(&self, user: &str) -> Result<bool, AwsError> {

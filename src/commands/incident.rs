@@ -123,7 +123,18 @@ pub(super) fn incident(
         true => &mut quiet,
         false => &mut *io.out,
     };
-    let (contained, steps) = contain::start(args, env, out, now, &inputs.locations, plan, &held)?;
+    let described: Vec<(String, String)> = trails
+        .iter()
+        .filter_map(|t| Some((t.key_id.clone(), t.description.clone()?)))
+        .collect();
+    let (contained, steps) = contain::start(
+        args,
+        env,
+        out,
+        now,
+        (&inputs.locations, plan),
+        (&held, &described),
+    )?;
     if json {
         let mut found = found;
         found.actions = steps
@@ -185,9 +196,8 @@ mod contain {
         env: &Env,
         out: &mut dyn Write,
         now: DateTime<Utc>,
-        locations: &Locations,
-        plan: Vec<Action>,
-        held: &[Credential],
+        (locations, plan): (&Locations, Vec<Action>),
+        (held, described): (&[Credential], &[(String, String)]),
     ) -> Result<(Outcome, Vec<Step>), AppError> {
         let state_dir = state_dir(env)?;
         let keys = KeyDisplay {
@@ -237,6 +247,16 @@ mod contain {
             .map_err(|e| AppError::Usage(format!("cannot write the incident journal: {e}")))?;
         let outcome = go(args, env, out, now, &mut journal, &state_dir)?;
         by_hand_copies(out, held, locations, keys);
+        for (key_id, description) in described {
+            say(
+                out,
+                format_args!(
+                    "By hand: {} is described in IAM as \"{}\": replace it wherever that is, with the new key.",
+                    keys.show(key_id),
+                    crate::report::cells::escaped(description)
+                ),
+            );
+        }
         Ok((outcome, journal.steps))
     }
 

@@ -82,6 +82,9 @@ pub struct KeyTrail {
     /// What the key can do, in a few words (`admin (AdministratorAccess)`, `not admin`), when
     /// its user's policies were read.
     pub can_do: Option<String>,
+    /// The key's description in IAM, which often names where else it is used (a CI system,
+    /// another machine).
+    pub description: Option<String>,
     /// Why AWS would not take a call signed by the key (deleted, inactive, a wrong secret);
     /// its events may still have been read with another key of its account.
     pub refused: Option<String>,
@@ -194,16 +197,24 @@ async fn look_async(
             .arn
             .rsplit_once(":user/")
             .map(|(_, path)| path.rsplit('/').next().unwrap_or(path).to_string());
-        let can_do = match user {
-            Some(user) => tokio::time::timeout_at(deadline, powers::read(&reader, &user))
-                .await
-                .ok()
-                .map(|powers| can_do(&powers, &caller.arn)),
+        let (can_do, description) = match user {
+            Some(user) => {
+                let key_id = ready.signer.key_id.as_str();
+                let (powers, description) = tokio::join!(
+                    tokio::time::timeout_at(deadline, powers::read(&reader, &user)),
+                    before(deadline, reader.key_description(&user, key_id)),
+                );
+                (
+                    powers.ok().map(|powers| can_do(&powers, &caller.arn)),
+                    // Only a help for the person: a refusal leaves it out.
+                    description.ok().flatten(),
+                )
+            }
             // A root key can do everything in its account.
-            None if caller.arn.ends_with(":root") => Some("root: everything".to_string()),
-            None => None,
+            None if caller.arn.ends_with(":root") => (Some("root: everything".to_string()), None),
+            None => (None, None),
         };
-        Ok::<_, String>((caller, can_do))
+        Ok::<_, String>((caller, can_do, description))
     }))
     .await;
     // The signers that work, with their account.
@@ -212,10 +223,11 @@ async fn look_async(
     for (ready, caller) in ready.iter().zip(callers) {
         let at = position(&trails, &ready.signer.key_id);
         match caller {
-            Ok((caller, can_do)) => {
+            Ok((caller, can_do, description)) => {
                 trails[at].account = Some(caller.account.clone());
                 trails[at].owner = Some(caller.arn);
                 trails[at].can_do = can_do;
+                trails[at].description = description;
                 working.push((ready, caller.account));
             }
             Err(error) => {

@@ -57,6 +57,8 @@ pub struct KeyUse {
     pub owner: Option<String>,
     /// What a copy of the key can do (`admin (AdministratorAccess)`, `not admin`).
     pub can_do: Option<String>,
+    /// The key's description in IAM: it often names where else the key is used.
+    pub description: Option<String>,
     /// Why AWS would not take a call signed by the key.
     pub refused: Option<String>,
     /// Why its events were not read at all.
@@ -203,6 +205,7 @@ fn key_use(
         account: trail.account.clone(),
         owner: trail.owner.clone(),
         can_do: trail.can_do.clone(),
+        description: trail.description.clone(),
         refused: trail.refused.clone(),
         note: trail.note.clone(),
         regions: trail

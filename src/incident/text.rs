@@ -69,6 +69,16 @@ fn write_key(out: &mut dyn Write, key: &KeyUse, incident: &Incident, say: &Say) 
     }
     heading.extend(key.can_do.clone());
     say(out, &heading.join(" · "), "", "    ")?;
+    if let Some(description) = &key.description {
+        // Text someone typed into IAM: a terminal must not act on it.
+        let description = crate::report::cells::escaped(description);
+        say(
+            out,
+            &format!("described in IAM as \"{description}\": where else is it used?"),
+            "  ",
+            "    ",
+        )?;
+    }
     if let Some(refused) = &key.refused {
         say(
             out,

@@ -253,11 +253,28 @@ fn contain_rotates_deactivates_revokes_and_signs_out() {
     }
     assert_eq!(files_key(&machine, "dev").id, machine.dev.id);
 
+    // Where else the key is used, as its description in IAM says.
+    aws(
+        &machine.emulator,
+        &machine.dev,
+        &[
+            "iam",
+            "tag-user",
+            "--user-name",
+            "alice",
+            "--tags",
+            &format!("Key={},Value=jenkins on build-01", machine.dev.id),
+        ],
+    );
     let started = chrono::Utc::now();
     let output = run(&machine, &["incident", "--contain", "--yes"], None);
     let printed = text(&output);
     assert_eq!(output.status.code(), Some(0), "{printed}");
     assert_contained(&machine, &printed);
+    assert!(
+        printed.contains("described in IAM as \"jenkins on build-01\": replace it"),
+        "{printed}"
+    );
     assert!(printed.contains("Remove it after"), "{printed}");
     assert!(
         printed.contains("~/.bash_history:2") || printed.contains(".bash_history:2"),
@@ -307,6 +324,31 @@ fn contain_asks_first_and_a_script_must_say_yes() {
     assert!(
         actions.iter().any(|a| a["action"] == "revoke-role"),
         "{document}"
+    );
+}
+
+#[test]
+fn contain_with_delete_deletes_the_old_keys_and_never_the_stray() {
+    let machine = machine();
+    let output = run(
+        &machine,
+        &["incident", "--contain", "--yes", "--delete"],
+        None,
+    );
+    let printed = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{printed}");
+    for (profile, user) in [("dev", "alice"), ("ci", "bob")] {
+        let now = files_key(&machine, profile);
+        assert_eq!(
+            user_keys(&machine.emulator, user),
+            [(now.id.clone(), "Active".to_string())],
+            "{printed}"
+        );
+    }
+    assert_eq!(
+        user_keys(&machine.emulator, "old-ci"),
+        [(machine.stray.id.clone(), "Inactive".to_string())],
+        "{printed}"
     );
 }
 
