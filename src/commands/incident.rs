@@ -387,6 +387,18 @@ mod contain {
                 say(out, format_args!("{line}"));
             }
         }
+        // A key only in the environment is in no file awscheck can rotate.
+        for credential in held.iter().filter(|c| c.held == Held::Environment) {
+            if let Some(key_id) = &credential.key_id {
+                say(
+                    out,
+                    format_args!(
+                        "By hand: {} is set in AWS_ACCESS_KEY_ID, which --contain does not rotate: rotate it where it is set (a shell profile, a CI variable), or end it in the IAM console.",
+                        keys.show(key_id)
+                    ),
+                );
+            }
+        }
     }
 
     fn pending(plan: Vec<Action>) -> Vec<Step> {
