@@ -169,35 +169,18 @@ impl Aws {
         ))
     }
 
+    /// `key_id` inactive: a key of the caller's own user, or with `user`, of that user of the
+    /// account (`incident --contain`'s strays).
     pub async fn deactivate(
         &self,
         credentials: &Credentials,
+        user: Option<&str>,
         key_id: &str,
     ) -> Result<(), AwsError> {
         self.iam(credentials)
             .await
             .update_access_key()
-            .access_key_id(key_id)
-            .status(StatusType::Inactive)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| {
-                AwsError::from_sdk("iam:UpdateAccessKey", e, &secrets(credentials), self.keys)
-            })
-    }
-
-    /// A key of another user of the account inactive (`incident --contain`'s strays).
-    pub async fn deactivate_users_key(
-        &self,
-        credentials: &Credentials,
-        user: &str,
-        key_id: &str,
-    ) -> Result<(), AwsError> {
-        self.iam(credentials)
-            .await
-            .update_access_key()
-            .user_name(user)
+            .set_user_name(user.map(str::to_string))
             .access_key_id(key_id)
             .status(StatusType::Inactive)
             .send()

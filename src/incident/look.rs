@@ -17,6 +17,7 @@ use crate::aws::error::AwsError;
 use crate::aws::reader::Reader;
 use crate::aws::sdk::{Connection, Reach};
 use crate::aws::trail::{Lookup, Pace, Trail};
+use crate::incident::contain::plan;
 use crate::input::locate::Locations;
 use crate::online::powers;
 use crate::online::progress::Progress;
@@ -38,6 +39,18 @@ pub struct Signer {
     pub profile: String,
     pub region: Option<String>,
     pub reach: Reach,
+}
+
+impl Signer {
+    /// `base` as the signer's profile reaches AWS: its region, endpoint and CA bundle.
+    pub fn connection(&self, base: &Connection) -> Result<Connection, String> {
+        base.for_profile(&self.profile, self.region.as_deref())
+            .reaching(&self.reach)
+    }
+
+    pub fn credentials(&self) -> Credentials {
+        Credentials::new(&self.key_id, &self.secret, None, None, "awscheck")
+    }
 }
 
 impl std::fmt::Debug for Signer {
@@ -172,20 +185,11 @@ async fn look_async(
     // 1. Who each key on the machine is.
     let mut ready: Vec<Ready> = Vec::new();
     for (signer, trail) in ask.signers.iter().zip(trails.iter_mut()) {
-        let connection = base
-            .for_profile(&signer.profile, signer.region.as_deref())
-            .reaching(&signer.reach);
-        match connection {
+        match signer.connection(base) {
             Ok(connection) => ready.push(Ready {
                 signer,
                 connection,
-                credentials: Credentials::new(
-                    &signer.key_id,
-                    &signer.secret,
-                    None,
-                    None,
-                    "awscheck",
-                ),
+                credentials: signer.credentials(),
             }),
             Err(note) => trail.note = Some(note),
         }
@@ -193,16 +197,12 @@ async fn look_async(
     let callers = join_all(ready.iter().map(|ready| async move {
         let reader = Reader::new(&ready.connection, ready.credentials.clone(), keys).await;
         let caller = before(deadline, reader.caller()).await?;
-        let user = caller
-            .arn
-            .rsplit_once(":user/")
-            .map(|(_, path)| path.rsplit('/').next().unwrap_or(path).to_string());
-        let (can_do, description) = match user {
+        let (can_do, description) = match plan::user_name(&caller.arn) {
             Some(user) => {
                 let key_id = ready.signer.key_id.as_str();
                 let (powers, description) = tokio::join!(
-                    tokio::time::timeout_at(deadline, powers::read(&reader, &user)),
-                    before(deadline, reader.key_description(&user, key_id)),
+                    tokio::time::timeout_at(deadline, powers::read(&reader, user)),
+                    before(deadline, reader.key_description(user, key_id)),
                 );
                 (
                     powers.ok().map(|powers| can_do(&powers, &caller.arn)),

@@ -64,7 +64,7 @@ pub struct KeyUse {
     /// Why its events were not read at all.
     pub note: Option<String>,
     pub regions: Vec<RegionRead>,
-    pub groups: Vec<GroupView>,
+    pub groups: Vec<Group>,
     pub sessions: Vec<SessionView>,
     pub unlike_own_use: bool,
     /// Every region read to the end.
@@ -77,28 +77,6 @@ pub struct RegionRead {
     pub events: usize,
     pub complete: bool,
     pub note: Option<String>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct GroupView {
-    pub source_ip: String,
-    pub user_agent: String,
-    pub first: DateTime<Utc>,
-    pub last: DateTime<Utc>,
-    pub calls: usize,
-    pub denied: usize,
-    pub actions: Vec<ActionCount>,
-    pub regions: Vec<String>,
-    /// Why the group looks unlike this machine's own use; empty proves nothing.
-    pub unlike: Vec<String>,
-    /// awscheck's own calls: its user agent, at times it signed with the key.
-    pub awscheck: bool,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct ActionCount {
-    pub action: String,
-    pub count: usize,
 }
 
 /// A session the key handed out (GetSessionToken, AssumeRole): it outlives the key.
@@ -198,6 +176,16 @@ fn key_use(
         .collect();
     let usage: Usage = usage::summarise(&events, known);
     let live: Vec<&crate::aws::trail::Minted> = usage.live_sessions(now).collect();
+    let sessions = usage
+        .minted
+        .iter()
+        .map(|session| SessionView {
+            key_id: keys.show(&session.key_id),
+            expires: session.expires,
+            live: live.contains(&session),
+        })
+        .collect();
+    let unlike_own_use = usage.unlike_own_use();
     KeyUse {
         key_id: keys.show(&trail.key_id),
         profiles: holder.map(|c| c.profiles.clone()).unwrap_or_default(),
@@ -218,40 +206,10 @@ fn key_use(
                 note: region.note.clone(),
             })
             .collect(),
-        groups: usage.groups.iter().map(group_view).collect(),
-        sessions: usage
-            .minted
-            .iter()
-            .map(|session| SessionView {
-                key_id: keys.show(&session.key_id),
-                expires: session.expires,
-                live: live.contains(&session),
-            })
-            .collect(),
-        unlike_own_use: usage.unlike_own_use(),
+        groups: usage.groups,
+        sessions,
+        unlike_own_use,
         complete: trail.complete() && !trail.regions.is_empty(),
-    }
-}
-
-fn group_view(group: &Group) -> GroupView {
-    GroupView {
-        source_ip: group.source_ip.clone(),
-        user_agent: group.user_agent.clone(),
-        first: group.first,
-        last: group.last,
-        calls: group.calls,
-        denied: group.denied,
-        actions: group
-            .actions
-            .iter()
-            .map(|(action, count)| ActionCount {
-                action: action.clone(),
-                count: *count,
-            })
-            .collect(),
-        regions: group.regions.clone(),
-        unlike: group.hints.iter().map(ToString::to_string).collect(),
-        awscheck: group.own,
     }
 }
 

@@ -2,7 +2,8 @@
 //! use grouped by where it came from (what is unlike this machine's own first), then the
 //! verdict and what to do next. Fitted to the terminal's width like the audit's report.
 
-use super::outcome::{GroupView, Incident, KeyUse};
+use super::outcome::{Incident, KeyUse};
+use super::usage::Group;
 use crate::report::shown::ShortPaths;
 use crate::sys::wrap::{width, wrap};
 use chrono::{DateTime, Utc};
@@ -138,7 +139,7 @@ fn write_key(out: &mut dyn Write, key: &KeyUse, incident: &Incident, say: &Say) 
     Ok(())
 }
 
-fn write_group(out: &mut dyn Write, group: &GroupView, say: &Say) -> io::Result<()> {
+fn write_group(out: &mut dyn Write, group: &Group, say: &Say) -> io::Result<()> {
     let calls = match (group.calls, group.denied) {
         (1, 0) => "1 call".to_string(),
         (n, 0) => format!("{n} calls"),
@@ -149,11 +150,11 @@ fn write_group(out: &mut dyn Write, group: &GroupView, say: &Say) -> io::Result<
         false => group.source_ip.as_str(),
     };
     let mut heading = format!("{ip} · {calls} · {}", span(group.first, group.last));
-    if group.awscheck {
+    if group.own {
         heading.push_str(" · awscheck's own");
     }
     say(out, &heading, "  ", "      ")?;
-    if !group.awscheck {
+    if !group.own {
         let agent = match group.user_agent.is_empty() {
             true => "none",
             false => group.user_agent.as_str(),
@@ -171,10 +172,11 @@ fn write_group(out: &mut dyn Write, group: &GroupView, say: &Say) -> io::Result<
         "    ",
         "      ",
     )?;
-    if !group.unlike.is_empty() {
+    if !group.hints.is_empty() {
+        let unlike: Vec<String> = group.hints.iter().map(ToString::to_string).collect();
         say(
             out,
-            &format!("unlike this machine's use: {}", group.unlike.join("; ")),
+            &format!("unlike this machine's use: {}", unlike.join("; ")),
             "    ",
             "      ",
         )?;

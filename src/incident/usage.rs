@@ -9,6 +9,7 @@
 
 use crate::aws::trail::{Minted, TrailEvent};
 use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// User agents of tools that test or enumerate found keys, lower case.
@@ -66,6 +67,13 @@ pub enum Hint {
     AwscheckOutsideRuns,
 }
 
+/// In JSON as a person reads it.
+impl Serialize for Hint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl std::fmt::Display for Hint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -88,8 +96,8 @@ impl std::fmt::Display for Hint {
     }
 }
 
-/// Calls from one source IP with one user agent.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Calls from one source IP with one user agent; in `incident --format json` as it stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Group {
     pub source_ip: String,
     pub user_agent: String,
@@ -98,12 +106,21 @@ pub struct Group {
     pub calls: usize,
     /// Calls AWS refused.
     pub denied: usize,
-    /// (action, how many), most frequent first.
-    pub actions: Vec<(String, usize)>,
+    /// Most frequent first.
+    pub actions: Vec<ActionCount>,
     pub regions: Vec<String>,
+    /// Why the group looks unlike this machine's own use; none proves nothing.
+    #[serde(rename = "unlike")]
     pub hints: Vec<Hint>,
     /// awscheck's own calls: its user agent, within its runs.
+    #[serde(rename = "awscheck")]
     pub own: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ActionCount {
+    pub action: String,
+    pub count: usize,
 }
 
 /// Everything the events of one key say.
@@ -160,11 +177,14 @@ fn group(source_ip: String, user_agent: String, events: &[&TrailEvent], known: &
             regions.push(event.region.clone());
         }
     }
-    let mut actions: Vec<(String, usize)> = counts
+    let mut actions: Vec<ActionCount> = counts
         .into_iter()
-        .map(|(name, count)| (name.to_string(), count))
+        .map(|(name, count)| ActionCount {
+            action: name.to_string(),
+            count,
+        })
         .collect();
-    actions.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
+    actions.sort_by_key(|action| std::cmp::Reverse(action.count));
 
     let mut hints = Vec::new();
     let agent = user_agent.to_ascii_lowercase();

@@ -373,7 +373,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
             .signed(Phase::New, async |aws: &Aws, c: &Credentials| {
                 until_accepted(limit, || async {
                     match how {
-                        Retire::Deactivate => aws.deactivate(c, &old).await,
+                        Retire::Deactivate => aws.deactivate(c, None, &old).await,
                         Retire::Delete => aws.delete_key(c, &old).await,
                     }
                 })

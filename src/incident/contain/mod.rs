@@ -27,7 +27,6 @@ use crate::sys::crash;
 use crate::sys::env::Env;
 use crate::sys::mask::KeyDisplay;
 use crate::sys::say::say;
-use aws_credential_types::Credentials;
 use chrono::{DateTime, Duration, Utc};
 use journal::{Action, ContainJournal, Status, REVOKE_POLICY};
 use std::io::Write;
@@ -166,10 +165,6 @@ fn aws(locations: &Locations, options: &rotate::Options) -> Aws {
     }
 }
 
-fn credentials(signer: &Signer) -> Credentials {
-    Credentials::new(&signer.key_id, &signer.secret, None, None, "awscheck")
-}
-
 /// Who each key signs as; keys AWS does not take are left out.
 async fn identities(
     signers: Vec<Signer>,
@@ -179,18 +174,14 @@ async fn identities(
     let aws = aws(locations, options);
     let mut known = Vec::new();
     for signer in signers {
-        let connection = aws
-            .connection
-            .for_profile(&signer.profile, signer.region.as_deref())
-            .reaching(&signer.reach);
-        let Ok(connection) = connection else {
+        let Ok(connection) = signer.connection(&aws.connection) else {
             continue;
         };
         let aws = Aws {
             connection,
             keys: aws.keys,
         };
-        if let Ok(arn) = aws.whoami(&credentials(&signer)).await {
+        if let Ok(arn) = aws.whoami(&signer.credentials()).await {
             known.push(Known { signer, arn });
         }
     }
@@ -299,12 +290,8 @@ async fn iam_step(
         .sort_by_key(|known| own_user.is_none_or(|user| plan::user_name(&known.arn) != Some(user)));
     let mut refusals: Vec<String> = Vec::new();
     for known in candidates {
-        let credentials = credentials(&known.signer);
-        let connection = aws
-            .connection
-            .for_profile(&known.signer.profile, known.signer.region.as_deref())
-            .reaching(&known.signer.reach)
-            .map_err(|e| e.to_string())?;
+        let credentials = known.signer.credentials();
+        let connection = known.signer.connection(&aws.connection)?;
         let aws = Aws {
             connection,
             keys: aws.keys,
@@ -313,7 +300,7 @@ async fn iam_step(
             Action::Deactivate { key_id, .. } => match aws.owner_of_key(&credentials, key_id).await
             {
                 Ok(Some(owner)) => aws
-                    .deactivate_users_key(&credentials, &owner, key_id)
+                    .deactivate(&credentials, Some(&owner), key_id)
                     .await
                     .map(|()| Some(format!("it belongs to user {owner}"))),
                 Ok(None) => {
