@@ -8,7 +8,7 @@
 
 #![cfg(feature = "fault-injection")]
 
-use crate::emulator::{aws_cli_arn, awscheck, home_with, user_keys, Emulator, Key};
+use crate::emulator::{aws_cli_arn, aws_cli_as, awscheck, home_with, user_keys, Emulator, Key};
 use serde_json::{json, Value};
 use std::process::Output;
 
@@ -92,16 +92,7 @@ fn machine() -> Machine {
 
 /// `aws ARGS` with the AWS CLI, signed by `key`.
 fn aws(emulator: &Emulator, key: &Key, args: &[&str]) -> String {
-    let output = std::process::Command::new(crate::emulator::python().with_file_name("aws"))
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", &emulator.url)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", &key.id)
-        .env("AWS_SECRET_ACCESS_KEY", &key.secret)
-        .output()
-        .unwrap();
+    let output = aws_cli_as(emulator, key, args);
     assert!(output.status.success(), "{args:?}: {output:?}");
     String::from_utf8_lossy(&output.stdout).to_string()
 }
@@ -121,23 +112,18 @@ fn text(output: &Output) -> String {
 
 /// The inline policy `name` of a user or role, read with a working key of the account.
 fn policy(machine: &Machine, signer: &Key, kind: &str, name: &str) -> Option<Value> {
-    let output = std::process::Command::new(crate::emulator::python().with_file_name("aws"))
-        .args([
+    let output = aws_cli_as(
+        &machine.emulator,
+        signer,
+        &[
             "iam",
             &format!("get-{kind}-policy"),
             &format!("--{kind}-name"),
             name,
             "--policy-name",
             POLICY,
-        ])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", &machine.emulator.url)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", &signer.id)
-        .env("AWS_SECRET_ACCESS_KEY", &signer.secret)
-        .output()
-        .unwrap();
+        ],
+    );
     output
         .status
         .success()

@@ -246,6 +246,21 @@ pub fn path_with_aws_cli() -> String {
     )
 }
 
+/// `aws ARGS` with the AWS CLI, signed by `key` and nothing else: what an administrator sets
+/// up or looks at by hand.
+pub fn aws_cli_as(emulator: &Emulator, key: &Key, args: &[&str]) -> std::process::Output {
+    Command::new(python().with_file_name("aws"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL", &emulator.url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", &key.id)
+        .env("AWS_SECRET_ACCESS_KEY", &key.secret)
+        .output()
+        .unwrap()
+}
+
 /// What the AWS CLI (an independent client, reading the files itself) says `profile` is,
 /// or `None` when its credentials do not work. `files` are the environment variables naming
 /// the files when they are not in `home/.aws`.

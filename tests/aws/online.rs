@@ -1,7 +1,7 @@
 //! The online audit against the project's IAM/STS emulator (moto with authentication on, so
 //! unknown, deleted and inactive keys really fail).
 
-use crate::emulator::{awscheck, home_with, Emulator, Key};
+use crate::emulator::{aws_cli_as, awscheck, home_with, Emulator, Key};
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -44,17 +44,8 @@ fn slugs_for(document: &Value, name: &str) -> Vec<String> {
 
 /// `aws iam ARGS` with the AWS CLI, signed by `key`: what an administrator sets up by hand.
 fn aws_iam(emulator: &Emulator, key: &Key, args: &[&str]) -> String {
-    let output = std::process::Command::new(crate::emulator::python().with_file_name("aws"))
-        .arg("iam")
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_ENDPOINT_URL", &emulator.url)
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", &key.id)
-        .env("AWS_SECRET_ACCESS_KEY", &key.secret)
-        .output()
-        .unwrap();
+    let args: Vec<&str> = std::iter::once("iam").chain(args.iter().copied()).collect();
+    let output = aws_cli_as(emulator, key, &args);
     assert!(output.status.success(), "{args:?}: {output:?}");
     String::from_utf8_lossy(&output.stdout).to_string()
 }
