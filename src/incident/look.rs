@@ -163,6 +163,8 @@ fn targets(ask: &Ask) -> impl Iterator<Item = &str> {
 
 /// A signer ready to sign: its connection and credentials.
 struct Ready<'a> {
+    /// Its key's place in the trails.
+    at: usize,
     signer: &'a Signer,
     connection: Connection,
     credentials: Credentials,
@@ -184,9 +186,10 @@ async fn look_async(
 
     // 1. Who each key on the machine is.
     let mut ready: Vec<Ready> = Vec::new();
-    for (signer, trail) in ask.signers.iter().zip(trails.iter_mut()) {
+    for ((at, signer), trail) in ask.signers.iter().enumerate().zip(trails.iter_mut()) {
         match signer.connection(base) {
             Ok(connection) => ready.push(Ready {
+                at,
                 signer,
                 connection,
                 credentials: signer.credentials(),
@@ -221,7 +224,7 @@ async fn look_async(
     let mut working: Vec<(&Ready, String)> = Vec::new();
     let mut unknown: Vec<usize> = Vec::new();
     for (ready, caller) in ready.iter().zip(callers) {
-        let at = position(&trails, &ready.signer.key_id);
+        let at = ready.at;
         match caller {
             Ok((caller, can_do, description)) => {
                 trails[at].account = Some(caller.account.clone());
@@ -380,13 +383,6 @@ fn can_do(powers: &crate::audit::facts::Powers, arn: &str) -> String {
         );
     }
     "not admin".to_string()
-}
-
-fn position(trails: &[KeyTrail], key_id: &str) -> usize {
-    trails
-        .iter()
-        .position(|trail| trail.key_id == key_id)
-        .unwrap_or_default()
 }
 
 /// `call`, unless the deadline comes first.

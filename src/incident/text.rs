@@ -5,7 +5,7 @@
 use super::outcome::{Incident, KeyUse};
 use super::usage::Group;
 use crate::report::shown::ShortPaths;
-use crate::sys::wrap::{width, wrap};
+use crate::sys::wrap::fit;
 use chrono::{DateTime, Utc};
 use std::io::{self, Write};
 
@@ -19,7 +19,7 @@ pub struct Look<'a> {
 pub fn write(out: &mut dyn Write, incident: &Incident, look: &Look) -> io::Result<()> {
     let say = |out: &mut dyn Write, text: &str, first: &str, rest: &str| -> io::Result<()> {
         let text = look.paths.shorten(text);
-        for line in fitted(&text, look.width, first, rest) {
+        for line in fit(&text, look.width, first, rest) {
             writeln!(out, "{}", line.trim_end())?;
         }
         Ok(())
@@ -393,11 +393,4 @@ fn plural(name: &str) -> String {
 
 fn minute(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-fn fitted(text: &str, columns: usize, first: &str, rest: &str) -> Vec<String> {
-    if width(first) + width(text) <= columns {
-        return vec![format!("{first}{text}")];
-    }
-    wrap(text, columns, first, rest)
 }

@@ -15,7 +15,7 @@ use super::shown::ShortPaths;
 use crate::audit::catalog;
 use crate::audit::finding::{thousands, Finding};
 use crate::audit::severity::Severity;
-use crate::sys::wrap::{width, wrap};
+use crate::sys::wrap::{fit, width};
 use std::borrow::Cow;
 use std::io::{self, Write};
 
@@ -346,12 +346,8 @@ impl Look<'_> {
         Ok(())
     }
 
-    /// Aligned columns survive when the line fits; a line too long is wrapped as prose.
     fn wrapped(&self, text: &str, first: &str, rest: &str) -> Vec<String> {
-        if !text.contains('\n') && width(first) + width(text) <= self.width {
-            return vec![format!("{first}{text}")];
-        }
-        wrap(text, self.width, first, rest)
+        fit(text, self.width, first, rest)
     }
 
     fn line_count(&self, text: &str, first: &str, rest: &str) -> usize {

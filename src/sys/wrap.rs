@@ -16,6 +16,15 @@ pub fn width(text: &str) -> usize {
     }
 }
 
+/// `text` after `first` on one line as it is when it fits, so that aligned columns survive;
+/// else [`wrap`]ped.
+pub fn fit(text: &str, columns: usize, first: &str, rest: &str) -> Vec<String> {
+    if !text.contains('\n') && width(first) + width(text) <= columns {
+        return vec![format!("{first}{text}")];
+    }
+    wrap(text, columns, first, rest)
+}
+
 /// `text` in lines of at most `columns` columns: the first starts with `first`, the others
 /// with `rest` (a hanging indent). Line breaks already in `text` are kept.
 pub fn wrap(text: &str, columns: usize, first: &str, rest: &str) -> Vec<String> {

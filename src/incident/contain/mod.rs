@@ -58,7 +58,7 @@ pub enum Ended {
 }
 
 /// A signer that works, with who it is.
-struct Known {
+struct Identified {
     signer: Signer,
     arn: String,
 }
@@ -79,7 +79,7 @@ pub fn run(journal: &mut ContainJournal, ctx: &mut Context) -> Result<Ended, Str
             .save(state_dir)
             .map_err(|e| format!("cannot write the incident journal: {e}"))
     };
-    let mut known: Option<Vec<Known>> = None;
+    let mut identified: Option<Vec<Identified>> = None;
     for at in 0..journal.steps.len() {
         if journal.steps[at].status != Status::Pending {
             continue;
@@ -94,7 +94,7 @@ pub fn run(journal: &mut ContainJournal, ctx: &mut Context) -> Result<Ended, Str
                 let rotation =
                     rotate_step(profile, old_key_id, &locations, journal.delete_old, ctx);
                 // The keys change: who signs is asked again after a rotation.
-                known = None;
+                identified = None;
                 match rotation {
                     Ok(status) => status,
                     Err(stopped) => return Ok(Ended::Stopped(stopped)),
@@ -125,14 +125,14 @@ pub fn run(journal: &mut ContainJournal, ctx: &mut Context) -> Result<Ended, Str
                     journal.revoke_before = Some(Utc::now());
                     save(journal, &ctx.state_dir)?;
                 }
-                if known.is_none() {
-                    known = Some(runtime.block_on(identities(
+                if identified.is_none() {
+                    identified = Some(runtime.block_on(identities(
                         (ctx.signers_now)(&locations),
                         &locations,
                         &ctx.rotation,
                     )));
                 }
-                let signers = known.as_deref().unwrap_or_default();
+                let signers = identified.as_deref().unwrap_or_default();
                 let aws = aws(&locations, &ctx.rotation);
                 let before = journal.revoke_before.unwrap_or(ctx.now);
                 match runtime.block_on(iam_step(iam_action, signers, &aws, before)) {
@@ -170,9 +170,9 @@ async fn identities(
     signers: Vec<Signer>,
     locations: &Locations,
     options: &rotate::Options,
-) -> Vec<Known> {
+) -> Vec<Identified> {
     let aws = aws(locations, options);
-    let mut known = Vec::new();
+    let mut identified = Vec::new();
     for signer in signers {
         let Ok(connection) = signer.connection(&aws.connection) else {
             continue;
@@ -182,10 +182,10 @@ async fn identities(
             keys: aws.keys,
         };
         if let Ok(arn) = aws.whoami(&signer.credentials()).await {
-            known.push(Known { signer, arn });
+            identified.push(Identified { signer, arn });
         }
     }
-    known
+    identified
 }
 
 /// The rotation of one key. `Err` stops the run: a rotation was left half done, and its own
@@ -248,7 +248,7 @@ fn rotate_step(
 /// account (the user's own first), the next one when AWS says no. `Err` stops the run.
 async fn iam_step(
     action: &Action,
-    signers: &[Known],
+    signers: &[Identified],
     aws: &Aws,
     before: DateTime<Utc>,
 ) -> Result<Status, String> {
@@ -282,16 +282,17 @@ async fn iam_step(
         ),
         _ => return Ok(Status::Done { note: None }),
     };
-    let mut candidates: Vec<&Known> = signers
+    let mut candidates: Vec<&Identified> = signers
         .iter()
-        .filter(|known| plan::account_of_arn(&known.arn) == Some(account))
+        .filter(|identified| plan::account_of_arn(&identified.arn) == Some(account))
         .collect();
-    candidates
-        .sort_by_key(|known| own_user.is_none_or(|user| plan::user_name(&known.arn) != Some(user)));
+    candidates.sort_by_key(|identified| {
+        own_user.is_none_or(|user| plan::user_name(&identified.arn) != Some(user))
+    });
     let mut refusals: Vec<String> = Vec::new();
-    for known in candidates {
-        let credentials = known.signer.credentials();
-        let connection = known.signer.connection(&aws.connection)?;
+    for identified in candidates {
+        let credentials = identified.signer.credentials();
+        let connection = identified.signer.connection(&aws.connection)?;
         let aws = Aws {
             connection,
             keys: aws.keys,
