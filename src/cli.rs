@@ -62,6 +62,9 @@ pub enum Command {
         /// Rule ID (AK003) or slug (key-too-old).
         rule: String,
     },
+    /// Search every file under PATHs (default: the home folder) for the keys awscheck knows, by
+    /// their exact bytes, and for stray keys with their secret. Exit 1 when a copy is found.
+    Scan(ScanArgs),
     /// For the day a key may have leaked: every credential on this machine, and who used each
     /// key since a time, from where (CloudTrail). Exit 1 when a key shows use unlike this
     /// machine's own, or its use could not be read.
@@ -135,6 +138,18 @@ pub enum BackendChoice {
 }
 
 #[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Folders (or files) to search [default: the home folder].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+    #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+    pub format: AuditFormat,
+    /// Show access key IDs in full instead of masked.
+    #[arg(long)]
+    pub show_key_ids: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct IncidentArgs {
     /// How far back to read: a span (7d, 36h), a date (2026-12-01) or a time; at most 90 days,
     /// as far as CloudTrail's event history goes.
@@ -191,6 +206,9 @@ pub struct AuditArgs {
     /// Do not look for copies of keys outside the two files (history, backups, other tools).
     #[arg(long)]
     pub no_scan: bool,
+    /// Also search every file under the home folder for copies of keys (as `awscheck scan`).
+    #[arg(long, conflicts_with = "no_scan")]
+    pub deep: bool,
     /// Show every profile in the table, also those with nothing to report.
     #[arg(long)]
     pub all: bool,

@@ -55,6 +55,23 @@ pub struct ScanSettings {
     pub enabled: Option<bool>,
     #[serde(default)]
     pub extra_paths: Vec<PathBuf>,
+    /// Folders the deep scan leaves out, in place of [`crate::scan::deep::DEFAULT_SKIP`].
+    pub skip: Option<Vec<String>>,
+    /// The weekly reminder's audit is deep (`audit --deep`).
+    pub deep: Option<bool>,
+}
+
+impl ScanSettings {
+    /// The deep scan's skip list: the settings', else the default.
+    pub fn skip(&self) -> Vec<String> {
+        match &self.skip {
+            Some(skip) => skip.clone(),
+            None => crate::scan::deep::DEFAULT_SKIP
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
 }
 
 /// The `[remind]` table: what `awscheck remind` notifies about.

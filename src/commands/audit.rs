@@ -112,7 +112,8 @@ fn audit_with<R>(
         &settings,
         Machine {
             scanning,
-            secrets: scanning || !args.offline,
+            deep: args.deep.then(|| crate::sys::env::home_dir(env).into_iter().collect()),
+            secrets: scanning || args.deep || !args.offline,
         },
         warnings,
         now,
@@ -213,10 +214,12 @@ fn write_report<W: Write>(
 }
 
 /// What to gather of the machine besides the files.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(super) struct Machine {
-    /// Look for copies of keys outside the two files.
+    /// Look for copies of keys outside the two files, in the fixed list of places.
     pub scanning: bool,
+    /// Search every file under these folders too (the deep scan).
+    pub deep: Option<Vec<std::path::PathBuf>>,
     /// Fetch the protected keys' secrets from the store, to look for and to sign with.
     pub secrets: bool,
 }
@@ -237,20 +240,70 @@ pub(super) fn machine_facts(
     // The secret store is asked once: which protected keys it lacks, and their secrets, to
     // look for copies of them and to sign with online.
     let stored = protected_keys(env, model, &mut facts, machine.secrets);
-    if machine.scanning {
-        let cwd = std::env::current_dir().ok();
-        let known = audit::known_secrets(env, model, &stored);
-        let scan = crate::scan::scan(
+    if !machine.scanning && machine.deep.is_none() {
+        return (facts, stored);
+    }
+    let cwd = std::env::current_dir().ok();
+    let known = audit::known_secrets(env, model, &stored);
+    let mut scan = machine.scanning.then(|| {
+        crate::scan::scan(
             env,
             &inputs.locations,
             cwd.as_deref(),
             &settings.scan.extra_paths,
             &known,
+        )
+    });
+    if let Some(roots) = &machine.deep {
+        use std::io::IsTerminal;
+        let deep = crate::scan::deep_scan(
+            env,
+            &inputs.locations,
+            cwd.as_deref(),
+            roots,
+            &settings.scan.skip(),
+            &known,
+            std::io::stderr().is_terminal(),
         );
-        // A file that cannot be read is worth a line, never a failed run.
-        warnings.extend(scan.notes.iter().map(|note| format!("not scanned: {note}")));
-        facts.scan = Some(scan);
+        if let Some(record) = crate::scan::record::LastDeepScan::of(&deep, now) {
+            let state = State::new(paths::state_dir(env));
+            state.write(crate::scan::record::DEEP_SCAN_FILE, &record, warnings);
+        }
+        scan = Some(match scan {
+            Some(mut fixed) => {
+                let read: Vec<std::path::PathBuf> = crate::scan::places::places(
+                    env,
+                    &inputs.locations,
+                    cwd.as_deref(),
+                    &settings.scan.extra_paths,
+                )
+                .into_iter()
+                .map(|place| place.path)
+                .collect();
+                fixed.add_deep(deep, &read);
+                fixed
+            }
+            None => deep,
+        });
     }
+    if let Some(scan) = &scan {
+        // A file that cannot be read is worth a line, never a failed run; a deep scan's many
+        // are summed up past the first few.
+        const SHOWN: usize = 10;
+        warnings.extend(
+            scan.notes
+                .iter()
+                .take(SHOWN)
+                .map(|note| format!("not scanned: {note}")),
+        );
+        if scan.notes.len() > SHOWN {
+            warnings.push(format!(
+                "not scanned: {} more files or folders that could not be read",
+                scan.notes.len() - SHOWN
+            ));
+        }
+    }
+    facts.scan = scan;
     (facts, stored)
 }
 

@@ -45,6 +45,7 @@ pub(super) fn incident(
     };
     let machine = Machine {
         scanning: !args.no_scan && settings.scan.enabled != Some(false),
+        deep: None,
         secrets: true,
     };
     let (facts, stored) = machine_facts(env, &inputs, &model, &settings, machine, io.warnings, now);

@@ -10,6 +10,7 @@ mod profiles;
 mod protect;
 mod remind;
 mod rotate;
+mod scan;
 mod schedule;
 
 pub use audit::{run_audit, AuditRun};
@@ -103,6 +104,7 @@ pub fn run(
             protect::credential_process(&key_id, profile.as_deref(), env, io, now)
         }
         Command::Explain { rule } => catalog::explain(&rule, io),
+        Command::Scan(args) => scan::scan(&args, global, env, io, now),
         Command::Incident(args) => incident::incident(&args, global, env, io, now),
         Command::Remind(args) => remind::remind(&args, global, env, io, now),
         Command::Schedule { action } => schedule::schedule(&action, global, env, io, now),

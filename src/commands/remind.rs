@@ -61,6 +61,8 @@ pub(super) fn remind(
     let audit_args = AuditArgs {
         offline,
         no_scan: args.no_scan,
+        // `[scan] deep = true`: the weekly job searches the whole home folder.
+        deep: !args.no_scan && settings.scan.deep == Some(true),
         all: false,
         profiles: Vec::new(),
         format: AuditFormat::Json,

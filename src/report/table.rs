@@ -10,6 +10,7 @@ use super::cells::{self, Table};
 use super::findings::{self, KeyNote, Look};
 use super::shown::ShortPaths;
 use super::{ProfileRow, Rows};
+use crate::audit::finding::Finding;
 use crate::audit::severity::Severity;
 use crate::audit::Evaluation;
 use crate::sys::wrap::wrap;
@@ -162,7 +163,6 @@ pub fn write_audit(
     all: bool,
     paths: &ShortPaths,
 ) -> io::Result<()> {
-    let width = usize::from(style.width).max(NARROWEST);
     let prose = |out: &mut dyn Write, text: &str| write_prose(out, text, style, paths);
     prose(out, heading)?;
     if let Some(line) = rows.inventory().line() {
@@ -170,15 +170,57 @@ pub fn write_audit(
     }
     writeln!(out)?;
 
-    // Rows only for the profiles a finding or a note is about: the key a place line names.
+    let about = rows_about(rows, evaluation);
+    write_findings(out, &about, &evaluation.findings, style, paths)?;
+    if !evaluation.findings.is_empty() {
+        writeln!(out)?;
+    }
+
+    if all && !rows.is_empty() {
+        let (table, selected) = profiles_table(rows, style);
+        table.write_to(out)?;
+        if selected {
+            prose(
+                out,
+                "* selected when no profile is named (AWS_PROFILE or default)",
+            )?;
+        }
+        writeln!(out)?;
+    }
+    let mut noted = false;
+    for row in &about {
+        if let Some(note) = &row.note {
+            prose(out, &format!("note: {}: {note}", row.name))?;
+            noted = true;
+        }
+    }
+    if noted {
+        writeln!(out)?;
+    }
+    prose(out, summary(evaluation, fail_on).trim_end())
+}
+
+/// Rows only for the profiles a finding or a note is about: the key a place line names.
+pub fn rows_about(rows: Rows<'_>, evaluation: &Evaluation) -> Vec<ProfileRow> {
     let with_findings: FxHashSet<&str> = evaluation
         .findings
         .iter()
         .filter_map(|f| f.profile.as_deref())
         .collect();
-    let about: Vec<ProfileRow> = rows
-        .rows_where(|brief| brief.noted || with_findings.contains(brief.name))
-        .collect();
+    rows.rows_where(|brief| brief.noted || with_findings.contains(brief.name))
+        .collect()
+}
+
+/// The findings in their groups, each place line with the key of its profile (`about`): what
+/// the audit and the scan both print.
+pub fn write_findings(
+    out: &mut dyn Write,
+    about: &[ProfileRow],
+    findings: &[Finding],
+    style: Style,
+    paths: &ShortPaths,
+) -> io::Result<()> {
+    let width = usize::from(style.width).max(NARROWEST);
     let by_name: FxHashMap<&str, &ProfileRow> =
         about.iter().map(|row| (row.name.as_str(), row)).collect();
     let keys = |profile: &str| {
@@ -211,35 +253,10 @@ pub fn write_audit(
     };
     // No blank line between groups: each heading starts at the margin with its severity, and
     // the report stays short enough to take in at once.
-    for group in &findings::groups(&evaluation.findings) {
+    for group in &findings::groups(findings) {
         look.write_group(out, group)?;
     }
-    if !evaluation.findings.is_empty() {
-        writeln!(out)?;
-    }
-
-    if all && !rows.is_empty() {
-        let (table, selected) = profiles_table(rows, style);
-        table.write_to(out)?;
-        if selected {
-            prose(
-                out,
-                "* selected when no profile is named (AWS_PROFILE or default)",
-            )?;
-        }
-        writeln!(out)?;
-    }
-    let mut noted = false;
-    for row in &about {
-        if let Some(note) = &row.note {
-            prose(out, &format!("note: {}: {note}", row.name))?;
-            noted = true;
-        }
-    }
-    if noted {
-        writeln!(out)?;
-    }
-    prose(out, summary(evaluation, fail_on).trim_end())
+    Ok(())
 }
 
 /// The credential column: `assume role ← long-term key`, then `via a → b` for a role chain.

@@ -23,8 +23,10 @@ use crate::edit::journal::{Journal, Step};
 use crate::input::locate::Locations;
 use crate::protect::keychain::{self, Entry, StoredKey};
 use crate::scan::places::PlaceKind;
+use crate::scan::record::{LastDeepScan, DEEP_SCAN_FILE};
 use crate::scan::search::KnownSecrets;
 use crate::sys::crash;
+use crate::sys::state::State;
 use crate::sys::say::say;
 use aws_credential_types::Credentials;
 use std::path::PathBuf;
@@ -540,6 +542,28 @@ impl<'r, 'c> Rotation<'r, 'c> {
             self.say(format!(
                 "Copies of the old key are still in {}: it no longer works there, but remove them, and keep the new one out of such places.",
                 places.join(", ")
+            ));
+        }
+        // The last deep scan saw the whole tree, as it was then: its other copies too, when it
+        // is recent. A damaged record only means none are named.
+        let last: LastDeepScan =
+            State::new(Some(self.ctx.state_dir.clone())).read(DEEP_SCAN_FILE, &mut Vec::new());
+        let seen: Vec<String> = last
+            .copies_of(old, self.ctx.now)
+            .unwrap_or_default()
+            .iter()
+            .flat_map(|copy| {
+                copy.lines
+                    .iter()
+                    .map(|line| format!("{}:{line}", copy.path.display()))
+            })
+            .filter(|place| !places.contains(place))
+            .collect();
+        if let (false, Some(time)) = (seen.is_empty(), last.time) {
+            self.say(format!(
+                "The deep scan of {} also saw the old key in {}: remove it there too.",
+                time.format("%Y-%m-%d"),
+                seen.join(", ")
             ));
         }
     }

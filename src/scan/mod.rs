@@ -9,22 +9,22 @@
 //! numbers are kept from what is read: a secret is noted as present, a history line never
 //! leaves the file. Nothing found is ever used to call AWS.
 
+pub mod deep;
 pub mod places;
+mod read;
+pub mod record;
 pub mod search;
 
 use crate::input::locate::Locations;
 use crate::sys::env::Env;
 use places::{Place, PlaceKind};
 use search::KnownSecrets;
-use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-/// Past this a file is read no further: a history file is megabytes, not gigabytes.
+/// Past this a file is read no further: a history file is megabytes, not gigabytes. The deep
+/// scan skips a larger file.
 pub const MAX_BYTES: u64 = 50 * 1024 * 1024;
-/// Read in pieces of this size while looking for any key at all.
-const CHUNK: usize = 1024 * 1024;
 
 /// A key found outside the shared files: every line of one file holding its ID or its secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +85,8 @@ pub struct Scan {
     pub exposed: Vec<ExposedCache>,
     /// A file that could not be read, and why: one line each.
     pub notes: Vec<String>,
+    /// What the deep scan searched, when there was one.
+    pub deep: Option<deep::Searched>,
 }
 
 /// Look in every place for key IDs, and for the exact `known` secrets.
@@ -96,10 +98,11 @@ pub fn scan(
     known: &KnownSecrets,
 ) -> Scan {
     let mut scan = Scan::default();
+    let mut buffer = read::Buffer::new(known);
     for Place { path, kind } in places::places(env, locations, cwd, extra) {
-        match read_file(&path, known) {
-            Ok(found) => found.into_scan(&path, kind, &mut scan),
-            Err(None) => {}
+        match read::look(&path, known, &mut buffer, read::Limit::ReadTheStart) {
+            Ok(read::Looked::Found(found, _)) => found.into_scan(&path, kind, &mut scan),
+            Ok(_) | Err(None) => {}
             Err(Some(why)) => scan.notes.push(format!("{}: {why}", path.display())),
         }
     }
@@ -113,20 +116,85 @@ pub fn scan(
     scan
 }
 
+/// Search every file under `roots` (see [`deep`]), with the settings' `skip` list. Files on
+/// the fixed list keep their kind; awscheck's own state folder holds its records; the two
+/// shared files and the AWS CLI's caches are never searched.
+pub fn deep_scan(
+    env: &Env,
+    locations: &Locations,
+    cwd: Option<&Path>,
+    roots: &[PathBuf],
+    skip: &[String],
+    known: &KnownSecrets,
+    progress: bool,
+) -> Scan {
+    let home = crate::sys::env::home_dir(env);
+    let real = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let fixed: rustc_hash::FxHashMap<PathBuf, PlaceKind> = places::places(env, locations, cwd, &[])
+        .into_iter()
+        .map(|place| (real(&place.path), place.kind))
+        .collect();
+    let shared = [
+        real(&locations.config.path),
+        real(&locations.credentials.path),
+    ];
+    let state = crate::sys::paths::state_dir(env).map(|dir| real(&dir));
+    let never: Vec<PathBuf> = home
+        .iter()
+        .flat_map(|home| places::CACHES.map(|cache| real(&home.join(".aws").join(cache))))
+        .collect();
+    let kind_of = |path: &Path| -> Option<PlaceKind> {
+        let path = &real(path);
+        if shared.iter().any(|file| file == path) {
+            return None;
+        }
+        if let Some(kind) = fixed.get(path) {
+            return Some(*kind);
+        }
+        if state.as_deref().is_some_and(|state| path.starts_with(state)) {
+            let leftover = path.file_name().is_some_and(|name| {
+                name.to_string_lossy().contains(crate::sys::atomic::TEMP_MARK)
+            });
+            return Some(match leftover {
+                true => PlaceKind::OwnLeftover,
+                false => PlaceKind::OwnRecord,
+            });
+        }
+        Some(PlaceKind::of_name(path))
+    };
+    let skip = deep::Skip::new(skip, home.map(|h| real(&h)).as_deref(), &never);
+    deep::scan(roots, &skip, known, &kind_of, progress)
+}
+
+impl Scan {
+    /// Add a deep scan's finds to this scan of the fixed list, leaving out the files this one
+    /// read already.
+    pub fn add_deep(&mut self, deep: Scan, fixed: &[PathBuf]) {
+        let real = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        let read: rustc_hash::FxHashSet<PathBuf> = fixed.iter().map(|p| real(p)).collect();
+        self.copies
+            .extend(deep.copies.into_iter().filter(|c| !read.contains(&c.path)));
+        self.tokens
+            .extend(deep.tokens.into_iter().filter(|t| !read.contains(&t.path)));
+        self.notes.extend(deep.notes);
+        self.deep = deep.deep;
+    }
+}
+
 /// What one file holds.
 #[derive(Default)]
-struct Found<'k> {
-    ids: Vec<search::Hit>,
+pub(crate) struct Found<'k> {
+    pub(crate) ids: Vec<search::Hit>,
     /// (key ID, line) of each known secret.
-    secrets: Vec<(&'k str, usize)>,
+    pub(crate) secrets: Vec<(&'k str, usize)>,
     /// Lines of session tokens by their look.
-    tokens: Vec<usize>,
+    pub(crate) tokens: Vec<usize>,
 }
 
 impl Found<'_> {
     /// One copy per key, in the order the keys first appear; and the tokens awscheck cannot
     /// tie to a key.
-    fn into_scan(self, path: &Path, kind: PlaceKind, scan: &mut Scan) {
+    pub(crate) fn into_scan(self, path: &Path, kind: PlaceKind, scan: &mut Scan) {
         // (line, key ID, a known secret rather than the ID, a secret beside the ID)
         let mut seen: Vec<(usize, &str, bool, bool)> = self
             .ids
@@ -183,69 +251,6 @@ impl Found<'_> {
                 }),
         );
         scan.copies.extend(copies);
-    }
-}
-
-/// What one file holds. The file is opened once, without waiting (a named pipe put there
-/// would otherwise hold the audit until something writes to it), and only what that handle
-/// says is a regular file is read: a name checked and then opened again can be swapped in
-/// between. `Err(None)`: nothing to read there (missing, or not a regular file the user means
-/// as one); `Err(Some(why))`: it could not be read.
-fn read_file<'k>(path: &Path, known: &'k KnownSecrets) -> Result<Found<'k>, Option<String>> {
-    let mut file = match open_without_waiting(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(None),
-        Err(e) => return Err(Some(e.to_string())),
-    };
-    if !file.metadata().map_err(|e| Some(e.to_string()))?.is_file() {
-        // A folder, FIFO or device where a history file would be: nothing of ours to read.
-        return Err(None);
-    }
-    let limited = &mut (&file).take(MAX_BYTES);
-    if !anything(limited, known).map_err(|e| Some(e.to_string()))? {
-        return Ok(Found::default());
-    }
-    // Rare: a key is in there. Read it whole (within the limit) for lines and secrets.
-    let mut bytes = Vec::new();
-    file.seek(SeekFrom::Start(0))
-        .and_then(|_| file.take(MAX_BYTES).read_to_end(&mut bytes))
-        .map_err(|e| Some(e.to_string()))?;
-    Ok(Found {
-        ids: search::find_keys(&bytes),
-        secrets: known.find(&bytes),
-        tokens: search::find_tokens(&bytes),
-    })
-}
-
-/// Opened for reading without blocking on a named pipe's missing writer, and never as the
-/// controlling terminal. Regular files read the same either way.
-fn open_without_waiting(path: &Path) -> io::Result<File> {
-    use rustix::fs::OFlags;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags((OFlags::NONBLOCK | OFlags::NOCTTY).bits() as i32)
-        .open(path)
-}
-
-/// Whether any key ID, session token or known secret is in the stream, reading it a piece at
-/// a time; the end of each piece is kept so that one cut in two is still seen.
-fn anything(reader: &mut impl Read, known: &KnownSecrets) -> io::Result<bool> {
-    let keep = 160usize.max(known.longest());
-    let mut buffer = vec![0; CHUNK + keep];
-    let mut kept = 0;
-    let found = |bytes: &[u8]| search::contains_key(bytes) || known.any_in(bytes);
-    loop {
-        let read = reader.read(&mut buffer[kept..])?;
-        if read == 0 {
-            return Ok(found(&buffer[..kept]));
-        }
-        let filled = kept + read;
-        if found(&buffer[..filled]) {
-            return Ok(true);
-        }
-        let keep = keep.min(filled);
-        buffer.copy_within(filled - keep..filled, 0);
-        kept = keep;
     }
 }
 
@@ -334,8 +339,9 @@ mod tests {
             let path = target.clone();
             std::thread::spawn(move || {
                 let known = KnownSecrets::default();
+                let mut buffer = read::Buffer::new(&known);
                 // Only whether it returns counts here, not what it found.
-                let _ = read_file(&path, &known).map(|_| ());
+                let _ = read::look(&path, &known, &mut buffer, read::Limit::Skip).map(|_| ());
                 // The test has failed already when nobody receives.
                 let _ = sender.send(());
             });
@@ -346,6 +352,8 @@ mod tests {
         }
         stop.store(true, Ordering::Relaxed);
         swapper.join().unwrap();
-        assert!(read_file(&dir.path().join("missing"), &known).is_err());
+        let mut buffer = read::Buffer::new(&known);
+        let missing = read::look(&dir.path().join("missing"), &known, &mut buffer, read::Limit::Skip);
+        assert!(matches!(missing, Err(None)));
     }
 }

@@ -1,6 +1,7 @@
 //! Where copies of keys are looked for: a fixed, documented list, never a crawl of the home
-//! folder, so the audit stays instant. awscheck's own state folder is on it: its backups and
-//! journal may hold a key it took off the disk.
+//! folder, so the audit stays instant (`audit --deep` and `scan` walk the tree, see
+//! [`super::deep`]). awscheck's own state folder is on it: its backups and journal may hold a
+//! key it took off the disk.
 
 use crate::input::locate::Locations;
 use crate::sys::env::Env;
@@ -21,7 +22,125 @@ pub enum PlaceKind {
     OwnRecord,
     /// A temporary file of awscheck's that a killed run left in its state folder.
     OwnLeftover,
+    /// `*.tf` in the current folder: a provider block with `access_key`.
+    TerraformConfig,
+    /// `*.tfvars` in the current folder.
+    TerraformVariables,
+    /// `~/.m2/settings.xml`: a server's password, as the Maven S3 wagons take keys.
+    MavenSettings,
+    /// `~/.gradle/gradle.properties`.
+    GradleProperties,
+    /// A kubeconfig user's `exec.env`, which EKS's `aws eks get-token` reads.
+    Kubeconfig,
+    /// VS Code's `settings.json`.
+    VsCodeSettings,
+    /// The JetBrains IDEs' AWS Toolkit settings.
+    JetBrainsSettings,
+    /// `~/.docker/config.json`.
+    DockerConfig,
+    /// `*.ipynb` in the current folder: a cell's source and its saved output.
+    Notebook,
+    /// Any other file, found by the deep scan.
+    Found,
 }
+
+impl PlaceKind {
+    /// What the place is, in the finding's words.
+    pub fn name(self) -> &'static str {
+        match self {
+            PlaceKind::BesideTheFiles => "beside the AWS files",
+            PlaceKind::History => "history",
+            PlaceKind::OtherTool => "another tool's credentials",
+            PlaceKind::EnvFile => "env file",
+            PlaceKind::Extra => "named in the settings",
+            PlaceKind::OwnRecord => "awscheck's records",
+            PlaceKind::OwnLeftover => "awscheck's leftover",
+            PlaceKind::TerraformConfig => "Terraform configuration",
+            PlaceKind::TerraformVariables => "Terraform variables",
+            PlaceKind::MavenSettings => "Maven settings",
+            PlaceKind::GradleProperties => "Gradle properties",
+            PlaceKind::Kubeconfig => "kubeconfig exec env",
+            PlaceKind::VsCodeSettings => "VS Code settings",
+            PlaceKind::JetBrainsSettings => "JetBrains AWS settings",
+            PlaceKind::DockerConfig => "Docker config",
+            PlaceKind::Notebook => "Jupyter notebook",
+            PlaceKind::Found => "file",
+        }
+    }
+
+    /// The kind of a file by its name alone, for one the deep scan found anywhere: the kinds
+    /// of the fixed list that a name tells, else [`PlaceKind::Found`].
+    pub fn of_name(path: &Path) -> PlaceKind {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let parent = path
+            .parent()
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let has = |part: &str| path.components().any(|c| c.as_os_str() == part);
+        match (name.as_ref(), parent.as_ref()) {
+            (n, _) if n.ends_with(".tfvars") || n.ends_with(".tfvars.json") => {
+                PlaceKind::TerraformVariables
+            }
+            (n, _) if n.ends_with(".tf") || n.ends_with(".tf.json") => PlaceKind::TerraformConfig,
+            (n, _) if n.ends_with(".ipynb") => PlaceKind::Notebook,
+            (".env" | ".envrc", _) => PlaceKind::EnvFile,
+            (n, _) if n.starts_with(".env.") => PlaceKind::EnvFile,
+            ("settings.xml", ".m2") => PlaceKind::MavenSettings,
+            ("gradle.properties", _) => PlaceKind::GradleProperties,
+            ("config", ".kube") => PlaceKind::Kubeconfig,
+            ("config.json", ".docker") => PlaceKind::DockerConfig,
+            ("settings.json", "User") if has("Code") => PlaceKind::VsCodeSettings,
+            (n, "options") if n.starts_with("aws") && has("JetBrains") => {
+                PlaceKind::JetBrainsSettings
+            }
+            (n, _) if HISTORIES.iter().any(|h| last_part(h) == n) => PlaceKind::History,
+            (n, _) if OTHER_TOOLS.iter().any(|t| last_part(t) == n) => PlaceKind::OtherTool,
+            _ => PlaceKind::Found,
+        }
+    }
+}
+
+fn last_part(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Shell and REPL histories under the home folder.
+const HISTORIES: [&str; 5] = [
+    ".bash_history",
+    ".zsh_history",
+    ".local/share/fish/fish_history",
+    ".python_history",
+    ".node_repl_history",
+];
+
+/// Other tools' credential files under the home folder.
+const OTHER_TOOLS: [&str; 5] = [
+    ".s3cfg",
+    ".boto",
+    ".passwd-s3fs",
+    ".config/rclone/rclone.conf",
+    ".netrc",
+];
+
+/// Other tools' settings under the home folder that take AWS keys.
+const TOOL_SETTINGS: [(&str, PlaceKind); 6] = [
+    (".m2/settings.xml", PlaceKind::MavenSettings),
+    (".gradle/gradle.properties", PlaceKind::GradleProperties),
+    (".kube/config", PlaceKind::Kubeconfig),
+    (".docker/config.json", PlaceKind::DockerConfig),
+    (".config/Code/User/settings.json", PlaceKind::VsCodeSettings),
+    (
+        "Library/Application Support/Code/User/settings.json",
+        PlaceKind::VsCodeSettings,
+    ),
+];
+
+/// Where the JetBrains IDEs keep their settings, one folder per IDE and version.
+const JETBRAINS: [&str; 2] = [".config/JetBrains", "Library/Application Support/JetBrains"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Place {
@@ -64,32 +183,51 @@ pub fn places(
     }
     if let Some(home) = &home {
         let histfile = env.get("HISTFILE").map(PathBuf::from);
-        for path in histfile.into_iter().chain(
-            [
-                ".bash_history",
-                ".zsh_history",
-                ".local/share/fish/fish_history",
-                ".python_history",
-                ".node_repl_history",
-            ]
-            .iter()
-            .map(|name| home.join(name)),
-        ) {
+        for path in histfile
+            .into_iter()
+            .chain(HISTORIES.iter().map(|name| home.join(name)))
+        {
             add(path, PlaceKind::History);
         }
-        for name in [
-            ".s3cfg",
-            ".boto",
-            ".passwd-s3fs",
-            ".config/rclone/rclone.conf",
-            ".netrc",
-        ] {
+        for name in OTHER_TOOLS {
             add(home.join(name), PlaceKind::OtherTool);
+        }
+        for (name, kind) in TOOL_SETTINGS {
+            add(home.join(name), kind);
+        }
+        // `KUBECONFIG` names the kubeconfigs kubectl reads, `:`-separated.
+        for path in env.get("KUBECONFIG").iter().flat_map(|v| v.split(':')) {
+            if !path.is_empty() {
+                add(PathBuf::from(path), PlaceKind::Kubeconfig);
+            }
+        }
+        for folder in JETBRAINS {
+            for ide in folders_in(&home.join(folder)) {
+                for file in files_in(&ide.join("options")) {
+                    let aws = file
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("aws"));
+                    if aws {
+                        add(file, PlaceKind::JetBrainsSettings);
+                    }
+                }
+            }
         }
     }
     if let Some(cwd) = cwd {
         for name in [".env", ".envrc"] {
             add(cwd.join(name), PlaceKind::EnvFile);
+        }
+        // The project folder's Terraform and notebooks: the folder itself only, never deeper,
+        // so the audit stays instant in a large tree.
+        for file in files_in(cwd) {
+            let kind = PlaceKind::of_name(&file);
+            if matches!(
+                kind,
+                PlaceKind::TerraformConfig | PlaceKind::TerraformVariables | PlaceKind::Notebook
+            ) {
+                add(file, kind);
+            }
         }
     }
     if let Some(state) = crate::sys::paths::state_dir(env) {
@@ -121,14 +259,23 @@ pub fn places(
 
 /// The regular files in `folder`, sorted; none when it cannot be read.
 fn files_in(folder: &Path) -> Vec<PathBuf> {
+    entries_in(folder, |t| t.is_file())
+}
+
+/// The folders in `folder` (not links to one), sorted.
+fn folders_in(folder: &Path) -> Vec<PathBuf> {
+    entries_in(folder, |t| t.is_dir())
+}
+
+fn entries_in(folder: &Path, wanted: fn(&std::fs::FileType) -> bool) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return Vec::new();
     };
-    let mut files: Vec<PathBuf> = entries
+    let mut found: Vec<PathBuf> = entries
         .flatten()
-        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|entry| entry.file_type().is_ok_and(|t| wanted(&t)))
         .map(|entry| entry.path())
         .collect();
-    files.sort();
-    files
+    found.sort();
+    found
 }

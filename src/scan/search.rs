@@ -20,6 +20,19 @@ const SECRET_LENGTH: usize = 40;
 /// How many lines after a key ID its secret may be on (an INI section, an `export` list).
 const SECRET_WINDOW: usize = 4;
 
+/// The key IDs of AWS's documentation, copied into countless examples and tests.
+const DOCUMENTED_EXAMPLES: [&str; 3] = [
+    "AKIAIOSFODNN7EXAMPLE",
+    "AKIAI44QH8DHBEXAMPLE",
+    "ASIAIOSFODNN7EXAMPLE",
+];
+
+/// Whether `key_id` is one of AWS's documented example keys: an example, never a leak, unless
+/// a profile holds it.
+pub fn is_documented_example(key_id: &str) -> bool {
+    DOCUMENTED_EXAMPLES.contains(&key_id)
+}
+
 /// One key ID found, and whether its secret sits with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hit {
@@ -41,8 +54,24 @@ pub struct KnownSecrets {
     longest: usize,
     /// Built on first use: most audits find no file to search, and a setup of thousands of
     /// keys would pay for the automaton every run.
-    automaton: std::cell::OnceCell<Option<AhoCorasick>>,
+    automaton: std::sync::OnceLock<Option<AhoCorasick>>,
+    /// The secrets, then every sign of a key ([`SIGNS`]): one pass over a file tells whether
+    /// it is worth a closer look.
+    signs: std::sync::OnceLock<Option<AhoCorasick>>,
 }
+
+/// What marks a key that awscheck may not know: the key ID prefixes and the names a session
+/// token is written under. Each is only a sign; [`KnownSecrets::anything_in`] checks it.
+const SIGNS: [&[u8]; 8] = [
+    KEY_PREFIXES[0],
+    KEY_PREFIXES[1],
+    KEY_PREFIXES[2],
+    KEY_PREFIXES[3],
+    TOKEN_MARKERS[0],
+    TOKEN_MARKERS[1],
+    TOKEN_MARKERS[2],
+    TOKEN_MARKERS[3],
+];
 
 impl std::fmt::Debug for KnownSecrets {
     // Hand-written so that no debug print can show a secret.
@@ -73,29 +102,49 @@ impl KnownSecrets {
             patterns,
             owners,
             longest,
-            automaton: std::cell::OnceCell::new(),
+            automaton: std::sync::OnceLock::new(),
+            signs: std::sync::OnceLock::new(),
         }
     }
 
     fn automaton(&self) -> Option<&AhoCorasick> {
         self.automaton
-            .get_or_init(|| {
-                // Building fails only past limits a few thousand short literals never reach;
-                // no search is then better than no audit.
-                // Leftmost-first, as ripgrep searches many literals: it lets the automaton use
-                // its SIMD prefilter (Teddy), whose speed does not depend on which bytes the
-                // secrets happen to hold. The standard match kind falls back to a rare-byte
-                // prefilter that a history full of the same letters defeats.
-                (!self.patterns.is_empty())
-                    .then(|| {
-                        AhoCorasick::builder()
-                            .match_kind(MatchKind::LeftmostFirst)
-                            .build(&self.patterns)
-                            .ok()
-                    })
-                    .flatten()
-            })
+            .get_or_init(|| build(self.patterns.iter().map(String::as_bytes)))
             .as_ref()
+    }
+
+    fn signs(&self) -> Option<&AhoCorasick> {
+        self.signs
+            .get_or_init(|| build(self.patterns.iter().map(String::as_bytes).chain(SIGNS)))
+            .as_ref()
+    }
+
+    /// Whether `bytes` hold a known secret, a key ID or a session token: the quick first look
+    /// at every file, in one pass however many keys there are.
+    pub fn anything_in(&self, bytes: &[u8]) -> bool {
+        let Some(signs) = self.signs() else {
+            // Past the automaton's limits: the slower look, one sign at a time.
+            return contains_key(bytes) || self.any_in(bytes);
+        };
+        let mut from = 0;
+        while let Some(hit) = signs.find(aho_corasick::Input::new(bytes).range(from..)) {
+            let at = hit.start();
+            let sign = match hit.pattern().as_usize().checked_sub(self.patterns.len()) {
+                None => return true,
+                Some(sign) => sign,
+            };
+            let real = match sign {
+                0..4 => key_id_at(bytes, at).is_some(),
+                _ => token_after(bytes, at, SIGNS[sign].len()),
+            };
+            if real {
+                return true;
+            }
+            // Not a key after all: look again from the next byte, as a secret may start
+            // inside what looked like a sign.
+            from = at + 1;
+        }
+        false
     }
 
     /// The length of the longest secret: what a piece read must overlap the next by.
@@ -121,6 +170,23 @@ impl KnownSecrets {
         }
         found
     }
+}
+
+/// One automaton for many literals. Leftmost-first, as ripgrep searches many literals: it lets
+/// the automaton use its SIMD prefilter (Teddy), whose speed does not depend on which bytes
+/// the secrets happen to hold. The standard match kind falls back to a rare-byte prefilter
+/// that a history full of the same letters defeats. Building fails only past limits a few
+/// thousand short literals never reach; the caller then looks the slower way.
+fn build<'p>(patterns: impl Iterator<Item = &'p [u8]>) -> Option<AhoCorasick> {
+    let patterns: Vec<&[u8]> = patterns.collect();
+    (!patterns.is_empty())
+        .then(|| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(patterns)
+                .ok()
+        })
+        .flatten()
 }
 
 /// Every key ID in `bytes`, in order.
@@ -166,13 +232,7 @@ pub fn find_tokens(bytes: &[u8]) -> Vec<usize> {
     let mut found: Vec<usize> = Vec::new();
     for marker in TOKEN_MARKERS {
         for at in memchr::memmem::find_iter(bytes, marker) {
-            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-            let value = &bytes[at + marker.len()..end];
-            let token = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+' | b'=');
-            let long = value
-                .split(|b| !token(b))
-                .any(|word| word.len() >= TOKEN_MIN_LENGTH);
-            if long {
+            if token_after(bytes, at, marker.len()) {
                 found.push(at);
             }
         }
@@ -189,6 +249,16 @@ pub fn find_tokens(bytes: &[u8]) -> Vec<usize> {
         }
     }
     lines
+}
+
+/// Whether a session token's value follows the marker of `length` bytes at `at`, on its line.
+fn token_after(bytes: &[u8], at: usize, length: usize) -> bool {
+    let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+    let value = &bytes[(at + length).min(end)..end];
+    let token = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+' | b'=');
+    value
+        .split(|b| !token(b))
+        .any(|word| word.len() >= TOKEN_MIN_LENGTH)
 }
 
 /// The key ID starting at `at`, if one does: a documented prefix, then upper-case letters and
@@ -244,13 +314,15 @@ fn names_secret(line: &[u8]) -> bool {
     line.windows(6).any(|w| w.eq_ignore_ascii_case(b"secret"))
 }
 
-/// A word of exactly 40 base64 characters with letters and digits in it.
+/// A word of exactly 40 base64 characters with digits and both cases in it: a secret is
+/// random, and a git commit's 40 lower-case hex digits are not one.
 fn has_secret_word(line: &[u8]) -> bool {
     let base64 = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'+');
     line.split(|b| !base64(b)).any(|word| {
         word.len() == SECRET_LENGTH
             && word.iter().any(u8::is_ascii_digit)
             && word.iter().any(u8::is_ascii_lowercase)
+            && word.iter().any(u8::is_ascii_uppercase)
     })
 }
 

@@ -7,6 +7,7 @@ use crate::audit::severity::Severity;
 use crate::audit::suggest::quote;
 use crate::profiles::model::CredentialKind;
 use crate::scan::places::PlaceKind;
+use crate::scan::search::is_documented_example;
 use crate::scan::Copy;
 use crate::sys::mask::notification_safe;
 
@@ -50,6 +51,12 @@ fn copy_finding(rule: &Rule, ctx: &Context, copy: &Copy) -> Option<Finding> {
     let first = *lines.first()?;
     let shown = ctx.keys.show(&copy.key_id);
     let file = copy.path.display();
+    // The file, and what it is when its name does not say (`~/.m2/settings.xml (Maven
+    // settings)`).
+    let place = match named_kind(copy.kind) {
+        Some(kind) => format!("{file} ({kind})"),
+        None => file.to_string(),
+    };
     let evidence = evidence(copy, &shown);
     if copy.kind == PlaceKind::OwnRecord {
         // awscheck's backups and journal are private (0600 in a 0700 folder) and hold the
@@ -96,11 +103,11 @@ fn copy_finding(rule: &Rule, ctx: &Context, copy: &Copy) -> Option<Finding> {
             let message = if copy.id_lines.is_empty() {
                 // The ID is in the credentials file or the store already; with the secret
                 // beside it anywhere, this copy is a working key.
-                format!("The secret of the key of {noun} {owners} ({shown}) is in {file}, without its key ID")
+                format!("The secret of the key of {noun} {owners} ({shown}) is in {place}, without its key ID")
             } else if copy.with_secret() {
-                format!("The key of {noun} {owners} ({shown}) is also in {file}, with its secret")
+                format!("The key of {noun} {owners} ({shown}) is also in {place}, with its secret")
             } else {
-                format!("The key of {noun} {owners} ({shown}) is also in {file}")
+                format!("The key of {noun} {owners} ({shown}) is also in {place}")
             };
             let finding = rule
                 .finding(message)
@@ -121,11 +128,12 @@ fn copy_finding(rule: &Rule, ctx: &Context, copy: &Copy) -> Option<Finding> {
                 false => finding.severity(Severity::Medium),
             }
         }
-        // A lone ID of a key nobody here holds says nothing; with its secret it is a key.
-        None if !copy.with_secret() => return None,
+        // A lone ID of a key nobody here holds says nothing; with its secret it is a key,
+        // unless it is the example key of AWS's documentation.
+        None if !copy.with_secret() || is_documented_example(&copy.key_id) => return None,
         None => rule
             .finding(format!(
-                "A key no profile here holds ({shown}) is in {file}, with its secret: somebody's live key until proven otherwise"
+                "A key no profile here holds ({shown}) is in {place}, with its secret: somebody's live key until proven otherwise"
             ))
             .severity(Severity::Medium)
             .fix(format!(
@@ -177,6 +185,23 @@ fn lowercase_first(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+/// The kinds of place the finding names beside the file: those of other tools, whose file
+/// names say little (`config`, `settings.json`). Histories, env files and the files beside the
+/// AWS files say what they are by name.
+fn named_kind(kind: PlaceKind) -> Option<&'static str> {
+    match kind {
+        PlaceKind::BesideTheFiles
+        | PlaceKind::History
+        | PlaceKind::OtherTool
+        | PlaceKind::EnvFile
+        | PlaceKind::Extra
+        | PlaceKind::OwnRecord
+        | PlaceKind::OwnLeftover
+        | PlaceKind::Found => None,
+        kind => Some(kind.name()),
     }
 }
 
