@@ -129,15 +129,4 @@ impl fmt::Display for Location<'_> {
     }
 }
 
-/// A count as findings and reports write it: `10000` -> `10,000`.
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
+pub use crate::sys::count::thousands;

@@ -112,7 +112,9 @@ fn audit_with<R>(
         &settings,
         Machine {
             scanning,
-            deep: args.deep.then(|| crate::sys::env::home_dir(env).into_iter().collect()),
+            deep: args
+                .deep
+                .then(|| crate::sys::env::home_dir(env).into_iter().collect()),
             secrets: scanning || args.deep || !args.offline,
         },
         warnings,

@@ -14,6 +14,7 @@ use crate::report::Rows;
 use crate::scan::deep::{size, Searched};
 use crate::scan::search::is_documented_example;
 use crate::scan::Scan;
+use crate::sys::count::count;
 use crate::sys::env::Env;
 use crate::sys::mask::KeyDisplay;
 use crate::sys::paths;
@@ -65,12 +66,17 @@ pub(super) fn scan(
         keys,
     );
     evaluation.findings.retain(|f| f.slug == COPY_RULE);
-    evaluation.suppressed.retain(|s| s.finding.slug == COPY_RULE);
+    evaluation
+        .suppressed
+        .retain(|s| s.finding.slug == COPY_RULE);
     let scan = facts.scan.as_ref().expect("a deep scan was asked for");
     let held: Vec<&str> = model.key_holders().map(|(_, key_id)| key_id).collect();
     let report = Report {
         scan,
-        searched: scan.deep.as_ref().expect("the deep scan says what it searched"),
+        searched: scan
+            .deep
+            .as_ref()
+            .expect("the deep scan says what it searched"),
         examples: examples(scan, &held),
         evaluation: &evaluation,
     };
@@ -189,7 +195,11 @@ impl Report<'_> {
         if !self.scan.notes.is_empty() {
             lines.push(format!(
                 "not searched: {} that could not be read, each named in a warning",
-                count(self.scan.notes.len() as u64, "file or folder", "files or folders")
+                count(
+                    self.scan.notes.len() as u64,
+                    "file or folder",
+                    "files or folders"
+                )
             ));
         }
         lines
@@ -218,16 +228,4 @@ impl Report<'_> {
         serde_json::to_writer_pretty(&mut *out, &document)?;
         out.write_all(b"\n")
     }
-}
-
-/// `1 file`, `12,345 files`.
-fn count(n: u64, one: &str, many: &str) -> String {
-    match n {
-        1 => format!("1 {one}"),
-        _ => format!("{} {many}", thousands(n)),
-    }
-}
-
-fn thousands(n: u64) -> String {
-    crate::audit::finding::thousands(usize::try_from(n).unwrap_or(usize::MAX))
 }

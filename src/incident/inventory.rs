@@ -259,9 +259,7 @@ mod tests {
                     secret_beside: false,
                 },
             ],
-            tokens: Vec::new(),
-            exposed: Vec::new(),
-            notes: Vec::new(),
+            ..Scan::default()
         });
         facts
     }

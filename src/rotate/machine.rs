@@ -26,8 +26,8 @@ use crate::scan::places::PlaceKind;
 use crate::scan::record::{LastDeepScan, DEEP_SCAN_FILE};
 use crate::scan::search::KnownSecrets;
 use crate::sys::crash;
-use crate::sys::state::State;
 use crate::sys::say::say;
+use crate::sys::state::State;
 use aws_credential_types::Credentials;
 use std::path::PathBuf;
 

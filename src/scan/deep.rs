@@ -253,9 +253,7 @@ fn walk(
                 }
                 Ok(Looked::NotAFile) => {}
                 Err(None) => {}
-                Err(Some(why)) => lock(found)
-                    .notes
-                    .push(format!("{}: {why}", path.display())),
+                Err(Some(why)) => lock(found).notes.push(format!("{}: {why}", path.display())),
             }
             WalkState::Continue
         })
@@ -292,7 +290,7 @@ fn show_progress(counts: &Counts, stopped: std::sync::mpsc::Receiver<()>) {
         let _ = write!(
             stderr,
             "\r\x1b[2Ksearching: {} files, {}",
-            crate::audit::finding::thousands(usize::try_from(files).unwrap_or(usize::MAX)),
+            crate::sys::count::thousands(files),
             size(bytes)
         );
         let _ = stderr.flush();

@@ -151,9 +151,13 @@ pub fn deep_scan(
         if let Some(kind) = fixed.get(path) {
             return Some(*kind);
         }
-        if state.as_deref().is_some_and(|state| path.starts_with(state)) {
+        if state
+            .as_deref()
+            .is_some_and(|state| path.starts_with(state))
+        {
             let leftover = path.file_name().is_some_and(|name| {
-                name.to_string_lossy().contains(crate::sys::atomic::TEMP_MARK)
+                name.to_string_lossy()
+                    .contains(crate::sys::atomic::TEMP_MARK)
             });
             return Some(match leftover {
                 true => PlaceKind::OwnLeftover,
@@ -353,7 +357,12 @@ mod tests {
         stop.store(true, Ordering::Relaxed);
         swapper.join().unwrap();
         let mut buffer = read::Buffer::new(&known);
-        let missing = read::look(&dir.path().join("missing"), &known, &mut buffer, read::Limit::Skip);
+        let missing = read::look(
+            &dir.path().join("missing"),
+            &known,
+            &mut buffer,
+            read::Limit::Skip,
+        );
         assert!(matches!(missing, Err(None)));
     }
 }

@@ -5,6 +5,7 @@
 mod bad_input;
 mod commands;
 mod completions;
+mod deep_scan;
 mod missing_files;
 mod readme;
 mod remind;
