@@ -326,3 +326,43 @@ pub fn size(bytes: u64) -> String {
 pub fn limit() -> String {
     size(MAX_BYTES)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skip_entries_match_by_name_by_ending_and_under_home() {
+        let entries: Vec<String> = ["node_modules", ".git/objects", "~/.cache", "/opt/data/"]
+            .map(String::from)
+            .to_vec();
+        let skip = Skip::new(
+            &entries,
+            Some(Path::new("/h")),
+            &[PathBuf::from("/h/.aws/sso/cache")],
+        );
+        let matching = |path: &str| skip.matching(Path::new(path));
+        assert_eq!(matching("/h/p/web/node_modules"), Some("node_modules"));
+        assert_eq!(matching("/h/p/.git/objects"), Some(".git/objects"));
+        assert_eq!(matching("/h/.cache"), Some("~/.cache"));
+        assert_eq!(matching("/opt/data"), Some("/opt/data/"));
+        assert_eq!(matching("/h/.aws/sso/cache"), Some("/h/.aws/sso/cache"));
+        for kept in [
+            "/h/p/.cache",
+            "/h/p/.git",
+            "/h/p/node_modules_old",
+            "/h/objects",
+            "/h/.aws/sso",
+        ] {
+            assert_eq!(matching(kept), None, "{kept}");
+        }
+    }
+
+    #[test]
+    fn sizes_read_as_people_read_them() {
+        assert_eq!(size(512), "512 bytes");
+        assert_eq!(size(3 * 1024 * 1024 + 400 * 1024), "3.4 MiB");
+        assert_eq!(size(MAX_BYTES), "50 MiB");
+        assert_eq!(size(1_300_000_000), "1.2 GiB");
+    }
+}

@@ -279,3 +279,36 @@ fn entries_in(folder: &Path, wanted: fn(&std::fs::FileType) -> bool) -> Vec<Path
     found.sort();
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_found_anywhere_is_named_by_its_kind() {
+        let kind = |path: &str| PlaceKind::of_name(Path::new(path));
+        assert_eq!(kind("/h/p/main.tf"), PlaceKind::TerraformConfig);
+        assert_eq!(kind("/h/p/prod.auto.tfvars"), PlaceKind::TerraformVariables);
+        assert_eq!(kind("/h/p/x.tfvars.json"), PlaceKind::TerraformVariables);
+        assert_eq!(kind("/h/n/Untitled.ipynb"), PlaceKind::Notebook);
+        assert_eq!(kind("/h/p/.env.local"), PlaceKind::EnvFile);
+        assert_eq!(kind("/h/.m2/settings.xml"), PlaceKind::MavenSettings);
+        assert_eq!(kind("/h/p/settings.xml"), PlaceKind::Found);
+        assert_eq!(kind("/h/p/gradle.properties"), PlaceKind::GradleProperties);
+        assert_eq!(kind("/h/.kube/config"), PlaceKind::Kubeconfig);
+        assert_eq!(kind("/h/.docker/config.json"), PlaceKind::DockerConfig);
+        assert_eq!(
+            kind("/h/.config/Code/User/settings.json"),
+            PlaceKind::VsCodeSettings
+        );
+        assert_eq!(
+            kind("/h/.config/JetBrains/PyCharm2024.1/options/aws.xml"),
+            PlaceKind::JetBrainsSettings
+        );
+        assert_eq!(kind("/h/old/.zsh_history"), PlaceKind::History);
+        assert_eq!(kind("/h/old/fish_history"), PlaceKind::History);
+        assert_eq!(kind("/h/old/history"), PlaceKind::Found);
+        assert_eq!(kind("/h/old/rclone.conf"), PlaceKind::OtherTool);
+        assert_eq!(kind("/h/p/notes.txt"), PlaceKind::Found);
+    }
+}

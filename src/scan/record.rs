@@ -62,3 +62,57 @@ impl LastDeepScan {
         self.copies.get(key_id).map(Vec::as_slice)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::Copy;
+
+    #[test]
+    fn copies_are_kept_by_key_id_and_named_only_while_the_scan_is_recent() {
+        let copy = |path: &str, kind, key_id: &str| Copy {
+            path: PathBuf::from(path),
+            kind,
+            key_id: key_id.to_string(),
+            id_lines: vec![3],
+            secret_lines: vec![4],
+            secret_beside: false,
+        };
+        let scan = Scan {
+            copies: vec![
+                copy(
+                    "/h/p/main.tf",
+                    PlaceKind::TerraformConfig,
+                    "AKIAEXAMPLEDEV000001",
+                ),
+                copy(
+                    "/h/.local/state/awscheck/backups/c",
+                    PlaceKind::OwnRecord,
+                    "AKIAEXAMPLEDEV000001",
+                ),
+            ],
+            deep: Some(crate::scan::deep::Searched::default()),
+            ..Scan::default()
+        };
+        let then = Utc::now();
+        let record = LastDeepScan::of(&scan, then).unwrap();
+        let places = record.copies_of("AKIAEXAMPLEDEV000001", then).unwrap();
+        assert_eq!(
+            places,
+            [Place {
+                path: PathBuf::from("/h/p/main.tf"),
+                lines: vec![3, 4],
+                kind: "Terraform configuration".to_string(),
+            }]
+        );
+        assert!(record
+            .copies_of("AKIAEXAMPLEDEV000001", then + Duration::days(6))
+            .is_some());
+        assert!(record
+            .copies_of("AKIAEXAMPLEDEV000001", then + Duration::days(8))
+            .is_none());
+        assert!(record.copies_of("AKIAEXAMPLEOTHER0001", then).is_none());
+        // Only a deep scan is kept.
+        assert!(LastDeepScan::of(&Scan::default(), then).is_none());
+    }
+}

@@ -546,6 +546,19 @@ fn the_copies_of_the_old_key_are_named_when_it_is_done_and_left_alone() {
     let history = home.path().join(".bash_history");
     let before = format!("ls\nexport AWS_ACCESS_KEY_ID={}\n", key.id);
     std::fs::write(&history, &before).unwrap();
+    // Deeper than the fixed list: named from the last deep scan.
+    let script = home.path().join("work/deploy/run.sh");
+    std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nAWS_SECRET_ACCESS_KEY={} ./deploy\n", key.secret),
+    )
+    .unwrap();
+    let scanned = awscheck(home.path(), &emulator.url)
+        .arg("scan")
+        .output()
+        .unwrap();
+    assert_eq!(scanned.status.code(), Some(1), "{}", text(&scanned));
     let output = rotate(home.path(), &emulator, &["--profile", "dev"]);
     let all = text(&output);
     assert!(output.status.success(), "{all}");
@@ -556,7 +569,17 @@ fn the_copies_of_the_old_key_are_named_when_it_is_done_and_left_alone() {
         )),
         "{all}"
     );
+    let words = all.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains(&format!(
+            "The deep scan of {} also saw the old key in {}:2: remove it there too.",
+            chrono::Utc::now().format("%Y-%m-%d"),
+            script.display()
+        )),
+        "{all}"
+    );
     assert!(!all.contains(&key.id));
+    assert!(!all.contains(&key.secret));
     assert_eq!(
         std::fs::read_to_string(&history).unwrap(),
         before,
