@@ -8,6 +8,7 @@ use crate::audit::{self, Evaluation, InputFiles, Inputs, Scope};
 use crate::cli::{AuditArgs, AuditFormat, GlobalArgs};
 use crate::input::locate::Locations;
 use crate::profiles::model::Model;
+use crate::report::deep_scan::DeepScan;
 use crate::report::shown::ShortPaths;
 use crate::report::table::Style;
 use crate::report::{self, ProfileRow, Rows};
@@ -58,6 +59,8 @@ struct Audit<'a> {
     evaluation: Evaluation,
     mode: &'static str,
     fail_on: Severity,
+    /// What `--deep` searched.
+    deep: Option<DeepScan<'a>>,
 }
 
 /// Read the files, gather facts (online unless `--offline`), run the rules. Never prompts and
@@ -149,7 +152,12 @@ fn audit_with<R>(
         profiles: args.profiles.clone(),
     };
     let evaluation = audit::evaluate(&model, &facts, &files.locations, &settings, &scope, keys);
+    let held: Vec<&str> = model.key_holders().map(|(_, key_id)| key_id).collect();
     let mut audit = Audit {
+        deep: facts
+            .scan
+            .as_ref()
+            .and_then(|scan| DeepScan::of(scan, &held)),
         files: &files,
         rows: Rows::new(&model, &files.locations, Some(&facts), keys, &args.profiles),
         evaluation,
@@ -189,7 +197,11 @@ fn write_report<W: Write>(
 ) -> io::Result<()> {
     match args.format {
         AuditFormat::Table => {
-            let heading = heading(audit.files, audit.mode);
+            let mut heading = heading(audit.files, audit.mode);
+            for line in audit.deep.iter().flat_map(|deep| deep.lines("deep scan: ")) {
+                heading.push('\n');
+                heading.push_str(&line);
+            }
             report::table::write_audit(
                 out,
                 &heading,
@@ -209,6 +221,7 @@ fn write_report<W: Write>(
             fail_on: audit.fail_on,
             mode: audit.mode,
             generated_at: now,
+            deep_scan: audit.deep.as_ref(),
         }
         .write(out),
         AuditFormat::Sarif => report::sarif::write(out, &audit.evaluation.findings),
@@ -267,9 +280,11 @@ pub(super) fn machine_facts(
             &known,
             std::io::stderr().is_terminal(),
         );
-        if let Some(record) = crate::scan::record::LastDeepScan::of(&deep, now) {
-            let state = State::new(paths::state_dir(env));
-            state.write(crate::scan::record::DEEP_SCAN_FILE, &record, warnings);
+        use crate::scan::record::{LastDeepScan, DEEP_SCAN_FILE};
+        let state = State::new(paths::state_dir(env));
+        let last: LastDeepScan = state.read(DEEP_SCAN_FILE, warnings);
+        if let Some(record) = last.after(&deep, now) {
+            state.write(DEEP_SCAN_FILE, &record, warnings);
         }
         scan = Some(match scan {
             Some(mut fixed) => {

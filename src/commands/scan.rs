@@ -8,13 +8,10 @@ use crate::audit::settings::Settings;
 use crate::audit::{self, Evaluation, Inputs, Scope};
 use crate::cli::{AuditFormat, GlobalArgs, ScanArgs};
 use crate::profiles::model::Model;
+use crate::report::deep_scan::DeepScan;
 use crate::report::shown::ShortPaths;
 use crate::report::table::{self, Style};
 use crate::report::Rows;
-use crate::scan::deep::{size, Searched};
-use crate::scan::search::is_documented_example;
-use crate::scan::Scan;
-use crate::sys::count::count;
 use crate::sys::env::Env;
 use crate::sys::mask::KeyDisplay;
 use crate::sys::paths;
@@ -72,12 +69,7 @@ pub(super) fn scan(
     let scan = facts.scan.as_ref().expect("a deep scan was asked for");
     let held: Vec<&str> = model.key_holders().map(|(_, key_id)| key_id).collect();
     let report = Report {
-        scan,
-        searched: scan
-            .deep
-            .as_ref()
-            .expect("the deep scan says what it searched"),
-        examples: examples(scan, &held),
+        deep: DeepScan::of(scan, &held).expect("the deep scan says what it searched"),
         evaluation: &evaluation,
     };
     let style = style(global, env, io);
@@ -99,19 +91,8 @@ pub(super) fn scan(
     })
 }
 
-/// Files holding AWS's documentation example key, which no profile here holds: noted, never
-/// reported as a leak.
-fn examples(scan: &Scan, held: &[&str]) -> usize {
-    scan.copies
-        .iter()
-        .filter(|c| is_documented_example(&c.key_id) && !held.contains(&c.key_id.as_str()))
-        .count()
-}
-
 struct Report<'a> {
-    scan: &'a Scan,
-    searched: &'a Searched,
-    examples: usize,
+    deep: DeepScan<'a>,
     evaluation: &'a Evaluation,
 }
 
@@ -124,7 +105,7 @@ impl Report<'_> {
         style: Style,
         paths: &ShortPaths,
     ) -> io::Result<()> {
-        for line in self.lines() {
+        for line in self.deep.lines("awscheck scan: ") {
             table::write_prose(out, &line, style, paths)?;
         }
         writeln!(out)?;
@@ -141,88 +122,21 @@ impl Report<'_> {
         table::write_prose(out, &last, style, paths)
     }
 
-    fn lines(&self) -> Vec<String> {
-        let searched = self.searched;
-        let roots: Vec<String> = searched
-            .roots
-            .iter()
-            .map(|r| r.display().to_string())
-            .collect();
-        let mut lines = vec![format!(
-            "awscheck scan: searched {} ({}) under {} in {:.1} s",
-            count(searched.files, "file", "files"),
-            size(searched.bytes),
-            roots.join(", "),
-            searched.milliseconds as f64 / 1000.0
-        )];
-        let mut left = Vec::new();
-        if searched.binary > 0 {
-            left.push(count(searched.binary, "binary file", "binary files"));
-        }
-        if searched.large > 0 {
-            let files = count(searched.large, "file", "files");
-            left.push(format!("{files} over {}", crate::scan::deep::limit()));
-        }
-        let folders: u64 = searched.skipped.values().sum();
-        if folders > 0 {
-            let names: Vec<String> = searched
-                .skipped
-                .iter()
-                .map(|(entry, count)| match count {
-                    1 => entry.clone(),
-                    _ => format!("{entry} ×{count}"),
-                })
-                .collect();
-            let history = match searched.skipped.contains_key(".git/objects") {
-                true => "; git history is not searched",
-                false => "",
-            };
-            left.push(format!(
-                "{} ({}{history})",
-                count(folders, "folder", "folders"),
-                names.join(", ")
-            ));
-        }
-        if !left.is_empty() {
-            lines.push(format!("skipped: {}", left.join(", ")));
-        }
-        if self.examples > 0 {
-            let files = count(self.examples as u64, "file", "files");
-            lines.push(format!(
-                "noted: AWS's documentation example key (AKIAIOSFODNN7EXAMPLE and the like) in {files}: an example, not a leak"
-            ));
-        }
-        if !self.scan.notes.is_empty() {
-            lines.push(format!(
-                "not searched: {} that could not be read, each named in a warning",
-                count(
-                    self.scan.notes.len() as u64,
-                    "file or folder",
-                    "files or folders"
-                )
-            ));
-        }
-        lines
-    }
-
     fn write_json(&self, out: &mut dyn Write, now: DateTime<Utc>) -> io::Result<()> {
         #[derive(Serialize)]
         struct Document<'a> {
             schema_version: u32,
             awscheck_version: &'static str,
             generated_at: String,
-            searched: &'a Searched,
-            examples: usize,
-            not_searched: &'a [String],
+            #[serde(flatten)]
+            deep: &'a DeepScan<'a>,
             findings: &'a [crate::audit::finding::Finding],
         }
         let document = Document {
             schema_version: crate::report::json::SCHEMA_VERSION,
             awscheck_version: env!("CARGO_PKG_VERSION"),
             generated_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            searched: self.searched,
-            examples: self.examples,
-            not_searched: &self.scan.notes,
+            deep: &self.deep,
             findings: &self.evaluation.findings,
         };
         serde_json::to_writer_pretty(&mut *out, &document)?;

@@ -2,6 +2,7 @@
 //!
 //! `schema_version` changes only when a field is removed or changes meaning.
 
+use super::deep_scan::DeepScan;
 use super::Rows;
 use crate::audit::finding::Finding;
 use crate::audit::severity::Severity;
@@ -27,6 +28,9 @@ struct Head<'a> {
 /// The document's fields after `profiles`.
 #[derive(Serialize)]
 struct Tail<'a> {
+    /// With `--deep` only, so that an audit's document is otherwise unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deep_scan: Option<&'a DeepScan<'a>>,
     findings: &'a [Finding],
     suppressed: Vec<SuppressedEntry<'a>>,
     summary: Summary,
@@ -63,6 +67,7 @@ pub struct AuditJson<'a> {
     pub fail_on: Severity,
     pub mode: &'static str,
     pub generated_at: chrono::DateTime<chrono::Utc>,
+    pub deep_scan: Option<&'a DeepScan<'a>>,
 }
 
 impl AuditJson<'_> {
@@ -108,6 +113,7 @@ impl AuditJson<'_> {
             selected_profile: &self.locations.selected_profile,
         };
         let tail = Tail {
+            deep_scan: self.deep_scan,
             findings: &self.evaluation.findings,
             suppressed: self
                 .evaluation
@@ -205,6 +211,7 @@ mod tests {
                 fail_on: Severity::High,
                 mode: "offline",
                 generated_at: chrono::DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+                deep_scan: None,
             };
             let mut written = Vec::new();
             document.write(&mut written).unwrap();

@@ -3,6 +3,7 @@
 //! gathered; they never see a secret, and key IDs reach them already masked or revealed.
 
 pub mod cells;
+pub mod deep_scan;
 pub mod findings;
 pub mod inventory;
 pub mod json;

@@ -548,9 +548,8 @@ impl<'r, 'c> Rotation<'r, 'c> {
         // is recent. A damaged record only means none are named.
         let last: LastDeepScan =
             State::new(Some(self.ctx.state_dir.clone())).read(DEEP_SCAN_FILE, &mut Vec::new());
-        let seen: Vec<String> = last
-            .copies_of(old, self.ctx.now)
-            .unwrap_or_default()
+        let deep = last.copies_of(old, self.ctx.now);
+        let seen: Vec<String> = deep
             .iter()
             .flat_map(|copy| {
                 copy.lines
@@ -559,7 +558,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
             })
             .filter(|place| !places.contains(place))
             .collect();
-        if let (false, Some(time)) = (seen.is_empty(), last.time) {
+        if let (false, Some(time)) = (seen.is_empty(), deep.iter().map(|c| c.seen).min()) {
             self.say(format!(
                 "The deep scan of {} also saw the old key in {}: remove it there too.",
                 time.format("%Y-%m-%d"),

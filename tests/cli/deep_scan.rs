@@ -242,7 +242,30 @@ fn a_deep_scan_finds_every_copy_names_its_kind_and_profile_and_skips_what_it_mus
         .cmd()
         .args(["audit", "--offline", "--deep", "--format", "json"]))
     .expect_code(1);
-    assert_every_copy(&readable(copies(home, &audit.json())), &audit.stdout);
+    let document = audit.json();
+    assert_every_copy(&readable(copies(home, &document)), &audit.stdout);
+    assert_eq!(
+        document["deep_scan"]["searched"]["large"], 1,
+        "{}",
+        audit.stdout
+    );
+    let table = run(home
+        .cmd()
+        .args(["audit", "--offline", "--deep"])
+        .env("COLUMNS", "200"))
+    .expect_code(1);
+    assert!(
+        table
+            .stdout
+            .lines()
+            .nth(1)
+            .is_some_and(|line| line.starts_with("deep scan: searched ")),
+        "{}",
+        table.stdout
+    );
+    // Without --deep the document is as it always was.
+    let plain = run(home.cmd().args(["audit", "--offline", "--format", "json"])).expect_code(1);
+    assert!(plain.json().get("deep_scan").is_none());
 
     // Named paths are searched instead of the home folder.
     let some = run(home
