@@ -33,6 +33,16 @@ pub(super) fn scan(
     let inputs = Inputs::load(env, &overrides(global))?;
     let set = inputs.profile_set()?;
     let model = Model::build(&set);
+    // A path named on the command line that is not there is a typo, as it is to ripgrep.
+    for path in &args.paths {
+        if let Err(e) = std::fs::symlink_metadata(path) {
+            return Err(AppError::Usage(format!(
+                "cannot search {}: {}",
+                path.display(),
+                crate::scan::reason(&e)
+            )));
+        }
+    }
     let roots = match args.paths.is_empty() {
         false => args.paths.clone(),
         true => match crate::sys::env::home_dir(env) {

@@ -12,6 +12,7 @@
 pub mod deep;
 pub mod places;
 mod read;
+pub use read::reason;
 pub mod record;
 pub mod search;
 
