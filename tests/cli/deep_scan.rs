@@ -409,6 +409,13 @@ fn ordinary_source_with_example_keys_is_no_finding() {
         "{}",
         table.stdout
     );
+    // A path that is not there is a typo, and says so.
+    let typo = run(home.cmd().arg("scan").arg(home.join("scr"))).expect_code(2);
+    assert!(
+        typo.stderr.trim_end().ends_with("/scr: not found"),
+        "{}",
+        typo.stderr
+    );
 }
 
 #[test]
