@@ -76,20 +76,20 @@ pub struct Skip {
 
 impl Skip {
     /// From the settings' entries (or [`DEFAULT_SKIP`]); `never` are folders left out
-    /// whatever the settings say.
-    pub fn new(entries: &[String], home: Option<&Path>, never: &[PathBuf]) -> Skip {
+    /// whatever the settings say. `homes` are the home folder as named and as resolved, since
+    /// a root may be given either way.
+    pub fn new(entries: &[String], homes: &[PathBuf], never: &[PathBuf]) -> Skip {
         let mut skip = Skip {
             names: Vec::new(),
             endings: Vec::new(),
-            exact: never
-                .iter()
-                .map(|path| (path.clone(), path.display().to_string()))
-                .collect(),
+            // No entry to count them under: they are not skipped for their size but never
+            // searched, as the two shared files are not.
+            exact: never.iter().map(|path| (path.clone(), String::new())).collect(),
         };
         for entry in entries {
             let trimmed = entry.trim_end_matches('/');
             if let Some(rest) = trimmed.strip_prefix("~/") {
-                if let Some(home) = home {
+                for home in homes {
                     skip.exact.push((home.join(rest), entry.clone()));
                 }
             } else if trimmed.starts_with('/') {
@@ -212,7 +212,9 @@ fn walk(
         let folder = entry.file_type().is_some_and(|t| t.is_dir()) && entry.depth() > 0;
         match folder.then(|| skip.matching(entry.path())).flatten() {
             Some(entry) => {
-                *lock(&skipped).entry(entry.to_string()).or_default() += 1;
+                if !entry.is_empty() {
+                    *lock(&skipped).entry(entry.to_string()).or_default() += 1;
+                }
                 false
             }
             None => true,
@@ -336,17 +338,15 @@ mod tests {
         let entries: Vec<String> = ["node_modules", ".git/objects", "~/.cache", "/opt/data/"]
             .map(String::from)
             .to_vec();
-        let skip = Skip::new(
-            &entries,
-            Some(Path::new("/h")),
-            &[PathBuf::from("/h/.aws/sso/cache")],
-        );
+        let homes = [PathBuf::from("/h"), PathBuf::from("/real/h")];
+        let skip = Skip::new(&entries, &homes, &[PathBuf::from("/h/.aws/sso/cache")]);
         let matching = |path: &str| skip.matching(Path::new(path));
         assert_eq!(matching("/h/p/web/node_modules"), Some("node_modules"));
         assert_eq!(matching("/h/p/.git/objects"), Some(".git/objects"));
         assert_eq!(matching("/h/.cache"), Some("~/.cache"));
+        assert_eq!(matching("/real/h/.cache"), Some("~/.cache"));
         assert_eq!(matching("/opt/data"), Some("/opt/data/"));
-        assert_eq!(matching("/h/.aws/sso/cache"), Some("/h/.aws/sso/cache"));
+        assert_eq!(matching("/h/.aws/sso/cache"), Some(""));
         for kept in [
             "/h/p/.cache",
             "/h/p/.git",

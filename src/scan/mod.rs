@@ -140,9 +140,12 @@ pub fn deep_scan(
         real(&locations.credentials.path),
     ];
     let state = crate::sys::paths::state_dir(env).map(|dir| real(&dir));
-    let never: Vec<PathBuf> = home
+    // The home folder as named and as resolved: a root may be given either way.
+    let mut homes: Vec<PathBuf> = home.iter().flat_map(|h| [h.clone(), real(h)]).collect();
+    homes.dedup();
+    let never: Vec<PathBuf> = homes
         .iter()
-        .flat_map(|home| places::CACHES.map(|cache| real(&home.join(".aws").join(cache))))
+        .flat_map(|home| places::CACHES.map(|cache| home.join(".aws").join(cache)))
         .collect();
     let kind_of = |path: &Path| -> Option<PlaceKind> {
         let path = &real(path);
@@ -167,7 +170,7 @@ pub fn deep_scan(
         }
         Some(PlaceKind::of_name(path))
     };
-    let skip = deep::Skip::new(skip, home.map(|h| real(&h)).as_deref(), &never);
+    let skip = deep::Skip::new(skip, &homes, &never);
     deep::scan(roots, &skip, known, &kind_of, progress)
 }
 

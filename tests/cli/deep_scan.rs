@@ -3,7 +3,8 @@
 //! loop, a FIFO, a 60 MB file, a binary file, an unreadable folder).
 
 use crate::support::{
-    assert_no_secret, long_term_key_id, masked, run, secret_key, session_token, Home,
+    assert_no_secret, long_term_key_id, masked, run, secret_key, session_key_id, session_token,
+    Home,
 };
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -71,7 +72,17 @@ fn planted_home() -> Planted {
             format!("{{\"key\": \"{dev}\", \"secret\": \"{dev_secret}\"}}\n"),
         ),
         ("work/clients/acme/api/.gitignore", "secrets.local.json\n.env\n".to_string()),
-        // Never searched: dependencies, and git's object store.
+        // Never searched: the AWS CLI's cache of a role's live session (the audit checks who
+        // can read it), dependencies, and git's object store.
+        (
+            ".aws/cli/cache/5d2c1f.json",
+            format!(
+                "{{\"Credentials\": {{\"AccessKeyId\": \"{}\", \"SecretAccessKey\": \"{}\", \"SessionToken\": \"{}\"}}}}\n",
+                session_key_id("role"),
+                secret_key("role"),
+                session_token("role")
+            ),
+        ),
         (
             "work/clients/acme/api/node_modules/leaky/index.js",
             format!("module.exports = '{dev}';\n"),
@@ -105,7 +116,12 @@ fn planted_home() -> Planted {
     home.write("work/locked/notes.txt", format!("{dev}\n"));
     fs::set_permissions(home.join("work/locked"), PermissionsExt::from_mode(0o000)).unwrap();
     Planted {
-        secrets: vec![dev_secret, ci_secret, session_token("none")],
+        secrets: vec![
+            dev_secret,
+            ci_secret,
+            secret_key("role"),
+            session_token("role"),
+        ],
         dev,
         home,
     }
