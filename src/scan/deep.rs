@@ -84,7 +84,10 @@ impl Skip {
             endings: Vec::new(),
             // No entry to count them under: they are not skipped for their size but never
             // searched, as the two shared files are not.
-            exact: never.iter().map(|path| (path.clone(), String::new())).collect(),
+            exact: never
+                .iter()
+                .map(|path| (path.clone(), String::new()))
+                .collect(),
         };
         for entry in entries {
             let trimmed = entry.trim_end_matches('/');

@@ -285,6 +285,61 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_fixed_list_has_other_tools_settings_and_the_project_folders_files() {
+        let home = tempfile::tempdir().unwrap();
+        let project = home.path().join("proj");
+        for file in [
+            "proj/main.tf",
+            "proj/prod.tfvars",
+            "proj/explore.ipynb",
+            "proj/README.md",
+            "proj/modules/vpc/main.tf",
+            ".config/JetBrains/GoLand2024.2/options/aws.xml",
+            ".config/JetBrains/GoLand2024.2/options/editor.xml",
+        ] {
+            let path = home.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        }
+        let h = home.path().to_str().unwrap();
+        let env = Env::from_pairs([("HOME", h), ("KUBECONFIG", "/k/a.yaml::/k/b.yaml")]);
+        let locations = crate::input::locate::locate(&env, &Default::default());
+        let places = places(&env, &locations, Some(&project), &[]);
+        let kind_of = |path: &Path| places.iter().find(|p| p.path == path).map(|p| p.kind);
+        let at = |rel: &str| home.path().join(rel);
+        for (path, kind) in [
+            (at("proj/main.tf"), PlaceKind::TerraformConfig),
+            (at("proj/prod.tfvars"), PlaceKind::TerraformVariables),
+            (at("proj/explore.ipynb"), PlaceKind::Notebook),
+            (at(".m2/settings.xml"), PlaceKind::MavenSettings),
+            (at(".gradle/gradle.properties"), PlaceKind::GradleProperties),
+            (at(".kube/config"), PlaceKind::Kubeconfig),
+            (PathBuf::from("/k/a.yaml"), PlaceKind::Kubeconfig),
+            (PathBuf::from("/k/b.yaml"), PlaceKind::Kubeconfig),
+            (at(".docker/config.json"), PlaceKind::DockerConfig),
+            (
+                at(".config/Code/User/settings.json"),
+                PlaceKind::VsCodeSettings,
+            ),
+            (
+                at(".config/JetBrains/GoLand2024.2/options/aws.xml"),
+                PlaceKind::JetBrainsSettings,
+            ),
+        ] {
+            assert_eq!(kind_of(&path), Some(kind), "{}", path.display());
+        }
+        // The project folder itself only, and only the kinds that are listed.
+        for path in [
+            at("proj/README.md"),
+            at("proj/modules/vpc/main.tf"),
+            at(".config/JetBrains/GoLand2024.2/options/editor.xml"),
+        ] {
+            assert_eq!(kind_of(&path), None, "{}", path.display());
+        }
+        assert!(!places.iter().any(|p| p.path.as_os_str().is_empty()));
+    }
+
+    #[test]
     fn a_file_found_anywhere_is_named_by_its_kind() {
         let kind = |path: &str| PlaceKind::of_name(Path::new(path));
         assert_eq!(kind("/h/p/main.tf"), PlaceKind::TerraformConfig);
