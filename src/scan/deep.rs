@@ -147,30 +147,45 @@ pub fn scan(
     let skipped: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
     let found = Mutex::new(Scan::default());
     // Each root once, as given: a root that is a link (a home folder on another disk) is
-    // walked, and nothing under it is followed.
-    let mut roots_seen: Vec<PathBuf> = Vec::new();
-    let mut real_roots = Vec::new();
+    // walked, and nothing under it is followed. A root inside another is walked with it.
+    let mut real_roots: Vec<(PathBuf, PathBuf)> = Vec::new();
     for root in roots {
         match std::fs::canonicalize(root) {
-            Ok(real) if !real_roots.contains(&real) => {
-                real_roots.push(real);
-                roots_seen.push(std::path::absolute(root).unwrap_or_else(|_| root.clone()));
+            Ok(real) => {
+                let given = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+                real_roots.push((real, given));
             }
-            Ok(_) => {}
             Err(e) => lock(&found)
                 .notes
                 .push(format!("{}: {}", root.display(), read::reason(&e))),
         }
     }
+    let roots_seen: Vec<PathBuf> = real_roots
+        .iter()
+        .enumerate()
+        .filter(|(i, (real, _))| {
+            !real_roots
+                .iter()
+                .enumerate()
+                .any(|(j, (other, _))| real.starts_with(other) && (real != other || j < *i))
+        })
+        .map(|(_, (_, given))| given.clone())
+        .collect();
     std::thread::scope(|scope| {
         let done = progress.then(|| {
             let (stop, stopped) = std::sync::mpsc::channel::<()>();
             scope.spawn(|| show_progress(&counts, stopped));
             stop
         });
-        for root in &roots_seen {
-            walk(root, &skip, known, kind_of, &counts, &skipped, &found);
-        }
+        walk(
+            &roots_seen,
+            &skip,
+            known,
+            kind_of,
+            &counts,
+            &skipped,
+            &found,
+        );
         drop(done);
     });
     let mut scan = found.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -197,7 +212,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn walk(
-    root: &Path,
+    roots: &[PathBuf],
     skip: &Arc<Skip>,
     known: &KnownSecrets,
     kind_of: &(dyn Fn(&Path) -> Option<PlaceKind> + Sync),
@@ -205,7 +220,13 @@ fn walk(
     skipped: &Arc<Mutex<BTreeMap<String, u64>>>,
     found: &Mutex<Scan>,
 ) {
-    let mut builder = WalkBuilder::new(root);
+    let Some((first, rest)) = roots.split_first() else {
+        return;
+    };
+    let mut builder = WalkBuilder::new(first);
+    for root in rest {
+        builder.add(root);
+    }
     builder
         .standard_filters(false)
         .follow_links(false)

@@ -283,12 +283,14 @@ fn a_deep_scan_finds_every_copy_names_its_kind_and_profile_and_skips_what_it_mus
     let plain = run(home.cmd().args(["audit", "--offline", "--format", "json"])).expect_code(1);
     assert!(plain.json().get("deep_scan").is_none());
 
-    // Named paths are searched instead of the home folder.
+    // Named paths are searched instead of the home folder, each file once.
     let some = run(home
         .cmd()
         .args(["scan", "--format", "json"])
         .arg(home.join("proj"))
-        .arg(home.join(".m2")))
+        .arg(home.join(".m2"))
+        // Inside another path: searched once.
+        .arg(home.join("proj/main.tf")))
     .expect_code(1);
     let files: Vec<String> = copies(home, &some.json())
         .into_iter()
