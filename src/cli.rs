@@ -164,6 +164,9 @@ pub struct IncidentArgs {
     /// Do not look for copies of keys outside the two files (and so for stray keys).
     #[arg(long)]
     pub no_scan: bool,
+    /// Look for copies and stray keys in every file under the home folder (as `awscheck scan`).
+    #[arg(long, conflicts_with = "no_scan")]
+    pub deep: bool,
     /// Show access key IDs in full instead of masked.
     #[arg(long)]
     pub show_key_ids: bool,

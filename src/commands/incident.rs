@@ -45,7 +45,9 @@ pub(super) fn incident(
     };
     let machine = Machine {
         scanning: !args.no_scan && settings.scan.enabled != Some(false),
-        deep: None,
+        deep: args
+            .deep
+            .then(|| crate::sys::env::home_dir(env).into_iter().collect()),
         secrets: true,
     };
     let (facts, stored) = machine_facts(env, &inputs, &model, &settings, machine, io.warnings, now);

@@ -228,6 +228,30 @@ fn a_stray_key_in_a_shell_history_is_looked_up_through_a_key_of_its_account() {
         "{}",
         run.text
     );
+
+    // Deeper than the fixed list, the deep scan finds another copy of it.
+    let deploy = home.path().join("work/old/deploy.env");
+    std::fs::create_dir_all(deploy.parent().unwrap()).unwrap();
+    std::fs::write(
+        &deploy,
+        format!(
+            "AWS_SECRET_ACCESS_KEY={}
+AWS_ACCESS_KEY_ID={}
+",
+            stray.secret, stray.id
+        ),
+    )
+    .unwrap();
+    assert!(!run.text.contains("deploy.env"), "{}", run.text);
+    let deep = incident(home.path(), &emulator, &["--deep"]);
+    assert_eq!(deep.code, Some(1), "{}\n{}", deep.text, deep.stderr);
+    assert!(
+        deep.text.contains("~/work/old/deploy.env:2"),
+        "{}",
+        deep.text
+    );
+    assert!(deep.text.contains("1 stray key in a copy"), "{}", deep.text);
+    assert_no_secret(&(deep.text.clone() + &deep.stderr), &[&dev, &stray]);
 }
 
 #[test]
