@@ -383,6 +383,24 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_the_walk_cannot_enter_is_one_line_with_its_path() {
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        let error = ignore::Error::WithDepth {
+            depth: 2,
+            err: Box::new(ignore::Error::WithPath {
+                path: PathBuf::from("/h/locked"),
+                err: Box::new(ignore::Error::Io(denied)),
+            }),
+        };
+        assert_eq!(walk_note(&error), "/h/locked: permission denied");
+        let looped = ignore::Error::Loop {
+            ancestor: PathBuf::from("/h"),
+            child: PathBuf::from("/h/a/back"),
+        };
+        assert_eq!(walk_note(&looped), "/h/a/back: a link loop, not followed");
+    }
+
+    #[test]
     fn sizes_read_as_people_read_them() {
         assert_eq!(size(512), "512 bytes");
         assert_eq!(size(3 * 1024 * 1024 + 400 * 1024), "3.4 MiB");

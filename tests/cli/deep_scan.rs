@@ -492,3 +492,85 @@ fn the_skip_list_comes_from_the_settings() {
     );
     assert_eq!(files(&home), ["node_modules/a.js"]);
 }
+
+/// A folder the user may not enter is one note, with nothing under it read. Root enters any
+/// folder, so as root the scan runs as `nobody` (setpriv, from util-linux).
+#[test]
+fn a_folder_that_cannot_be_read_is_one_note() {
+    let home = Home::new();
+    let dev = long_term_key_id("dev");
+    home.credentials(&format!(
+        "[dev]\naws_access_key_id = {dev}\naws_secret_access_key = {}\n",
+        secret_key("dev")
+    ));
+    home.write("open/notes.txt", format!("{dev}\n"));
+    home.write("locked/inner/notes.txt", format!("{dev}\n"));
+    fs::set_permissions(home.join("locked"), PermissionsExt::from_mode(0o000)).unwrap();
+    // Everyone may read the rest, for `nobody`.
+    for folder in [".", ".aws", "open"] {
+        fs::set_permissions(home.join(folder), PermissionsExt::from_mode(0o755)).unwrap();
+    }
+    for file in [".aws/credentials", "open/notes.txt"] {
+        fs::set_permissions(home.join(file), PermissionsExt::from_mode(0o644)).unwrap();
+    }
+    let as_root = fs::read_dir(home.join("locked")).is_ok();
+    let mut cmd = home.cmd();
+    if as_root {
+        let binary = assert_cmd::cargo::cargo_bin("awscheck");
+        let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists());
+        let Some(setpriv) = setpriv else {
+            eprintln!(
+                "note: running as root without setpriv: the folder cannot be made unreadable"
+            );
+            return;
+        };
+        // The binary must be reachable by `nobody` too.
+        let reachable = std::process::Command::new(setpriv)
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&binary)
+            .arg("--version")
+            .status()
+            .is_ok_and(|s| s.success());
+        if !reachable {
+            eprintln!("note: `nobody` cannot run {}: skipping", binary.display());
+            return;
+        }
+        cmd = assert_cmd::Command::new(setpriv);
+        cmd.env_clear()
+            .env("HOME", home.path())
+            .env("AWSCHECK_STATE_DIR", "/nonexistent/awscheck-state")
+            .current_dir(home.path())
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&binary)
+            .timeout(std::time::Duration::from_secs(60));
+    }
+    let out = run(cmd.args(["scan", "--format", "json"])).expect_code(1);
+    let document = out.json();
+    assert_eq!(
+        copies(&home, &document)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        ["open/notes.txt"],
+        "{}",
+        out.stdout
+    );
+    let notes = document["not_searched"].as_array().unwrap();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0]
+            .as_str()
+            .unwrap()
+            .ends_with("/locked: permission denied"),
+        "{notes:?}"
+    );
+    let warnings: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("not scanned"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", out.stderr);
+    fs::set_permissions(home.join("locked"), PermissionsExt::from_mode(0o700)).unwrap();
+}
