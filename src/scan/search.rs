@@ -133,9 +133,9 @@ impl KnownSecrets {
                 None => return true,
                 Some(sign) => sign,
             };
-            let real = match sign {
-                0..4 => key_id_at(bytes, at).is_some(),
-                _ => token_after(bytes, at, SIGNS[sign].len()),
+            let real = match sign < KEY_PREFIXES.len() {
+                true => key_id_at(bytes, at).is_some(),
+                false => token_after(bytes, at, SIGNS[sign].len()),
             };
             if real {
                 return true;
@@ -395,7 +395,16 @@ mod tests {
         );
         assert_eq!(known.longest(), token.len());
         assert!(!known.any_in(b"export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG"));
+        // The quick look sees the same, and what only looks like a key is not one.
+        assert!(known.anything_in(text.as_bytes()));
+        assert!(known.anything_in(format!("x={ID} y").as_bytes()));
+        assert!(!known.anything_in(b"const PREFIX = \"AKIA\"; ACCA1234 session_token: short"));
+        // A secret that starts inside what looked like a key ID's prefix.
+        let odd = "KIAq8uD0cEXAMPLEsecretVALUEq8uD0cEXAMPL";
+        let inside = KnownSecrets::new([("AKIAODDSECRETKEY0001", odd)]);
+        assert!(inside.anything_in(format!("A{odd}").as_bytes()));
         let none = KnownSecrets::new([]);
+        assert!(none.anything_in(format!("x={ID} y").as_bytes()));
         assert!(!none.any_in(text.as_bytes()) && none.find(text.as_bytes()).is_empty());
         assert!(!format!("{known:?}").contains(SECRET));
     }
