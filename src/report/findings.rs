@@ -104,7 +104,15 @@ impl Look<'_> {
         let count = group.findings.len();
         let mut places_shown = false;
         if count > 1 {
-            let noun = match group.machine_wide() {
+            // A profile named on two lines (a key copied to two files) makes them places.
+            let mut profiles: Vec<Option<&str>> = group
+                .findings
+                .iter()
+                .map(|f| f.profile.as_deref())
+                .collect();
+            profiles.sort_unstable();
+            profiles.dedup();
+            let noun = match group.machine_wide() || profiles.len() < count {
                 true => "places",
                 false => "profiles",
             };

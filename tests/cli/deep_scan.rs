@@ -252,6 +252,14 @@ fn a_deep_scan_finds_every_copy_names_its_kind_and_profile_and_skips_what_it_mus
         "{}",
         table.stdout
     );
+    // One profile's key in many files: places, not profiles.
+    assert!(
+        table
+            .stdout
+            .contains("high AK024 key-copied-outside-credentials · 11 places"),
+        "{}",
+        table.stdout
+    );
 
     // `audit --deep` finds the same, with the rest of the audit.
     let audit = run(home
