@@ -30,6 +30,10 @@ pub struct Finding {
     /// (`reminder` in its file) need the numbers of this finding; never a secret or a line.
     #[serde(skip)]
     pub reminder: Option<String>,
+    /// What the file is when its name does not say (`kubeconfig exec env`), for a group's
+    /// place line; the message says it too.
+    #[serde(skip)]
+    pub file_kind: Option<&'static str>,
 }
 
 impl Finding {
@@ -49,6 +53,7 @@ impl Finding {
                 .as_deref()
                 .map(|fix| Cow::Borrowed(fix.trim())),
             reminder: None,
+            file_kind: None,
         }
     }
 
@@ -86,6 +91,11 @@ impl Finding {
 
     pub fn reminder(mut self, reminder: impl Into<String>) -> Self {
         self.reminder = Some(reminder.into());
+        self
+    }
+
+    pub fn file_kind(mut self, kind: &'static str) -> Self {
+        self.file_kind = Some(kind);
         self
     }
 

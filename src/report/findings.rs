@@ -309,7 +309,7 @@ impl Look<'_> {
             .findings
             .iter()
             .map(|finding| {
-                let location = match (&finding.file, finding.line) {
+                let mut location = match (&finding.file, finding.line) {
                     (Some(file), Some(line)) => {
                         let shown = files.entry(file).or_insert_with(|| {
                             self.paths.shorten(&file.display().to_string()).into_owned()
@@ -318,6 +318,9 @@ impl Look<'_> {
                     }
                     _ => self.location(finding),
                 };
+                if let Some(kind) = finding.file_kind {
+                    location = format!("{location} ({kind})");
+                }
                 let (profile, key) = self.profile_and_key(finding);
                 [profile, location, key]
             })

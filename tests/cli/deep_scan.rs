@@ -260,6 +260,14 @@ fn a_deep_scan_finds_every_copy_names_its_kind_and_profile_and_skips_what_it_mus
         "{}",
         table.stdout
     );
+    // Each place line says what a file whose name says little is.
+    assert!(
+        table
+            .stdout
+            .contains("~/.kube/config:10 (kubeconfig exec env)"),
+        "{}",
+        table.stdout
+    );
 
     // `audit --deep` finds the same, with the rest of the audit.
     let audit = run(home

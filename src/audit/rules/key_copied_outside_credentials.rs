@@ -142,7 +142,11 @@ fn copy_finding(rule: &Rule, ctx: &Context, copy: &Copy) -> Option<Finding> {
                 history_advice(copy.kind)
             )),
     };
-    Some(finding.evidence(evidence).at(&copy.path, Some(first)))
+    let finding = finding.evidence(evidence).at(&copy.path, Some(first));
+    Some(match named_kind(copy.kind) {
+        Some(kind) => finding.file_kind(kind),
+        None => finding,
+    })
 }
 
 /// Where the ID and the secret are: `AKIA…0240 on line 2, its secret on line 3`.
