@@ -194,8 +194,17 @@ pub fn scan(
     scan.tokens
         .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     scan.notes.sort();
+    // A folder with its trailing `/`, as a person reads it (`~/`, not the home folder's full
+    // path).
+    let roots = roots_seen
+        .into_iter()
+        .map(|root| match root.is_dir() {
+            true => root.join(""),
+            false => root,
+        })
+        .collect();
     scan.deep = Some(Searched {
-        roots: roots_seen,
+        roots,
         files: counts.files.into_inner(),
         bytes: counts.bytes.into_inner(),
         binary: counts.binary.into_inner(),

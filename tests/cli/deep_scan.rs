@@ -252,6 +252,12 @@ fn a_deep_scan_finds_every_copy_names_its_kind_and_profile_and_skips_what_it_mus
         "{}",
         table.stdout
     );
+    assert!(
+        table.stdout.starts_with("awscheck scan: searched ")
+            && table.stdout.contains(" under ~/ in "),
+        "{}",
+        table.stdout
+    );
     // One profile's key in many files: places, not profiles.
     assert!(
         table
