@@ -138,5 +138,3 @@ impl fmt::Display for Location<'_> {
         }
     }
 }
-
-pub use crate::sys::count::thousands;

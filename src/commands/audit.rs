@@ -152,12 +152,11 @@ fn audit_with<R>(
         profiles: args.profiles.clone(),
     };
     let evaluation = audit::evaluate(&model, &facts, &files.locations, &settings, &scope, keys);
-    let held: Vec<&str> = model.key_holders().map(|(_, key_id)| key_id).collect();
     let mut audit = Audit {
         deep: facts
             .scan
             .as_ref()
-            .and_then(|scan| DeepScan::of(scan, &held)),
+            .and_then(|scan| DeepScan::of(scan, &model)),
         files: &files,
         rows: Rows::new(&model, &files.locations, Some(&facts), keys, &args.profiles),
         evaluation,
@@ -288,16 +287,7 @@ pub(super) fn machine_facts(
         }
         scan = Some(match scan {
             Some(mut fixed) => {
-                let read: Vec<std::path::PathBuf> = crate::scan::places::places(
-                    env,
-                    &inputs.locations,
-                    cwd.as_deref(),
-                    &settings.scan.extra_paths,
-                )
-                .into_iter()
-                .map(|place| place.path)
-                .collect();
-                fixed.add_deep(deep, &read);
+                fixed.add_deep(deep);
                 fixed
             }
             None => deep,

@@ -77,9 +77,8 @@ pub(super) fn scan(
         .suppressed
         .retain(|s| s.finding.slug == COPY_RULE);
     let scan = facts.scan.as_ref().expect("a deep scan was asked for");
-    let held: Vec<&str> = model.key_holders().map(|(_, key_id)| key_id).collect();
     let report = Report {
-        deep: DeepScan::of(scan, &held).expect("the deep scan says what it searched"),
+        deep: DeepScan::of(scan, &model).expect("the deep scan says what it searched"),
         evaluation: &evaluation,
     };
     let style = style(global, env, io);

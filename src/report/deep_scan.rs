@@ -1,6 +1,7 @@
 //! What a deep scan covered, for `awscheck scan` and `audit --deep`: the files and bytes it
 //! searched, what it skipped and why, AWS's example keys it noted, and what it could not read.
 
+use crate::profiles::model::Model;
 use crate::scan::deep::{limit, size, Searched};
 use crate::scan::search::is_documented_example;
 use crate::scan::Scan;
@@ -18,12 +19,14 @@ pub struct DeepScan<'a> {
 }
 
 impl<'a> DeepScan<'a> {
-    /// Of `scan`, when it was deep; `held` are the key IDs the profiles hold.
-    pub fn of(scan: &'a Scan, held: &[&str]) -> Option<DeepScan<'a>> {
+    /// Of `scan`, when it was deep; an example key one of `model`'s profiles holds is no
+    /// example.
+    pub fn of(scan: &'a Scan, model: &Model) -> Option<DeepScan<'a>> {
+        let held = |key_id: &str| model.key_holders().any(|(_, held)| held == key_id);
         let examples = scan
             .copies
             .iter()
-            .filter(|c| is_documented_example(&c.key_id) && !held.contains(&c.key_id.as_str()))
+            .filter(|c| is_documented_example(&c.key_id) && !held(&c.key_id))
             .count();
         Some(DeepScan {
             searched: scan.deep.as_ref()?,

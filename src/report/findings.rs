@@ -13,8 +13,9 @@
 use super::cells;
 use super::shown::ShortPaths;
 use crate::audit::catalog;
-use crate::audit::finding::{thousands, Finding};
+use crate::audit::finding::Finding;
 use crate::audit::severity::Severity;
+use crate::sys::count::thousands;
 use crate::sys::wrap::{fit, width};
 use std::borrow::Cow;
 use std::io::{self, Write};

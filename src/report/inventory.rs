@@ -1,8 +1,8 @@
 //! What the profiles are, in a line: `21 long-term keys (2 shared), 10,000 SSO (sso-session
 //! corp), 1 role`. The audit's report says this instead of a row per profile.
 
-use crate::audit::finding::thousands;
 use crate::profiles::model::CredentialKind;
+use crate::sys::count::thousands;
 use rustc_hash::FxHashMap;
 
 /// Up to this many sso-sessions are named; more are counted.

@@ -532,11 +532,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
             .iter()
             // awscheck's own backups keep the old key on purpose, and it is dead now.
             .filter(|copy| copy.key_id == old && copy.kind != PlaceKind::OwnRecord)
-            .flat_map(|copy| {
-                copy.lines()
-                    .into_iter()
-                    .map(|line| format!("{}:{line}", copy.path.display()))
-            })
+            .flat_map(|copy| file_lines(&copy.path, &copy.lines()))
             .collect();
         if !places.is_empty() {
             self.say(format!(
@@ -551,11 +547,7 @@ impl<'r, 'c> Rotation<'r, 'c> {
         let deep = last.copies_of(old, self.ctx.now);
         let seen: Vec<String> = deep
             .iter()
-            .flat_map(|copy| {
-                copy.lines
-                    .iter()
-                    .map(|line| format!("{}:{line}", copy.path.display()))
-            })
+            .flat_map(|copy| file_lines(&copy.path, &copy.lines))
             .filter(|place| !places.contains(place))
             .collect();
         if let (false, Some(time)) = (seen.is_empty(), deep.iter().map(|c| c.seen).min()) {
@@ -880,4 +872,12 @@ impl<'r, 'c> Rotation<'r, 'c> {
             }
         }
     }
+}
+
+/// `path:line` for each line of a copy.
+fn file_lines(path: &std::path::Path, lines: &[usize]) -> Vec<String> {
+    lines
+        .iter()
+        .map(|line| format!("{}:{line}", path.display()))
+        .collect()
 }

@@ -159,14 +159,7 @@ pub fn deep_scan(
             .as_deref()
             .is_some_and(|state| path.starts_with(state))
         {
-            let leftover = path.file_name().is_some_and(|name| {
-                name.to_string_lossy()
-                    .contains(crate::sys::atomic::TEMP_MARK)
-            });
-            return Some(match leftover {
-                true => PlaceKind::OwnLeftover,
-                false => PlaceKind::OwnRecord,
-            });
+            return Some(PlaceKind::of_own(path));
         }
         Some(PlaceKind::of_name(path))
     };
@@ -176,14 +169,21 @@ pub fn deep_scan(
 
 impl Scan {
     /// Add a deep scan's finds to this scan of the fixed list, leaving out the files this one
-    /// read already.
-    pub fn add_deep(&mut self, deep: Scan, fixed: &[PathBuf]) {
+    /// found something in already: both searched them alike. Paths are compared resolved,
+    /// since the walk names them from its root and the fixed list from the home folder.
+    pub fn add_deep(&mut self, deep: Scan) {
         let real = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-        let read: rustc_hash::FxHashSet<PathBuf> = fixed.iter().map(|p| real(p)).collect();
+        let found: rustc_hash::FxHashSet<PathBuf> = self
+            .copies
+            .iter()
+            .map(|c| real(&c.path))
+            .chain(self.tokens.iter().map(|t| real(&t.path)))
+            .collect();
+        let new = |path: &Path| !found.contains(&real(path));
         self.copies
-            .extend(deep.copies.into_iter().filter(|c| !read.contains(&c.path)));
+            .extend(deep.copies.into_iter().filter(|c| new(&c.path)));
         self.tokens
-            .extend(deep.tokens.into_iter().filter(|t| !read.contains(&t.path)));
+            .extend(deep.tokens.into_iter().filter(|t| new(&t.path)));
         self.notes.extend(deep.notes);
         self.deep = deep.deep;
     }

@@ -68,6 +68,19 @@ impl PlaceKind {
         }
     }
 
+    /// The kind of a file in awscheck's own state folder: a temporary file a stopped run
+    /// left, or one of its records.
+    pub fn of_own(path: &Path) -> PlaceKind {
+        let leftover = path.file_name().is_some_and(|name| {
+            name.to_string_lossy()
+                .contains(crate::sys::atomic::TEMP_MARK)
+        });
+        match leftover {
+            true => PlaceKind::OwnLeftover,
+            false => PlaceKind::OwnRecord,
+        }
+    }
+
     /// The kind of a file by its name alone, for one the deep scan found anywhere: the kinds
     /// of the fixed list that a name tells, else [`PlaceKind::Found`].
     pub fn of_name(path: &Path) -> PlaceKind {
@@ -236,14 +249,12 @@ pub fn places(
             .into_iter()
             .chain(files_in(&state.join("backups")))
         {
-            let leftover = file.file_name().is_some_and(|name| {
-                name.to_string_lossy()
-                    .contains(crate::sys::atomic::TEMP_MARK)
-            });
-            if leftover {
-                add(file, PlaceKind::OwnLeftover);
-            } else if file == journal || file.parent() != Some(state.as_path()) {
-                add(file, PlaceKind::OwnRecord);
+            let kind = PlaceKind::of_own(&file);
+            if kind == PlaceKind::OwnLeftover
+                || file == journal
+                || file.parent() != Some(state.as_path())
+            {
+                add(file, kind);
             }
         }
     }

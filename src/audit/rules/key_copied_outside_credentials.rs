@@ -53,7 +53,8 @@ fn copy_finding(rule: &Rule, ctx: &Context, copy: &Copy) -> Option<Finding> {
     let file = copy.path.display();
     // The file, and what it is when its name does not say (`~/.m2/settings.xml (Maven
     // settings)`).
-    let place = match named_kind(copy.kind) {
+    let kind = named_kind(copy.kind);
+    let place = match kind {
         Some(kind) => format!("{file} ({kind})"),
         None => file.to_string(),
     };
@@ -143,7 +144,7 @@ fn copy_finding(rule: &Rule, ctx: &Context, copy: &Copy) -> Option<Finding> {
             )),
     };
     let finding = finding.evidence(evidence).at(&copy.path, Some(first));
-    Some(match named_kind(copy.kind) {
+    Some(match kind {
         Some(kind) => finding.file_kind(kind),
         None => finding,
     })

@@ -8,13 +8,14 @@
 
 use crate::audit::catalog::RuleMeta;
 use crate::audit::facts::Facts;
-use crate::audit::finding::{thousands, Finding};
+use crate::audit::finding::Finding;
 use crate::audit::settings::Settings;
 use crate::input::locate::Locations;
 use crate::parse::key::{AWS_ACCESS_KEY_ID, CREDENTIAL_PROCESS};
 use crate::parse::origin::{FileKind, Origin};
 use crate::profiles::model::{Model, ResolvedProfile};
 use crate::profiles::set::{Capped, CAP};
+use crate::sys::count::thousands;
 use crate::sys::mask::KeyDisplay;
 use std::path::Path;
 
